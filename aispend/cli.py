@@ -1,0 +1,200 @@
+"""The ``aispend`` command: set up, load, query and inspect the warehouse."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from aispend.config import CONFIG_NAME, AispendConfig, find_config, load_config
+from aispend.errors import ConfigError
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parent / "example_config.yaml"
+
+
+class Context:
+    def __init__(self, config_option: str | None):
+        self.config_option = config_option
+
+    def config(self, required: bool = True) -> AispendConfig:
+        path = find_config(self.config_option)
+        if path is None:
+            if required:
+                raise click.ClickException(
+                    f"no {CONFIG_NAME} found (looked at --config, $AISPEND_CONFIG and ./"
+                    f"{CONFIG_NAME}); write one with `aispend init` or try `aispend demo`")
+            return AispendConfig(base_dir=Path.cwd())
+        try:
+            return load_config(path)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Path to aispend.yaml (else $AISPEND_CONFIG, else ./aispend.yaml).")
+@click.version_option(package_name="aispend")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """aispend: a warehouse for cloud AI spend.
+
+    \b
+    Example:
+      aispend demo
+      aispend sql "select provider, sum(billed_cost) from marts.cost_lines group by 1"
+    """
+    ctx.obj = Context(config_path)
+
+
+@main.command()
+@click.argument("path", default=CONFIG_NAME, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: str, force: bool) -> None:
+    """Write a commented example config.
+
+    \b
+    Example:
+      aispend init            # writes ./aispend.yaml
+    """
+    target = Path(path)
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} already exists (use --force to overwrite)")
+    target.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    click.echo(f"Wrote {target}. Edit its sources, then run `aispend run`.")
+
+
+@main.command()
+@click.option("--period", "periods", multiple=True, metavar="YYYY-MM",
+              help="Billing period to load (repeatable). Default: every period found.")
+@click.pass_obj
+def run(obj: Context, periods: tuple[str, ...]) -> None:
+    """Load billing periods into the warehouse, rebuild the models, run the checks.
+
+    \b
+    Example:
+      aispend run                   # first backfill: every period in the sources
+      aispend run --period 2026-10  # reload one period
+    """
+    from aispend.periods import parse_period
+    from aispend.run import run_pipeline
+
+    try:
+        wanted = [parse_period(p) for p in periods] or None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from exc
+    config = obj.config()
+    click.echo(f"Warehouse: {config.warehouse_path}")
+    summary = run_pipeline(config, wanted, click.echo)
+    click.echo(f"Done: {len(summary.loaded)} partition(s) loaded, {len(summary.failed)} failed, "
+               f"{len(summary.failed_checks)} check(s) failed.")
+    if not summary.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--warehouse", default="aispend.duckdb", show_default=True,
+              type=click.Path(dir_okay=False), help="DuckDB file to build.")
+def demo(warehouse: str) -> None:
+    """Build a warehouse from the bundled FOCUS sample and print the headline answers.
+
+    \b
+    Example:
+      aispend demo && aispend sql "select * from marts.cost_by_provider"
+    """
+    from aispend.demo import demo_config, print_headlines
+    from aispend.run import run_pipeline
+
+    config = demo_config(warehouse)
+    click.echo(f"Building {config.warehouse_path} from the bundled FOCUS 1.0 sample ...")
+    summary = run_pipeline(config, None, click.echo)
+    print_headlines(config, click.echo)
+    if not summary.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.pass_obj
+def sql(obj: Context, query: str, fmt: str) -> None:
+    """Run a read-only query against the warehouse (QUERY '-' reads it from stdin).
+
+    \b
+    Example:
+      aispend sql "select provider, sum(billed_cost) from marts.cost_lines group by 1"
+      aispend sql --format json "select * from marts.cost_by_provider"
+    """
+    import duckdb
+
+    from aispend.output import render
+    from aispend.warehouse import WarehouseMissing, reader
+
+    config = obj.config(required=False)
+    text = sys.stdin.read() if query == "-" else query
+    try:
+        con = reader(config.warehouse_path)
+    except WarehouseMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    except duckdb.IOException as exc:
+        raise click.ClickException(f"cannot open {config.warehouse_path}: {exc}") from exc
+    try:
+        cursor = con.execute(text)
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall() if columns else []
+    except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
+        raise click.ClickException(
+            f"refused: `aispend sql` is read-only and cannot touch files ({_first_line(exc)})"
+        ) from exc
+    except duckdb.Error as exc:
+        raise click.ClickException(_first_line(exc)) from exc
+    finally:
+        con.close()
+    click.echo(render(columns, rows, fmt))
+
+
+@main.command()
+@click.pass_obj
+def models(obj: Context) -> None:
+    """List the SQL models and checks, with what each depends on.
+
+    \b
+    Example:
+      aispend models
+    """
+    from dbt_like import discover
+    from pipelines.definitions import SQL_DIR
+
+    project = discover(SQL_DIR)
+    click.echo("Models (in run order):")
+    for node in project.ordered():
+        reads = project.dependencies(node) + project.external_tables(node)
+        click.echo(f"  {node.name}  [{node.materialized}]  grain: {node.grain or '-'}")
+        click.echo(f"      reads: {', '.join(reads) or '-'}")
+    click.echo("Checks (zero rows returned = pass):")
+    for check in project.checks:
+        scope = " per source" if "source" in check.params else ""
+        click.echo(f"  {check.name}  [{check.severity}{scope}]  on {project.check_target(check)}")
+
+
+@main.command()
+@click.pass_obj
+def status(obj: Context) -> None:
+    """Show the last load of each (source, period) and the errors of failed ones.
+
+    \b
+    Example:
+      aispend status
+    """
+    from aispend.status import status_report
+    from aispend.warehouse import WarehouseMissing
+
+    try:
+        click.echo(status_report(obj.config(required=False)))
+    except WarehouseMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0]

@@ -1,0 +1,240 @@
+"""aispend.yaml: where it is found, what it may say, and errors that name the file and the key.
+
+Every model forbids unknown keys, because a typo in a budget or a source path that is silently
+ignored costs money. Relative paths are resolved against the config file's own folder so the same
+file works from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from aispend.errors import ConfigError
+
+CONFIG_ENV = "AISPEND_CONFIG"
+CONFIG_NAME = "aispend.yaml"
+
+SourceKind = Literal[
+    "focus", "aws_cur", "gcp_billing", "azure_cost", "nvidia_smi", "dcgm", "slurm", "kubernetes"
+]
+BILLING_KINDS: frozenset[str] = frozenset({"focus", "aws_cur", "gcp_billing", "azure_cost"})
+TELEMETRY_KINDS: frozenset[str] = frozenset({"nvidia_smi", "dcgm", "slurm", "kubernetes"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(_Strict):
+    """One place bills or GPU logs come from."""
+
+    name: str
+    kind: SourceKind
+    path: str
+    timezone: str = "UTC"
+    host: str | None = None
+    endpoint_url: str | None = None
+    enabled: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_identifier(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError("must be lower_snake_case (letters, digits, _), e.g. 'focus_main'")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as UTC)") from exc
+        return value
+
+    @property
+    def is_billing(self) -> bool:
+        return self.kind in BILLING_KINDS
+
+
+class HostConfig(_Strict):
+    """Which billed resource a GPU host is, and how many GPUs it has."""
+
+    host: str
+    resource_id: str
+    gpus: float = Field(gt=0)
+
+
+class RunsConfig(_Strict):
+    """How training runs are recognised on bills and in telemetry."""
+
+    run_tag: str = "training_run"
+    team_tag: str = "team"
+    idle_util_pct: float = Field(default=1.0, ge=0, le=100)
+
+
+class Threshold(_Strict):
+    percent: float = Field(gt=0)
+    on: Literal["actual", "forecast"] = "actual"
+
+
+class BudgetConfig(_Strict):
+    name: str
+    scope: dict[str, str] = Field(default_factory=dict)
+    period: Literal["daily", "monthly", "quarterly"] = "monthly"
+    amount: float | None = Field(default=None, gt=0)
+    gpu_hours: float | None = Field(default=None, gt=0)
+    currency: str | None = None
+    thresholds: list[Threshold] = Field(default_factory=lambda: [Threshold(percent=100)])
+    notify: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> BudgetConfig:
+        if (self.amount is None) == (self.gpu_hours is None):
+            raise ValueError("give exactly one of 'amount' (money) or 'gpu_hours'")
+        return self
+
+
+class SlackSink(_Strict):
+    kind: Literal["slack"]
+    webhook_url_env: str
+
+
+class WebhookSink(_Strict):
+    kind: Literal["webhook"]
+    url: str
+    headers_env: str | None = None
+
+
+class EmailSink(_Strict):
+    kind: Literal["email"]
+    smtp_host: str
+    smtp_port: int = 25
+    from_: str = Field(alias="from")
+    to: list[str]
+    username_env: str | None = None
+    password_env: str | None = None
+    starttls: bool = False
+
+
+class FileSink(_Strict):
+    kind: Literal["file"]
+    path: str
+
+
+AlertSink = Annotated[SlackSink | WebhookSink | EmailSink | FileSink, Field(discriminator="kind")]
+
+
+class AispendConfig(_Strict):
+    """The whole aispend.yaml. ``base_dir`` is the folder the file was read from."""
+
+    warehouse: str = "aispend.duckdb"
+    sources: list[SourceConfig] = Field(default_factory=list)
+    hosts: list[HostConfig] = Field(default_factory=list)
+    runs: RunsConfig = Field(default_factory=RunsConfig)
+    budgets: list[BudgetConfig] = Field(default_factory=list)
+    alerts: dict[str, AlertSink] = Field(default_factory=dict)
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> AispendConfig:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r}; names must be unique")
+            seen.add(source.name)
+        for budget in self.budgets:
+            for sink in budget.notify:
+                if sink not in self.alerts:
+                    raise ValueError(f"budget {budget.name!r} notifies unknown alert {sink!r}")
+        return self
+
+    @property
+    def warehouse_path(self) -> Path:
+        return resolve_path(self.warehouse, self.base_dir)
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(f"no source named {name!r} in the config")
+
+    def source_path(self, source: SourceConfig) -> str:
+        if "://" in source.path:
+            return source.path
+        return str(resolve_path(source.path, self.base_dir))
+
+
+def resolve_path(value: str, base_dir: Path) -> Path:
+    path = Path(os.path.expandvars(os.path.expanduser(value)))
+    return path if path.is_absolute() else (base_dir / path)
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """``--config`` first, then ``$AISPEND_CONFIG``, then ./aispend.yaml; None if none exists."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    local = Path.cwd() / CONFIG_NAME
+    return local if local.exists() else None
+
+
+def load_config(path: str | os.PathLike[str]) -> AispendConfig:
+    """Read and validate one config file; every error names the file and the offending key."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: config file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys such as 'sources:'")
+    return config_from_dict(raw, base_dir=path.resolve().parent, origin=str(path))
+
+
+def config_from_dict(raw: dict[str, Any], *, base_dir: Path, origin: str) -> AispendConfig:
+    try:
+        return AispendConfig.model_validate({**raw, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin, raw)) from exc
+
+
+def _describe(exc: ValidationError, origin: str, raw: dict[str, Any]) -> str:
+    lines = [f"{origin}: invalid configuration"]
+    for err in exc.errors():
+        loc = _location(err["loc"], raw)
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  {loc}: unknown key (check its spelling)")
+        else:
+            lines.append(f"  {loc}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def _location(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
+    """Render ('sources', 0, 'pathh') as sources[0] (name: x).pathh, skipping union tags."""
+    out = ""
+    node: Any = raw
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and "name" in node:
+                out += f" (name: {node['name']})"
+            continue
+        if isinstance(node, dict) and part not in node and part in {"slack", "webhook", "email", "file"}:
+            continue  # pydantic's discriminator tag, not a key the user wrote
+        out += f".{part}" if out else str(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return out or "(top level)"

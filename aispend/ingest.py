@@ -1,0 +1,136 @@
+"""Load one (source, billing period) partition: read and check outside, replace inside one transaction.
+
+A provider restates whole periods, so a period is replaced whole or not at all. Reading, checking
+and normalizing happen before the transaction; if anything in the period's files is wrong the
+partition fails, its errors are recorded with file/row/column, and the rows it had stay as they were.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from aispend.config import AispendConfig, SourceConfig
+from aispend.errors import InputError, InputProblem
+from aispend.warehouse import writer
+from connectors.cost_model import COLUMN_NAMES
+from connectors.focus import Discovery, InputProblemError
+from connectors.registry import BillingReader, billing_reader
+
+
+@dataclass
+class LoadResult:
+    source: str
+    period: str
+    status: str  # loaded | empty | failed
+    rows: int = 0
+    files: int = 0
+    billed_by_currency: dict[str, Decimal] = field(default_factory=dict)
+    problems: list[InputProblem] = field(default_factory=list)
+
+
+def reader_for(config: AispendConfig, source: SourceConfig) -> BillingReader:
+    return billing_reader(source.kind, config.source_path(source), source.endpoint_url)
+
+
+def discover(config: AispendConfig, source: SourceConfig) -> Discovery:
+    return reader_for(config, source).discover()
+
+
+def load_billing_partition(
+    config: AispendConfig, source: SourceConfig, period: str, *,
+    warehouse: Path | None = None, discovery: Discovery | None = None,
+) -> LoadResult:
+    """Replace ``period`` of ``source`` in marts.cost_lines; raise InputError if its input is bad.
+
+    ``warehouse`` defaults to the config's file; Dagster passes its resource's path.
+    """
+    warehouse = warehouse or config.warehouse_path
+    load_id = uuid.uuid4().hex[:12]
+    started = _now()
+    reader = reader_for(config, source)
+    discovery = discovery or reader.discover()
+    files = discovery.periods.get(period, [])
+    try:
+        if discovery.unplaced:
+            # A file whose period is unknown may hold rows of this period: loading without it
+            # would replace the period with part of its data.
+            raise InputError(discovery.unplaced)
+        if not files:
+            return LoadResult(source.name, period, "empty")
+        raw = reader.read(period, files).collect()
+        problems = reader.problems(raw)
+        if problems:
+            raise InputError(problems)
+        lines = reader.normalize(raw.lazy(), source=source.name, period=period).collect()
+        totals = reader.control_totals(raw)
+    except InputProblemError as exc:
+        _record_failure(warehouse, load_id, source.name, period, started, len(files), [exc.problem])
+        raise InputError([exc.problem]) from exc
+    except InputError as exc:
+        _record_failure(warehouse, load_id, source.name, period, started, len(files), exc.problems)
+        raise
+
+    with writer(warehouse) as con:
+        _replace_partition(con, load_id, source.name, period, started, lines, totals, files)
+    billed = {code or "": total for code, _, total in totals}
+    return LoadResult(source.name, period, "loaded", lines.height, len(files), billed)
+
+
+def _replace_partition(
+    con: duckdb.DuckDBPyConnection, load_id: str, source: str, period: str, started: datetime,
+    lines: pl.DataFrame, totals: list[tuple[str | None, int, Decimal]], files: list,
+) -> None:
+    incoming = lines.to_arrow()  # noqa: F841 - read by DuckDB's replacement scan below
+    columns = ", ".join(COLUMN_NAMES)
+    select = ", ".join("map_from_entries(tags)" if c == "tags" else c for c in COLUMN_NAMES)
+    key = [source, period]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM marts.cost_lines WHERE x_source = ? AND x_billing_period = ?", key)
+        con.execute(f"INSERT INTO marts.cost_lines ({columns}) SELECT {select} FROM incoming")
+        con.execute("DELETE FROM meta.control_totals WHERE source = ? AND period = ?", key)
+        con.executemany(
+            "INSERT INTO meta.control_totals VALUES (?, ?, ?, ?, ?)",
+            [[source, period, code, count, total] for code, count, total in totals],
+        )
+        con.execute("DELETE FROM meta.partition_files WHERE source = ? AND period = ?", key)
+        con.executemany(
+            "INSERT INTO meta.partition_files VALUES (?, ?, ?, ?, ?)",
+            [[source, period, f.uri, f.size, f.stamp] for f in files],
+        )
+        con.execute(
+            "INSERT INTO meta.loads VALUES (?, ?, ?, 'loaded', ?, ?, ?, ?, NULL)",
+            [load_id, source, period, started, _now(), len(files), lines.height],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _record_failure(
+    warehouse: Path, load_id: str, source: str, period: str, started: datetime,
+    files: int, problems: list[InputProblem],
+) -> None:
+    message = str(InputError(problems))
+    with writer(warehouse) as con:
+        con.execute(
+            "INSERT INTO meta.loads VALUES (?, ?, ?, 'failed', ?, ?, ?, 0, ?)",
+            [load_id, source, period, started, _now(), files, message],
+        )
+        con.executemany(
+            "INSERT INTO meta.load_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [[load_id, source, period, p.file, p.row, p.column, p.message, _now()]
+             for p in problems],
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,0 +1,121 @@
+"""``aispend run``: materialize the same Dagster graph in-process, period by period, with progress.
+
+Without periods it loads every period the sources hold (the first backfill). Each (source, period)
+partition succeeds or fails on its own; the SQL models are rebuilt once at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dagster import AssetKey, AssetSelection, DagsterEventType, ExecuteInProcessResult, materialize
+
+from aispend.config import AispendConfig, SourceConfig
+from aispend.ingest import discover
+from connectors.focus import Discovery
+from pipelines.billing import source_key
+from pipelines.definitions import Graph, billing_sources, build_graph
+
+Echo = Callable[[str], None]
+_QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+@dataclass
+class RunSummary:
+    loaded: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.failed_checks
+
+
+def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo) -> RunSummary:
+    logging.getLogger("dagster").setLevel(logging.CRITICAL)
+    summary = RunSummary()
+    for source in config.sources:
+        if source.enabled and source not in billing_sources(config) and source.is_billing:
+            echo(f"  skipped {source.name}: kind {source.kind!r} has no connector in this "
+                 "version yet")
+    sources = billing_sources(config)
+    found = {s.name: discover(config, s) for s in sources}
+    for name, discovery in found.items():
+        for problem in discovery.unplaced:
+            echo(f"  {name}: cannot place a file in a billing period: {problem}")
+    wanted = periods or sorted({p for d in found.values() for p in d.periods})
+    if not wanted:
+        echo("No billing periods found in the configured sources.")
+    graph = build_graph(config)
+    for index, period in enumerate(wanted, start=1):
+        targets = [s for s in sources if periods or period in found[s.name].periods]
+        echo(f"[{index}/{len(wanted)}] period {period}: "
+             f"{', '.join(s.name for s in targets) or 'no source has it'}")
+        if targets:
+            _load_period(graph, targets, period, found, echo, summary)
+    echo("Rebuilding SQL models and running their checks ...")
+    result = _materialize(graph, AssetSelection.assets(*[a.key for a in graph.model_assets]), None)
+    _report_checks(result, echo, summary)
+    for event in result.get_asset_materialization_events():
+        rows = event.materialization.metadata.get("rows")
+        echo(f"  {'.'.join(event.asset_key.path)}: {rows.value if rows else '?'} rows")
+    return summary
+
+
+def _load_period(graph: Graph, targets: list[SourceConfig], period: str,
+                 found: dict[str, Discovery], echo: Echo, summary: RunSummary) -> None:
+    keys = [source_key(s) for s in targets]
+    result = _materialize(graph, AssetSelection.assets(*keys), period)
+    done = {tuple(e.asset_key.path): e for e in result.get_asset_materialization_events()}
+    failures = _failures_by_asset(result)
+    for source, key in zip(targets, keys, strict=True):
+        label = f"{source.name} {period}"
+        event = done.get(tuple(key.path))
+        if event is not None:
+            meta = {k: v.value for k, v in event.materialization.metadata.items()}
+            status = meta.get("status")
+            if status == "empty":
+                echo(f"  {label}: nothing delivered for this period; kept what was loaded")
+                continue
+            money = ", ".join(f"{k.removeprefix('billed_cost_')} {Decimal(v):.2f}"
+                              for k, v in meta.items() if k.startswith("billed_cost_"))
+            echo(f"  {label}: loaded {meta.get('rows')} rows from {meta.get('files')} file(s); "
+                 f"billed {money}")
+            summary.loaded.append(label)
+        else:
+            echo(f"  {label}: FAILED, period kept as it was: {failures.get(key, 'see logs')}")
+            summary.failed.append(label)
+    _report_checks(result, echo, summary)
+
+
+def _materialize(graph: Graph, selection: AssetSelection, period: str | None
+                 ) -> ExecuteInProcessResult:
+    return materialize(
+        [*graph.assets, *graph.checks], selection=selection, partition_key=period,
+        resources=graph.resources, raise_on_error=False, run_config=_QUIET,
+    )
+
+
+def _failures_by_asset(result: ExecuteInProcessResult) -> dict[AssetKey, str]:
+    out: dict[AssetKey, str] = {}
+    for event in result.all_events:
+        if event.event_type != DagsterEventType.STEP_FAILURE or event.step_key is None:
+            continue
+        data = event.step_failure_data
+        message = data.user_failure_data.description if data.user_failure_data else None
+        message = message or (data.error.message.strip() if data.error else "unknown error")
+        out[AssetKey(event.step_key.split("__"))] = message
+    return out
+
+
+def _report_checks(result: ExecuteInProcessResult, echo: Echo, summary: RunSummary) -> None:
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        rows = evaluation.metadata.get("failing_rows")
+        name = f"{'/'.join(evaluation.asset_key.path)}:{evaluation.check_name}"
+        echo(f"  CHECK FAILED {name}: {rows.value if rows else '?'} offending row(s)")
+        summary.failed_checks.append(name)

@@ -1,0 +1,49 @@
+"""``aispend status``: what was loaded when, and why the failed partitions failed."""
+
+from __future__ import annotations
+
+from aispend.config import AispendConfig
+from aispend.output import render
+from aispend.warehouse import reader
+
+_LATEST = """
+with ranked as (
+    select *, row_number() over (partition by source, period order by finished_at desc) as rn
+    from meta.loads
+),
+last_ok as (
+    select source, period, max(finished_at) as last_loaded,
+        arg_max(rows_loaded, finished_at) as rows_loaded
+    from meta.loads where status = 'loaded' group by source, period
+)
+select r.source, r.period, r.status as last_attempt, r.finished_at as attempted_at,
+    o.last_loaded, o.rows_loaded, r.load_id
+from ranked as r left join last_ok as o on r.source = o.source and r.period = o.period
+where r.rn = 1
+order by r.source, r.period
+"""
+
+
+def status_report(config: AispendConfig) -> str:
+    con = reader(config.warehouse_path)
+    try:
+        cursor = con.execute(_LATEST)
+        rows = cursor.fetchall()
+        columns = [d[0] for d in cursor.description or []][:-1]
+        parts = [f"Warehouse: {config.warehouse_path}", "",
+                 render(columns, [r[:-1] for r in rows], "table")]
+        for row in rows:
+            if row[2] != "failed":
+                continue
+            errors = con.execute(
+                "select file, row_number, column_name, message from meta.load_errors "
+                "where load_id = ? order by file, row_number", [row[-1]]).fetchall()
+            kept = "kept its last good load" if row[4] else "has no good load yet"
+            parts += ["", f"{row[0]} {row[1]} failed ({kept}):"]
+            for file, line, column, message in errors:
+                where = file + (f", row {line}" if line is not None else "")
+                where += f", column {column!r}" if column else ""
+                parts.append(f"  {where}: {message}")
+        return "\n".join(parts)
+    finally:
+        con.close()

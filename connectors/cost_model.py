@@ -1,0 +1,66 @@
+"""marts.cost_lines: the one FOCUS-aligned cost table that every billing connector feeds.
+
+Declared once here so each normalizer produces exactly these columns and types, and the warehouse
+creates the table from the same list. Money is DECIMAL(38,10), timestamps are naive UTC.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from connectors.parsing import MONEY
+
+TAG_ENTRY = pl.Struct({"key": pl.Utf8, "value": pl.Utf8})
+
+#: (column, polars dtype, DuckDB type). ``tags`` travels as a list of key/value structs because
+#: polars has no map type; the warehouse turns it into MAP(VARCHAR, VARCHAR) on insert.
+COST_LINES: list[tuple[str, pl.DataType, str]] = [
+    ("provider", pl.Utf8(), "VARCHAR"),
+    ("billing_account_id", pl.Utf8(), "VARCHAR"),
+    ("sub_account_id", pl.Utf8(), "VARCHAR"),
+    ("billing_period_start", pl.Date(), "DATE"),
+    ("charge_period_start", pl.Datetime("us"), "TIMESTAMP"),
+    ("charge_period_end", pl.Datetime("us"), "TIMESTAMP"),
+    ("charge_category", pl.Utf8(), "VARCHAR"),
+    ("pricing_category", pl.Utf8(), "VARCHAR"),
+    ("service_name", pl.Utf8(), "VARCHAR"),
+    ("service_category", pl.Utf8(), "VARCHAR"),
+    ("sku_id", pl.Utf8(), "VARCHAR"),
+    ("resource_id", pl.Utf8(), "VARCHAR"),
+    ("resource_name", pl.Utf8(), "VARCHAR"),
+    ("region", pl.Utf8(), "VARCHAR"),
+    ("usage_quantity", MONEY, "DECIMAL(38,10)"),
+    ("usage_unit", pl.Utf8(), "VARCHAR"),
+    ("list_cost", MONEY, "DECIMAL(38,10)"),
+    ("contracted_cost", MONEY, "DECIMAL(38,10)"),
+    ("billed_cost", MONEY, "DECIMAL(38,10)"),
+    ("effective_cost", MONEY, "DECIMAL(38,10)"),
+    ("billing_currency", pl.Utf8(), "VARCHAR"),
+    ("charge_frequency", pl.Utf8(), "VARCHAR"),
+    ("commitment_discount_id", pl.Utf8(), "VARCHAR"),
+    ("commitment_discount_status", pl.Utf8(), "VARCHAR"),
+    ("tags", pl.List(TAG_ENTRY), "MAP(VARCHAR, VARCHAR)"),
+    ("x_billing_period", pl.Utf8(), "VARCHAR"),
+    ("x_line_item_type", pl.Utf8(), "VARCHAR"),
+    ("x_instance_type", pl.Utf8(), "VARCHAR"),
+    ("x_gpu_count", MONEY, "DECIMAL(38,10)"),
+    ("x_gpu_hours", MONEY, "DECIMAL(38,10)"),
+    ("x_charge_class", pl.Utf8(), "VARCHAR"),
+    ("x_charge_description", pl.Utf8(), "VARCHAR"),
+    ("x_host_provider", pl.Utf8(), "VARCHAR"),
+    ("x_invoice_issuer", pl.Utf8(), "VARCHAR"),
+    ("x_source", pl.Utf8(), "VARCHAR"),
+    ("x_source_file", pl.Utf8(), "VARCHAR"),
+    ("x_source_row", pl.Int64(), "BIGINT"),
+]
+
+COLUMN_NAMES = [name for name, _, _ in COST_LINES]
+
+
+def conform(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Select the cost_lines columns in order with their declared types (absent ones as null)."""
+    present = set(frame.collect_schema().names())
+    return frame.select([
+        (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype, _ in COST_LINES
+    ])

@@ -1,0 +1,177 @@
+"""FOCUS 1.0-1.3 exports (CSV, gzip CSV or parquet) from any converter or provider.
+
+Reads files as text (parquet keeps its types), puts header names in FOCUS's own spelling, and
+assigns each row to its billing period. It applies no business rules: see focus_normalize.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from aispend.errors import InputProblem
+from connectors.files import FileRef, FileSystem
+from connectors.parsing import NULL_STRINGS, timestamp_expr
+
+FOCUS_COLUMNS = [
+    "AvailabilityZone", "BilledCost", "BillingAccountId", "BillingAccountName",
+    "BillingAccountType", "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart",
+    "CapacityReservationId", "CapacityReservationStatus", "ChargeCategory", "ChargeClass",
+    "ChargeDescription", "ChargeFrequency", "ChargePeriodEnd", "ChargePeriodStart",
+    "CommitmentDiscountCategory", "CommitmentDiscountId", "CommitmentDiscountName",
+    "CommitmentDiscountQuantity", "CommitmentDiscountStatus", "CommitmentDiscountType",
+    "CommitmentDiscountUnit", "ConsumedQuantity", "ConsumedUnit", "ContractApplied",
+    "ContractedCost", "ContractedUnitPrice", "EffectiveCost", "HostProviderName", "InvoiceId",
+    "InvoiceIssuerName", "ListCost", "ListUnitPrice", "PricingCategory", "PricingCurrency",
+    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId", "RegionName",
+    "ResourceId", "ResourceName", "ResourceType", "ServiceCategory", "ServiceName",
+    "ServiceProviderName", "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceDetails",
+    "SkuPriceId", "SubAccountId", "SubAccountName", "SubAccountType", "Tags",
+    "AllocatedMethodId", "AllocatedMethodDetails", "AllocatedResourceId",
+    "AllocatedResourceName", "AllocatedTags",
+]
+_CANONICAL = {name.lower(): name for name in FOCUS_COLUMNS}
+REQUIRED = ("BilledCost", "BillingPeriodStart", "ChargePeriodStart")
+SUFFIXES = (".csv", ".csv.gz", ".parquet")
+
+
+@dataclass
+class Discovery:
+    """What an export holds: files per billing period, and files we could not place in one."""
+
+    periods: dict[str, list[FileRef]] = field(default_factory=dict)
+    unplaced: list[InputProblem] = field(default_factory=list)
+
+
+class FocusExport:
+    """One FOCUS export location, read period by period."""
+
+    def __init__(self, root: str, fs: FileSystem):
+        self.root = root
+        self.fs = fs
+
+    def files(self) -> list[FileRef]:
+        return self.fs.list(self.root, SUFFIXES)
+
+    def discover(self) -> Discovery:
+        found: dict[str, list[FileRef]] = defaultdict(list)
+        unplaced: list[InputProblem] = []
+        for ref in self.files():
+            try:
+                frame = self._read(ref, columns=("BillingPeriodStart", "BillingPeriodEnd"))
+                periods, problems = _periods_of(frame)
+            except InputProblemError as exc:
+                periods, problems = set(), [exc.problem]
+            if problems:
+                unplaced.extend(problems)
+            for period in periods:
+                found[period].append(ref)
+        return Discovery(dict(sorted(found.items())), unplaced)
+
+    def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
+        """Raw rows of ``period`` from ``files`` (as discovered), with _file and _row columns."""
+        frames = []
+        for ref in files:
+            frame = self._read(ref)
+            missing = [c for c in REQUIRED if c not in frame.columns]
+            if missing:
+                raise InputProblemError(InputProblem(
+                    file=ref.uri, column=missing[0],
+                    message=f"required FOCUS column {missing[0]} is missing",
+                ))
+            frames.append(frame.with_columns(_period_expr(frame)).filter(
+                pl.col("_period") == period))
+        return pl.concat(frames, how="diagonal_relaxed").drop("_period").lazy()
+
+    def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
+        path = self.fs.local_path(ref)
+        try:
+            if ref.uri.lower().endswith(".parquet"):
+                frame = pl.read_parquet(path)
+            else:
+                frame = pl.read_csv(
+                    path, infer_schema=False, null_values=NULL_STRINGS,
+                    raise_if_empty=True,
+                )
+        except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputProblemError(InputProblem(
+                file=ref.uri, message=f"cannot be read as FOCUS data: {message}")) from exc
+        frame = frame.rename(_canonical_names(frame.columns))
+        if columns is not None:
+            if "BillingPeriodStart" not in frame.columns:
+                raise InputProblemError(InputProblem(
+                    file=ref.uri, column="BillingPeriodStart",
+                    message="required FOCUS column BillingPeriodStart is missing, so the file's "
+                            "billing period is unknown"))
+            frame = frame.select([c for c in columns if c in frame.columns])
+        return frame.with_columns(
+            pl.lit(ref.uri).alias("_file"),
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"),
+        )
+
+
+class InputProblemError(Exception):
+    def __init__(self, problem: InputProblem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def _canonical_names(columns: list[str]) -> dict[str, str]:
+    renamed = {}
+    for col in columns:
+        clean = col.lstrip("\ufeff").strip().strip('"')
+        renamed[col] = _CANONICAL.get(clean.lower(), clean)
+    return renamed
+
+
+def _period_expr(frame: pl.DataFrame) -> pl.Expr:
+    """A row's billing period: the month at the middle of [BillingPeriodStart, BillingPeriodEnd).
+
+    Taking the middle keeps a period written with a zone offset (2024-09-01T00:00:00+02:00, which
+    is 2024-08-31 in UTC) in the month the provider meant.
+    """
+    start = timestamp_expr("BillingPeriodStart", frame.schema["BillingPeriodStart"])
+    if "BillingPeriodEnd" in frame.columns:
+        end = timestamp_expr("BillingPeriodEnd", frame.schema["BillingPeriodEnd"])
+        middle = pl.when(end > start).then(start + (end - start) / 2).otherwise(
+            start + timedelta(hours=14))
+    else:
+        middle = start + timedelta(hours=14)
+    return middle.dt.strftime("%Y-%m").alias("_period")
+
+
+def _periods_of(frame: pl.DataFrame) -> tuple[set[str], list[InputProblem]]:
+    with_period = frame.with_columns(_period_expr(frame))
+    bad = with_period.filter(pl.col("_period").is_null()).head(5)
+    problems = [
+        InputProblem(file=f, row=r, column="BillingPeriodStart",
+                     message=f"not a timestamp: {v!r}, so the row's billing period is unknown")
+        for f, r, v in bad.select("_file", "_row", "BillingPeriodStart").iter_rows()
+    ]
+    periods = set(with_period.get_column("_period").drop_nulls().unique().to_list())
+    return periods, problems
+
+
+def focus_control_totals(raw: pl.DataFrame) -> list[tuple[str | None, int, Decimal]]:
+    """The export's own BilledCost total per currency, summed exactly from the text as written.
+
+    Computed with Python's Decimal straight from the raw values, independently of the polars
+    normalization, so the reconcile check compares two separate computations.
+    """
+    currency = raw.get_column("BillingCurrency") if "BillingCurrency" in raw.columns else None
+    totals: dict[str | None, list[Any]] = {}
+    costs = raw.get_column("BilledCost").cast(pl.Utf8).to_list()
+    codes = currency.cast(pl.Utf8).to_list() if currency is not None else [None] * len(costs)
+    for code, cost in zip(codes, costs, strict=True):
+        key = code.strip().upper() if code else None
+        entry = totals.setdefault(key, [0, Decimal(0)])
+        entry[0] += 1
+        if cost is not None and cost.strip():
+            entry[1] += Decimal(cost.strip())
+    return [(code, count, total) for code, (count, total) in totals.items()]

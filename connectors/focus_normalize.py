@@ -1,0 +1,184 @@
+"""FOCUS rows -> marts.cost_lines: a pure LazyFrame -> LazyFrame function, and its input checks.
+
+Providers' FOCUS exports agree on names but not on spelling of values ("Usage-based" vs
+"Usage-Based"), on nulls, zones or tag encoding; this is where those differences end.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+
+from aispend.errors import InputProblem
+from connectors.cost_model import TAG_ENTRY, conform
+from connectors.gpu_catalog import gpus_per_instance
+from connectors.parsing import MONEY, timestamp_expr, to_decimal, unparsable
+
+DECIMAL_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "ConsumedQuantity")
+TIMESTAMP_COLUMNS = ("ChargePeriodStart", "ChargePeriodEnd")
+
+_CANONICAL_VALUES: dict[str, dict[str, str]] = {
+    "ChargeCategory": {v.lower(): v for v in ("Usage", "Purchase", "Tax", "Credit", "Adjustment")},
+    "PricingCategory": {
+        **{v.lower(): v for v in ("Standard", "Dynamic", "Committed", "Other")},
+        "on-demand": "Standard", "ondemand": "Standard", "spot": "Dynamic",
+        "commitment-based": "Committed",
+    },
+    "ChargeFrequency": {v.lower(): v for v in ("One-Time", "Recurring", "Usage-Based")},
+    "CommitmentDiscountStatus": {"used": "Used", "unused": "Unused"},
+    "ChargeClass": {"correction": "Correction"},
+}
+_PROVIDERS = {
+    "aws": "AWS", "amazon web services": "AWS", "amazon web services, inc.": "AWS",
+    "microsoft": "Microsoft", "azure": "Microsoft", "microsoft azure": "Microsoft",
+    "google cloud": "Google Cloud", "google": "Google Cloud", "gcp": "Google Cloud",
+    "google cloud platform": "Google Cloud", "oracle": "Oracle",
+    "oracle cloud infrastructure": "Oracle", "oci": "Oracle",
+}
+_HOUR_UNITS = ["hour", "hours", "hrs", "hr", "1 hour", "instance-hours"]
+
+
+def focus_problems(raw: pl.DataFrame) -> list[InputProblem]:
+    """Every value in ``raw`` that would not parse, by file, row and column."""
+    problems: list[InputProblem] = []
+    for column in DECIMAL_COLUMNS:
+        problems += unparsable(raw, column, to_decimal(column), "a number")
+    for column in TIMESTAMP_COLUMNS:
+        if column in raw.columns:
+            parsed = timestamp_expr(column, raw.schema[column])
+            problems += unparsable(raw, column, parsed, "a timestamp")
+    if "Tags" in raw.columns and raw.schema["Tags"] == pl.Utf8:
+        bad = raw.select("_file", "_row", "Tags").drop_nulls("Tags")
+        for file, row, text in bad.iter_rows():
+            try:
+                parse_tags(text)
+            except ValueError as exc:
+                problems.append(InputProblem(file=file, row=row, column="Tags", message=str(exc)))
+                if len(problems) > 50:
+                    break
+    return problems
+
+
+def normalize_focus(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
+    """Map raw FOCUS rows of one billing period onto the cost_lines columns and types."""
+    schema = raw.collect_schema()
+    names = set(schema.names())
+
+    def col(name: str) -> pl.Expr:
+        return pl.col(name) if name in names else pl.lit(None, dtype=pl.Utf8)
+
+    def text(name: str) -> pl.Expr:
+        return col(name).cast(pl.Utf8).str.strip_chars()
+
+    def money(name: str) -> pl.Expr:
+        return to_decimal(name) if name in names else pl.lit(None, dtype=MONEY)
+
+    def canonical(name: str) -> pl.Expr:
+        mapping = _CANONICAL_VALUES[name]
+        value = text(name)
+        return value.str.to_lowercase().replace_strict(mapping, default=value, return_dtype=pl.Utf8)
+
+    def ts(name: str) -> pl.Expr:
+        if name not in names:
+            return pl.lit(None, dtype=pl.Datetime("us"))
+        return timestamp_expr(name, schema[name])
+
+    provider = pl.coalesce(text("ServiceProviderName"), text("ProviderName"))
+    instance_type = _instance_type(names)
+    gpu_count = instance_type.map_elements(
+        gpus_per_instance, return_dtype=pl.Float64, skip_nulls=True).cast(MONEY)
+    usage_quantity = money("ConsumedQuantity")
+    is_hourly_usage = (canonical("ChargeCategory") == "Usage") & text("ConsumedUnit").str.to_lowercase(
+    ).is_in(_HOUR_UNITS)
+
+    out = raw.select(
+        provider.str.to_lowercase().replace_strict(_PROVIDERS, default=provider,
+                                                   return_dtype=pl.Utf8).alias("provider"),
+        text("BillingAccountId").alias("billing_account_id"),
+        text("SubAccountId").alias("sub_account_id"),
+        pl.lit(date.fromisoformat(f"{period}-01")).alias("billing_period_start"),
+        ts("ChargePeriodStart").alias("charge_period_start"),
+        ts("ChargePeriodEnd").alias("charge_period_end"),
+        canonical("ChargeCategory").alias("charge_category"),
+        canonical("PricingCategory").alias("pricing_category"),
+        text("ServiceName").alias("service_name"),
+        text("ServiceCategory").alias("service_category"),
+        text("SkuId").alias("sku_id"),
+        text("ResourceId").alias("resource_id"),
+        text("ResourceName").alias("resource_name"),
+        pl.coalesce(text("RegionId"), text("RegionName")).alias("region"),
+        usage_quantity.alias("usage_quantity"),
+        text("ConsumedUnit").alias("usage_unit"),
+        money("ListCost").alias("list_cost"),
+        money("ContractedCost").alias("contracted_cost"),
+        money("BilledCost").alias("billed_cost"),
+        (money("EffectiveCost") if "EffectiveCost" in names else money("BilledCost"))
+        .alias("effective_cost"),
+        text("BillingCurrency").str.to_uppercase().alias("billing_currency"),
+        canonical("ChargeFrequency").alias("charge_frequency"),
+        text("CommitmentDiscountId").alias("commitment_discount_id"),
+        canonical("CommitmentDiscountStatus").alias("commitment_discount_status"),
+        _tags(schema).alias("tags"),
+        pl.lit(period).alias("x_billing_period"),
+        instance_type.alias("x_instance_type"),
+        gpu_count.alias("x_gpu_count"),
+        pl.when(is_hourly_usage).then(usage_quantity * gpu_count).cast(MONEY).alias("x_gpu_hours"),
+        canonical("ChargeClass").alias("x_charge_class"),
+        text("ChargeDescription").alias("x_charge_description"),
+        text("HostProviderName").alias("x_host_provider"),
+        text("InvoiceIssuerName").alias("x_invoice_issuer"),
+        pl.lit(source).alias("x_source"),
+        pl.col("_file").alias("x_source_file"),
+        pl.col("_row").cast(pl.Int64).alias("x_source_row"),
+    )
+    return conform(out)
+
+
+def parse_tags(text: str) -> list[dict[str, str]]:
+    """A FOCUS Tags JSON object (Azure writes it without its braces) -> key/value entries.
+
+    Keys are kept as the provider wrote them; non-string values are kept as their JSON text.
+    """
+    body = text.strip()
+    if not body:
+        return []
+    if not body.startswith("{"):
+        body = "{" + body + "}"
+    try:
+        value = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"Tags is not a JSON object: {text[:80]!r} ({exc.msg})") from exc
+    if not isinstance(value, dict):
+        raise ValueError(f"Tags is not a JSON object: {text[:80]!r}")
+    return [
+        {"key": str(k), "value": v if isinstance(v, str) else json.dumps(v)}
+        for k, v in value.items()
+    ]
+
+
+def _tags(schema: pl.Schema) -> pl.Expr:
+    dtype = schema.get("Tags")
+    if dtype is None:
+        return pl.lit(None, dtype=pl.List(TAG_ENTRY))
+    if dtype == pl.Utf8:
+        return pl.col("Tags").map_elements(
+            parse_tags, return_dtype=pl.List(TAG_ENTRY), skip_nulls=True)
+    if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
+        fields = [f.name for f in dtype.inner.fields]
+        return pl.col("Tags").list.eval(pl.struct(
+            pl.element().struct.field(fields[0]).cast(pl.Utf8).alias("key"),
+            pl.element().struct.field(fields[1]).cast(pl.Utf8).alias("value"),
+        ))
+    raise ValueError(f"Tags column of type {dtype} is not supported (expected JSON text or a map)")
+
+
+def _instance_type(names: set[str]) -> pl.Expr:
+    candidates = [pl.col(n).cast(pl.Utf8) for n in names if n.lower() in {"x_instancetype",
+                                                                          "x_instance_type"}]
+    if "SkuPriceDetails" in names:
+        details = pl.col("SkuPriceDetails").cast(pl.Utf8)
+        candidates += [details.str.json_path_match("$.InstanceType"),
+                       details.str.json_path_match("$.instanceType")]
+    return pl.coalesce(candidates) if candidates else pl.lit(None, dtype=pl.Utf8)

@@ -1,0 +1,62 @@
+"""Typed parsing of raw export strings, with a report of every value that would not parse.
+
+Exports arrive as text; a cost that fails to parse must stop its partition with the file, row and
+column named rather than turn silently into a null. So parsing comes in pairs: the polars
+expression, and a function that lists the rows where a non-empty input gave no value.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from aispend.errors import InputProblem
+
+MONEY = pl.Decimal(38, 10)
+
+#: Literal strings that exports write for "no value".
+NULL_STRINGS = ["NULL", "null", "None", "N/A", ""]
+
+
+def to_decimal(column: str) -> pl.Expr:
+    """Exact money or quantity: strings (plain or scientific notation) or numbers -> Decimal(38,10)."""
+    return pl.col(column).cast(pl.Utf8).str.strip_chars().cast(MONEY, strict=False)
+
+
+def to_utc_naive(column: str) -> pl.Expr:
+    """ISO-like timestamps with or without a zone (``Z``, ``+02:00``) or a bare date -> naive UTC."""
+    text = (
+        pl.col(column).cast(pl.Utf8).str.strip_chars()
+        .str.replace(r"[Zz]$", "+00:00").str.replace("T", " ", literal=True)
+    )
+    with_zone = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%:z", strict=False, time_zone="UTC")
+    naive = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us")
+    date_only = text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us"))
+    return pl.coalesce(with_zone.dt.replace_time_zone(None).dt.cast_time_unit("us"), naive, date_only)
+
+
+def timestamp_expr(column: str, dtype: pl.DataType) -> pl.Expr:
+    """Like to_utc_naive, but keeps typed (parquet) timestamps instead of re-parsing text."""
+    if isinstance(dtype, pl.Datetime):
+        expr = pl.col(column)
+        if dtype.time_zone is not None:
+            expr = expr.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        return expr.dt.cast_time_unit("us")
+    if isinstance(dtype, pl.Date):
+        return pl.col(column).cast(pl.Datetime("us"))
+    return to_utc_naive(column)
+
+
+def unparsable(
+    df: pl.DataFrame, column: str, parsed: pl.Expr, what: str, limit: int = 20
+) -> list[InputProblem]:
+    """Rows where ``column`` holds a value but ``parsed`` gives null; needs _file and _row columns."""
+    if column not in df.columns:
+        return []
+    raw = pl.col(column).cast(pl.Utf8).str.strip_chars()
+    bad = df.filter(raw.is_not_null() & (raw != "") & parsed.is_null()).select(
+        "_file", "_row", pl.col(column).cast(pl.Utf8).alias("value")
+    ).head(limit)
+    return [
+        InputProblem(file=f, row=r, column=column, message=f"{what} expected, found {v!r}")
+        for f, r, v in bad.iter_rows()
+    ]

@@ -1,0 +1,64 @@
+"""Run models and checks on a DuckDB connection with their parameters bound, never formatted in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from dbt_like.project import Project, ProjectError, SqlNode
+
+
+@dataclass
+class CheckResult:
+    name: str
+    severity: str
+    failures: int
+    columns: list[str] = field(default_factory=list)
+    sample: list[tuple[Any, ...]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.failures == 0
+
+
+def bind(node: SqlNode, params: Mapping[str, Any]) -> dict[str, Any]:
+    missing = sorted(node.params - params.keys())
+    if missing:
+        raise ProjectError(f"{node.path}: no value for parameter(s) {', '.join(missing)}")
+    return {name: params[name] for name in node.params}
+
+
+def run_model(con: duckdb.DuckDBPyConnection, node: SqlNode, params: Mapping[str, Any]) -> int:
+    """(Re)build one model; returns its row count."""
+    schema = node.name.split(".")[0]
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    kind = "VIEW" if node.materialized == "view" else "TABLE"
+    values = bind(node, params)
+    con.execute(f"CREATE OR REPLACE {kind} {node.name} AS\n{node.sql}", values or None)
+    row = con.execute(f"SELECT count(*) FROM {node.name}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def run_models(
+    con: duckdb.DuckDBPyConnection, project: Project, params: Mapping[str, Any],
+    select: Iterable[str] | None = None,
+) -> list[tuple[str, int]]:
+    wanted = set(select) if select is not None else None
+    return [
+        (node.name, run_model(con, node, params))
+        for node in project.ordered()
+        if wanted is None or node.name in wanted
+    ]
+
+
+def run_check(
+    con: duckdb.DuckDBPyConnection, node: SqlNode, params: Mapping[str, Any], sample: int = 5
+) -> CheckResult:
+    """A check passes when its query returns no rows; the first few offenders are kept."""
+    cursor = con.execute(f"SELECT * FROM (\n{node.sql}\n) AS offenders", bind(node, params) or None)
+    columns = [d[0] for d in cursor.description or []]
+    rows = cursor.fetchall()
+    return CheckResult(node.name, node.severity, len(rows), columns, rows[:sample])

@@ -1,0 +1,104 @@
+"""The shape every billing pipeline shares: one asset per source, partitioned by billing period.
+
+Each materialization replaces one (source, period) partition through aispend.ingest; a bad input
+fails that partition (Dagster marks it failed) with the file, row and column in the message, and
+its checks (sql/checks with a $source parameter) run right after it.
+"""
+
+
+from collections.abc import Callable
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetChecksDefinition,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+
+from aispend.config import AispendConfig, SourceConfig
+from aispend.errors import InputError
+from aispend.ingest import load_billing_partition
+from dbt_like import CheckResult, SqlNode, run_check
+from pipelines.partitions import billing_periods
+from pipelines.resources import WarehouseResource
+
+WRITER_POOL = "duckdb_writer"
+
+
+def source_key(source: SourceConfig) -> AssetKey:
+    return AssetKey(["billing", source.name])
+
+
+def build_billing_asset(config: AispendConfig, source: SourceConfig, description: str
+                        ) -> AssetsDefinition:
+    @asset(
+        key=source_key(source),
+        partitions_def=billing_periods,
+        group_name="billing",
+        kinds={"duckdb", "polars", source.kind},
+        description=description,
+        metadata={"path": source.path, "writes": "marts.cost_lines"},
+        pool=WRITER_POOL,
+    )
+    def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        period = context.partition_key
+        try:
+            result = load_billing_partition(config, source, period, warehouse=warehouse.file)
+        except InputError as exc:
+            raise Failure(
+                description=f"{source.name} {period} not loaded (kept as it was): {exc}",
+                metadata={"problems": MetadataValue.json([str(p) for p in exc.problems])},
+            ) from exc
+        context.log.info(f"{source.name} {period}: {result.status}, {result.rows} rows")
+        return MaterializeResult(metadata={
+            "status": result.status,
+            "rows": result.rows,
+            "files": result.files,
+            **{f"billed_cost_{code or 'none'}": str(v)
+               for code, v in result.billed_by_currency.items()},
+        })
+
+    return _load
+
+
+def build_source_checks(source: SourceConfig, checks: list[SqlNode]) -> list[AssetChecksDefinition]:
+    return [_source_check(source, check) for check in checks]
+
+
+def _source_check(source: SourceConfig, check: SqlNode) -> AssetChecksDefinition:
+    @asset_check(
+        asset=source_key(source),
+        name=check.name,
+        description=check.description,
+        blocking=check.severity == "error",
+    )
+    def _check(warehouse: WarehouseResource) -> AssetCheckResult:
+        with warehouse.connect() as con:
+            outcome = run_check(con, check, {"source": source.name})
+        return check_result(outcome)
+
+    return _check
+
+
+def check_result(outcome: CheckResult) -> AssetCheckResult:
+    severity = AssetCheckSeverity.ERROR if outcome.severity == "error" else AssetCheckSeverity.WARN
+    return AssetCheckResult(
+        passed=outcome.passed,
+        severity=severity,
+        metadata={
+            "failing_rows": outcome.failures,
+            "sample": MetadataValue.json(
+                [dict(zip(outcome.columns, map(str, row), strict=True)) for row in outcome.sample]
+            ),
+        },
+    )
+
+
+BillingAssetBuilder = Callable[[AispendConfig, SourceConfig], AssetsDefinition]

@@ -1,0 +1,115 @@
+"""The one place that assembles Definitions: assets, checks, the job, the schedule, the resource.
+
+Everything is built from an aispend config, so ``dagster dev -m pipelines`` and ``aispend run``
+materialize the same graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetChecksDefinition,
+    AssetSelection,
+    AssetsDefinition,
+    Definitions,
+    RunRequest,
+    ScheduleEvaluationContext,
+    define_asset_job,
+    in_process_executor,
+    schedule,
+)
+
+from aispend.config import AispendConfig, SourceConfig
+from aispend.periods import open_periods
+from dbt_like import discover
+from pipelines.billing import build_source_checks, source_key
+from pipelines.focus.assets import focus_asset
+from pipelines.models.assets import (
+    COST_LINES,
+    build_model_assets,
+    build_model_checks,
+    per_source_checks,
+)
+from pipelines.partitions import billing_periods
+from pipelines.resources import WarehouseResource
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+#: Billing kinds with a pipeline; others are accepted by the config and reported as not yet read.
+BILLING_PIPELINES: dict[str, Callable[[AispendConfig, SourceConfig], AssetsDefinition]] = {
+    "focus": focus_asset,
+}
+
+LOAD_JOB = "nightly_load"
+
+
+def model_params(config: AispendConfig) -> dict[str, Any]:
+    return {"idle_util_pct": config.runs.idle_util_pct}
+
+
+def billing_sources(config: AispendConfig) -> list[SourceConfig]:
+    return [s for s in config.sources if s.enabled and s.kind in BILLING_PIPELINES]
+
+
+@dataclass
+class Graph:
+    """The assets and checks built from one config, before Dagster binds resources to them."""
+
+    source_assets: list[AssetsDefinition]
+    model_assets: list[AssetsDefinition]
+    checks: list[AssetChecksDefinition]
+    resources: dict[str, Any]
+
+    @property
+    def assets(self) -> list[AssetsDefinition]:
+        return [*self.source_assets, *self.model_assets]
+
+
+def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
+    project = discover(sql_dir)
+    sources = billing_sources(config)
+    source_checks = [
+        check for s in sources for check in build_source_checks(s, per_source_checks(project))
+    ]
+    loaders = {COST_LINES: [source_key(s) for s in sources]}
+    params = model_params(config)
+    return Graph(
+        source_assets=[BILLING_PIPELINES[s.kind](config, s) for s in sources],
+        model_assets=build_model_assets(project, loaders, params),
+        checks=[*source_checks, *build_model_checks(project, params)],
+        resources={"warehouse": WarehouseResource(path=str(config.warehouse_path))},
+    )
+
+
+def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definitions:
+    graph = build_graph(config, sql_dir)
+
+    load_job = define_asset_job(
+        LOAD_JOB,
+        selection=AssetSelection.all(),
+        partitions_def=billing_periods,
+        description="Load one billing period from every source, then rebuild the models "
+                    "and run their checks.",
+    )
+
+    @schedule(cron_schedule="0 2 * * *", job=load_job, execution_timezone="UTC",
+              description="Nightly: reload the open billing periods (previous and current month).")
+    def nightly(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
+        day = context.scheduled_execution_time.date()
+        for period in open_periods(day):
+            yield RunRequest(run_key=f"{period}@{day.isoformat()}", partition_key=period)
+
+    return Definitions(
+        assets=graph.assets,
+        asset_checks=graph.checks,
+        jobs=[load_job],
+        schedules=[nightly],
+        resources=graph.resources,
+        executor=in_process_executor,
+    )
+
+

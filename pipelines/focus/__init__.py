@@ -1,0 +1,1 @@
+"""FOCUS exports (any provider or converter) into marts.cost_lines."""

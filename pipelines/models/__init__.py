@@ -1,0 +1,1 @@
+"""SQL models and checks from sql/, run by dbt_like, as Dagster assets and asset checks."""

@@ -1,0 +1,91 @@
+"""Each sql/ model becomes an asset, each sql/checks file an asset check on the table it guards.
+
+Checks that take a ``$source`` parameter guard one source's rows in marts.cost_lines and are built
+per source in pipelines.billing; the rest attach to the model they read.
+"""
+
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    asset,
+    asset_check,
+)
+
+from dbt_like import Project, SqlNode, run_check, run_model
+from pipelines.billing import WRITER_POOL, check_result
+from pipelines.resources import WarehouseResource
+
+COST_LINES = "marts.cost_lines"
+
+
+def model_key(name: str) -> AssetKey:
+    return AssetKey(name.split("."))
+
+
+def build_model_assets(
+    project: Project, loaders: Mapping[str, Sequence[AssetKey]], params: Mapping[str, Any]
+) -> list[AssetsDefinition]:
+    """``loaders`` maps a loaded table (marts.cost_lines) to the assets that write it."""
+    return [_model_asset(project, node, loaders, params) for node in project.ordered()]
+
+
+def build_model_checks(project: Project, params: Mapping[str, Any]) -> list[AssetChecksDefinition]:
+    return [
+        _model_check(project.check_target(check), check, params)
+        for check in project.checks
+        if "source" not in check.params and project.check_target(check) in project.models
+    ]
+
+
+def per_source_checks(project: Project) -> list[SqlNode]:
+    return [check for check in project.checks if "source" in check.params]
+
+
+def _model_asset(
+    project: Project, node: SqlNode, loaders: Mapping[str, Sequence[AssetKey]],
+    params: Mapping[str, Any],
+) -> AssetsDefinition:
+    deps = [model_key(name) for name in project.dependencies(node)]
+    for table in project.external_tables(node):
+        deps.extend(loaders.get(table, []))
+
+    @asset(
+        key=model_key(node.name),
+        deps=deps,
+        group_name=node.name.split(".")[0],
+        kinds={"duckdb", "sql"},
+        description=node.description or node.grain,
+        metadata={"grain": node.grain or "", "materialized": node.materialized,
+                  "sql_file": str(node.path)},
+        pool=WRITER_POOL,
+    )
+    def _build(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        with warehouse.connect() as con:
+            rows = run_model(con, node, params)
+        context.log.info(f"{node.name}: {rows} rows")
+        return MaterializeResult(metadata={"rows": rows})
+
+    return _build
+
+
+def _model_check(target: str, check: SqlNode, params: Mapping[str, Any]) -> AssetChecksDefinition:
+    @asset_check(
+        asset=model_key(target),
+        name=check.name,
+        description=check.description,
+        blocking=check.severity == "error",
+    )
+    def _check(warehouse: WarehouseResource) -> AssetCheckResult:
+        with warehouse.connect() as con:
+            outcome = run_check(con, check, params)
+        return check_result(outcome)
+
+    return _check

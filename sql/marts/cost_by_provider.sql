@@ -1,0 +1,19 @@
+-- model: marts.cost_by_provider
+-- grain: one row per billing period, provider and billing currency
+-- materialized: table
+-- description: The headline totals: billed, effective and list cost per provider and period.
+with lines as (
+    select x_billing_period, provider, billing_currency, billed_cost, effective_cost, list_cost
+    from marts.cost_lines
+)
+
+select
+    x_billing_period as billing_period,
+    provider,
+    billing_currency,
+    count(*) as cost_lines,
+    sum(billed_cost) as billed_cost,
+    sum(effective_cost) as effective_cost,
+    sum(list_cost) as list_cost
+from lines
+group by x_billing_period, provider, billing_currency

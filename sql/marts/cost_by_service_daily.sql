@@ -1,0 +1,28 @@
+-- model: marts.cost_by_service_daily
+-- grain: one row per charge day (UTC), provider, service and billing currency
+-- materialized: table
+-- description: Daily spend per service, the base for trends and budget run rates.
+with lines as (
+    select
+        cast(charge_period_start as date) as charge_date,
+        provider,
+        coalesce(service_name, '(unknown)') as service_name,
+        service_category,
+        billing_currency,
+        billed_cost,
+        effective_cost,
+        x_gpu_hours
+    from marts.cost_lines
+)
+
+select
+    charge_date,
+    provider,
+    service_name,
+    service_category,
+    billing_currency,
+    sum(billed_cost) as billed_cost,
+    sum(effective_cost) as effective_cost,
+    sum(x_gpu_hours) as gpu_hours
+from lines
+group by charge_date, provider, service_name, service_category, billing_currency
