@@ -165,9 +165,13 @@ def _tags(schema: pl.Schema) -> pl.Expr:
     if dtype == pl.Utf8:
         return pl.col("Tags").map_elements(
             parse_tags, return_dtype=pl.List(TAG_ENTRY), skip_nulls=True)
+    tags = pl.col("Tags")
+    if type(dtype).__name__ == "Map":  # polars 2 reads a parquet MAP as Map(key, value)
+        tags = tags.to_physical()
+        dtype = pl.List(TAG_ENTRY)
     if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
         fields = [f.name for f in dtype.inner.fields]
-        return pl.col("Tags").list.eval(pl.struct(
+        return tags.list.eval(pl.struct(
             pl.element().struct.field(fields[0]).cast(pl.Utf8).alias("key"),
             pl.element().struct.field(fields[1]).cast(pl.Utf8).alias("value"),
         ))

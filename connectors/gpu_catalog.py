@@ -38,12 +38,8 @@ def gpus_per_instance(instance_type: str | None) -> float | None:
         return None
     key = instance_type.strip().lower()
     if key in _EXACT:
-        return _EXACT[key]
-    if _SINGLE_GPU_FAMILIES.match(key):
-        return 1
+        return float(_EXACT[key])
+    if _SINGLE_GPU_FAMILIES.match(key) or key.startswith("g2-standard-"):
+        return 1.0
     match = _GCP_SUFFIX.match(key)
-    if match:
-        return float(match.group(1))
-    if key.startswith("g2-standard-"):
-        return 1
-    return None
+    return float(match.group(1)) if match else None
