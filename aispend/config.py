@@ -130,6 +130,8 @@ class FileSink(_Strict):
     path: str
 
 
+_SINK_KINDS = frozenset({"slack", "webhook", "email", "file"})
+
 AlertSink = Annotated[SlackSink | WebhookSink | EmailSink | FileSink, Field(discriminator="kind")]
 
 
@@ -248,7 +250,7 @@ def _location(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
             if isinstance(node, dict) and "name" in node:
                 out += f" (name: {node['name']})"
             continue
-        if isinstance(node, dict) and part not in node and part in {"slack", "webhook", "email", "file"}:
+        if isinstance(node, dict) and part not in node and part in _SINK_KINDS:
             continue  # pydantic's discriminator tag, not a key the user wrote
         out += f".{part}" if out else str(part)
         node = node.get(part) if isinstance(node, dict) else None

@@ -1,4 +1,7 @@
-"""The embedded default: a local DuckDB file and the bundled FOCUS sample, so a fresh clone answers."""
+"""The embedded default: a local DuckDB file and the bundled FOCUS sample.
+
+It lets a fresh clone answer questions before the user has written any config.
+"""
 
 from __future__ import annotations
 
@@ -37,11 +40,11 @@ def print_headlines(config: AispendConfig, echo: Callable[[str], None]) -> None:
         # what aispend loaded, so the two columns are independent computations.
         own = {
             (provider, period): total
-            for provider, period, total in duckdb.sql(
+            for provider, period, total in duckdb.execute(
                 "select ProviderName, strftime(BillingPeriodStart::timestamp, '%Y-%m'), "
                 "sum(BilledCost::decimal(38,10)) "
                 "from read_csv(?, all_varchar = true, nullstr = 'NULL') group by all",
-                params=[sample]).fetchall()
+                [sample]).fetchall()
         }
         rows = con.execute(
             "select provider, billing_period, billing_currency, cost_lines, billed_cost, "
@@ -71,5 +74,5 @@ def print_headlines(config: AispendConfig, echo: Callable[[str], None]) -> None:
     finally:
         con.close()
     echo("\nAsk your own questions, e.g.:\n"
-         f"  aispend sql \"select service_name, sum(billed_cost) from marts.cost_lines "
-         f"group by 1 order by 2 desc limit 10\"")
+         "  aispend sql \"select service_name, sum(billed_cost) from marts.cost_lines "
+         "group by 1 order by 2 desc limit 10\"")

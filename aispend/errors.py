@@ -38,4 +38,4 @@ class InputError(Exception):
 
 
 class ConfigError(Exception):
-    """Raised when aispend.yaml is missing, unreadable or invalid; the message names file and key."""
+    """aispend.yaml is missing, unreadable or invalid; the message names the file and key."""

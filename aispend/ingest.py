@@ -1,8 +1,8 @@
-"""Load one (source, billing period) partition: read and check outside, replace inside one transaction.
+"""Load one (source, billing period) partition: check outside, replace inside one transaction.
 
 A provider restates whole periods, so a period is replaced whole or not at all. Reading, checking
 and normalizing happen before the transaction; if anything in the period's files is wrong the
-partition fails, its errors are recorded with file/row/column, and the rows it had stay as they were.
+partition fails, its errors are recorded with file/row/column, and the rows it had stay.
 """
 
 from __future__ import annotations

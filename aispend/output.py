@@ -1,4 +1,4 @@
-"""Render query results as an aligned table, CSV, or JSON (an array of objects, money kept exact)."""
+"""Render query results as an aligned table, CSV, or JSON (objects, money kept exact)."""
 
 from __future__ import annotations
 

@@ -61,7 +61,8 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo) -
     _report_checks(result, echo, summary)
     for event in result.get_asset_materialization_events():
         rows = event.materialization.metadata.get("rows")
-        echo(f"  {'.'.join(event.asset_key.path)}: {rows.value if rows else '?'} rows")
+        echo(f"  {event.materialization.asset_key.to_user_string().replace('/', '.')}: "
+             f"{rows.value if rows else '?'} rows")
     return summary
 
 
@@ -69,18 +70,18 @@ def _load_period(graph: Graph, targets: list[SourceConfig], period: str,
                  found: dict[str, Discovery], echo: Echo, summary: RunSummary) -> None:
     keys = [source_key(s) for s in targets]
     result = _materialize(graph, AssetSelection.assets(*keys), period)
-    done = {tuple(e.asset_key.path): e for e in result.get_asset_materialization_events()}
+    done = {e.asset_key: e for e in result.get_asset_materialization_events()}
     failures = _failures_by_asset(result)
     for source, key in zip(targets, keys, strict=True):
         label = f"{source.name} {period}"
-        event = done.get(tuple(key.path))
+        event = done.get(key)
         if event is not None:
             meta = {k: v.value for k, v in event.materialization.metadata.items()}
             status = meta.get("status")
             if status == "empty":
                 echo(f"  {label}: nothing delivered for this period; kept what was loaded")
                 continue
-            money = ", ".join(f"{k.removeprefix('billed_cost_')} {Decimal(v):.2f}"
+            money = ", ".join(f"{k.removeprefix('billed_cost_')} {Decimal(str(v)):.2f}"
                               for k, v in meta.items() if k.startswith("billed_cost_"))
             echo(f"  {label}: loaded {meta.get('rows')} rows from {meta.get('files')} file(s); "
                  f"billed {money}")

@@ -90,8 +90,8 @@ def normalize_focus(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFr
     gpu_count = instance_type.map_elements(
         gpus_per_instance, return_dtype=pl.Float64, skip_nulls=True).cast(MONEY)
     usage_quantity = money("ConsumedQuantity")
-    is_hourly_usage = (canonical("ChargeCategory") == "Usage") & text("ConsumedUnit").str.to_lowercase(
-    ).is_in(_HOUR_UNITS)
+    unit = text("ConsumedUnit").str.to_lowercase()
+    is_hourly_usage = (canonical("ChargeCategory") == "Usage") & unit.is_in(_HOUR_UNITS)
 
     out = raw.select(
         provider.str.to_lowercase().replace_strict(_PROVIDERS, default=provider,

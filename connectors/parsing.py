@@ -18,12 +18,12 @@ NULL_STRINGS = ["NULL", "null", "None", "N/A", ""]
 
 
 def to_decimal(column: str) -> pl.Expr:
-    """Exact money or quantity: strings (plain or scientific notation) or numbers -> Decimal(38,10)."""
+    """Exact money or quantity from text (plain or scientific) or numbers -> Decimal(38,10)."""
     return pl.col(column).cast(pl.Utf8).str.strip_chars().cast(MONEY, strict=False)
 
 
 def to_utc_naive(column: str) -> pl.Expr:
-    """ISO-like timestamps with or without a zone (``Z``, ``+02:00``) or a bare date -> naive UTC."""
+    """ISO-like timestamps with or without a zone (``Z``, ``+02:00``), or a date -> naive UTC."""
     text = (
         pl.col(column).cast(pl.Utf8).str.strip_chars()
         .str.replace(r"[Zz]$", "+00:00").str.replace("T", " ", literal=True)
@@ -31,7 +31,8 @@ def to_utc_naive(column: str) -> pl.Expr:
     with_zone = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%:z", strict=False, time_zone="UTC")
     naive = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us")
     date_only = text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us"))
-    return pl.coalesce(with_zone.dt.replace_time_zone(None).dt.cast_time_unit("us"), naive, date_only)
+    utc = with_zone.dt.replace_time_zone(None).dt.cast_time_unit("us")
+    return pl.coalesce(utc, naive, date_only)
 
 
 def timestamp_expr(column: str, dtype: pl.DataType) -> pl.Expr:
@@ -49,7 +50,7 @@ def timestamp_expr(column: str, dtype: pl.DataType) -> pl.Expr:
 def unparsable(
     df: pl.DataFrame, column: str, parsed: pl.Expr, what: str, limit: int = 20
 ) -> list[InputProblem]:
-    """Rows where ``column`` holds a value but ``parsed`` gives null; needs _file and _row columns."""
+    """Rows where ``column`` holds a value but ``parsed`` gives null (needs _file and _row)."""
     if column not in df.columns:
         return []
     raw = pl.col(column).cast(pl.Utf8).str.strip_chars()

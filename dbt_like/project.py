@@ -2,9 +2,9 @@
 
 A model file holds one statement after a header of ``-- key: value`` lines:
 ``model`` (schema.name), ``grain``, ``materialized`` (table | view) and an optional ``description``.
-A check file (under ``checks/``) has ``check``, ``severity`` (error | warn) and optionally ``asset``,
-the table it guards. Dependencies are the tables a statement reads, found with sqlglot, so a
-header can never disagree with the SQL.
+A check file (under ``checks/``) has ``check``, ``severity`` (error | warn) and optionally
+``asset``, the table it guards. Dependencies are the tables a statement reads, found with
+sqlglot, so a header can never disagree with the SQL.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ def discover(sql_dir: Path) -> Project:
         if node.kind == "check":
             checks.append(node)
         elif node.name in models:
-            raise ProjectError(f"{path}: model {node.name} is also defined in {models[node.name].path}")
+            other = models[node.name].path
+            raise ProjectError(f"{path}: model {node.name} is also defined in {other}")
         else:
             models[node.name] = node
     return Project(models, checks)
@@ -101,10 +102,8 @@ def parse_file(path: Path, *, is_check: bool) -> SqlNode:
     if len(statements) != 1:
         raise ProjectError(f"{path}: expected exactly one statement, found {len(statements)}")
     tree = statements[0]
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    refs = frozenset(
-        f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db and t.name not in ctes
-    )
+    # Models are always schema-qualified; an unqualified name is a CTE or an alias.
+    refs = frozenset(f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db)
     params = frozenset(p.name for p in tree.find_all(exp.Placeholder) if p.name)
     materialized = header.get("materialized", "table")
     if materialized not in ("table", "view"):

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -73,6 +73,9 @@ def build_source_checks(source: SourceConfig, checks: list[SqlNode]) -> list[Ass
 
 
 def _source_check(source: SourceConfig, check: SqlNode) -> AssetChecksDefinition:
+    """Runs after each load of the source; it checks all the source's periods, which costs
+    little and catches damage anywhere in the source's rows, not only in the new partition."""
+
     @asset_check(
         asset=source_key(source),
         name=check.name,

@@ -13,8 +13,8 @@ from typing import Any
 
 from dagster import (
     AssetChecksDefinition,
-    AssetSelection,
     AssetsDefinition,
+    AssetSelection,
     Definitions,
     RunRequest,
     ScheduleEvaluationContext,

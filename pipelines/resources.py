@@ -11,7 +11,7 @@ from dagster import ConfigurableResource
 from aispend.warehouse import writer
 
 
-class WarehouseResource(ConfigurableResource):  # type: ignore[misc]
+class WarehouseResource(ConfigurableResource):
     """The warehouse file; ``connect()`` waits for any other writer, so loads never collide."""
 
     path: str

@@ -1,0 +1,91 @@
+"""The Dagster graph: loadable, scheduled over the open periods, with checks that can fail."""
+
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from dagster import AssetKey, AssetSelection, build_schedule_context, materialize
+
+from aispend.config import load_config
+from pipelines.definitions import build_definitions, build_graph
+from tests.conftest import FOCUS_SAMPLE, write_config
+
+
+def _config(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return load_config(write_config(tmp_path, [
+        {"name": "sample", "kind": "focus", "path": str(FOCUS_SAMPLE)},
+        {"name": "later", "kind": "aws_cur", "path": "cur/"},
+    ]))
+
+
+def test_definitions_hold_source_assets_models_checks_job_and_schedule(tmp_path: Path) -> None:
+    defs = build_definitions(_config(tmp_path))
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys == {"billing/sample", "marts/cost_by_provider", "marts/cost_by_service_daily",
+                    "staging/gpu_cost_lines"}
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert checks == {("billing/sample", "cost_lines_reconcile"),
+                      ("billing/sample", "cost_lines_required"),
+                      ("marts/cost_by_provider", "cost_by_provider_totals")}
+    assert graph.get(AssetKey(["marts", "cost_by_provider"])).parent_keys == {
+        AssetKey(["billing", "sample"])}
+    job = defs.resolve_job_def("nightly_load")
+    assert job.partitions_def is not None
+
+    schedule = defs.resolve_schedule_def("nightly")
+    assert schedule.cron_schedule == "0 2 * * *"
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 11, 23, 2))
+    requests = list(schedule(context))  # type: ignore[arg-type, call-overload]
+    assert [r.partition_key for r in requests] == ["2026-10", "2026-11"]
+
+
+def test_dagster_loads_the_code_location_from_the_module(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": "sample", "kind": "focus",
+                                      "path": str(FOCUS_SAMPLE)}])
+    dagster = Path(sys.executable).parent / "dagster"
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", "pipelines"],
+        capture_output=True, text=True, cwd=tmp_path,
+        env={"AISPEND_CONFIG": str(config), "DAGSTER_HOME": str(tmp_path),
+             "PATH": str(dagster.parent), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_asset_checks_fail_when_the_warehouse_disagrees_with_the_export(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    graph = build_graph(config)
+    everything = [*graph.assets, *graph.checks]
+    loaded = materialize(everything, partition_key="2024-09", resources=graph.resources,
+                         selection=AssetSelection.all())
+    assert loaded.success
+    assert all(e.passed for e in loaded.get_asset_check_evaluations())
+
+    # On purpose: one cost line off by a cent, and a mart row that no longer adds up.
+    con = duckdb.connect(str(config.warehouse_path))
+    con.execute("update marts.cost_lines set billed_cost = billed_cost + 0.01 "
+                "where x_source_row = 1")
+    con.execute("update marts.cost_by_provider set billed_cost = billed_cost * 2 "
+                "where provider = 'Oracle'")
+    con.close()
+    source_checks = materialize(
+        everything, resources=graph.resources, raise_on_error=False,
+        selection=AssetSelection.checks_for_assets(AssetKey(["billing", "sample"])),
+    )
+    model_checks = materialize(
+        [*graph.model_assets, *[c for c in graph.checks
+                                if all(k.asset_key.path[0] == "marts" for k in c.check_keys)]],
+        resources=graph.resources,
+        raise_on_error=False,
+        selection=AssetSelection.checks_for_assets(AssetKey(["marts", "cost_by_provider"])),
+    )
+    results = {e.check_name: e for run in (source_checks, model_checks)
+               for e in run.get_asset_check_evaluations()}
+    assert results["cost_lines_reconcile"].passed is False
+    assert results["cost_lines_reconcile"].metadata["failing_rows"].value == 1
+    assert results["cost_by_provider_totals"].passed is False
+    assert results["cost_lines_required"].passed is True
