@@ -86,8 +86,8 @@ def run(obj: Context, periods: tuple[str, ...]) -> None:
     config = obj.config()
     click.echo(f"Warehouse: {config.warehouse_path}")
     summary = run_pipeline(config, wanted, click.echo)
-    click.echo(f"Done: {len(summary.loaded)} partition(s) loaded, {len(summary.failed)} failed, "
-               f"{len(summary.failed_checks)} check(s) failed.")
+    click.echo(f"Done: {len(summary.loaded)} partition(s) loaded, {len(summary.failed)} failed; "
+               f"checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed.")
     if not summary.ok:
         sys.exit(1)
 
@@ -108,7 +108,8 @@ def demo(warehouse: str) -> None:
     config = demo_config(warehouse)
     click.echo(f"Building {config.warehouse_path} from the bundled FOCUS 1.0 sample ...")
     summary = run_pipeline(config, None, click.echo)
-    print_headlines(config, click.echo)
+    click.echo(f"Checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed.")
+    print_headlines(config, click.echo, _command_name())
     if not summary.ok:
         sys.exit(1)
 
@@ -194,6 +195,19 @@ def status(obj: Context) -> None:
         click.echo(status_report(obj.config(required=False)))
     except WarehouseMissing as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _command_name() -> str:
+    """How the user can call us again: plain ``aispend`` if it is on PATH, else its path."""
+    import shutil
+
+    if shutil.which("aispend"):
+        return "aispend"
+    invoked = Path(sys.argv[0])
+    try:
+        return str(invoked.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(invoked)
 
 
 def _first_line(exc: BaseException) -> str:

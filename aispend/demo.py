@@ -31,7 +31,8 @@ def demo_config(warehouse: str = "aispend.duckdb", base_dir: Path | None = None)
     )
 
 
-def print_headlines(config: AispendConfig, echo: Callable[[str], None]) -> None:
+def print_headlines(config: AispendConfig, echo: Callable[[str], None],
+                    command: str = "aispend") -> None:
     """The answers a new user wants first, next to the export's own sums to prove them."""
     con = reader(config.warehouse_path)
     try:
@@ -74,5 +75,5 @@ def print_headlines(config: AispendConfig, echo: Callable[[str], None]) -> None:
     finally:
         con.close()
     echo("\nAsk your own questions, e.g.:\n"
-         "  aispend sql \"select service_name, sum(billed_cost) from marts.cost_lines "
+         f"  {command} sql \"select service_name, sum(billed_cost) from marts.cost_lines "
          "group by 1 order by 2 desc limit 10\"")

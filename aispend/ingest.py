@@ -7,6 +7,7 @@ partition fails, its errors are recorded with file/row/column, and the rows it h
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -134,3 +135,22 @@ def _record_failure(
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def changed_periods(discovery: Discovery, source: str, warehouse: Path) -> dict[str, str]:
+    """Periods whose files differ from their last good load (new, re-delivered or removed files),
+    with a fingerprint of what is delivered now, so a re-delivered closed period is never skipped.
+    """
+    with writer(warehouse) as con:
+        rows = con.execute(
+            "select period, file, size, stamp from meta.partition_files where source = ?",
+            [source]).fetchall()
+    loaded: dict[str, set[tuple[str, int, str]]] = {}
+    for period, file, size, stamp in rows:
+        loaded.setdefault(period, set()).add((file, size, stamp))
+    changed = {}
+    for period, files in discovery.periods.items():
+        now = {(f.uri, f.size, f.stamp) for f in files}
+        if now != loaded.get(period):
+            changed[period] = hashlib.sha256(repr(sorted(now)).encode()).hexdigest()[:16]
+    return changed

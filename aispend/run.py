@@ -28,6 +28,7 @@ class RunSummary:
     loaded: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
+    passed_checks: int = 0
 
     @property
     def ok(self) -> bool:
@@ -115,6 +116,7 @@ def _failures_by_asset(result: ExecuteInProcessResult) -> dict[AssetKey, str]:
 def _report_checks(result: ExecuteInProcessResult, echo: Echo, summary: RunSummary) -> None:
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
+            summary.passed_checks += 1
             continue
         rows = evaluation.metadata.get("failing_rows")
         name = f"{'/'.join(evaluation.asset_key.path)}:{evaluation.check_name}"

@@ -47,8 +47,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     con.execute(_COST_LINES_DDL)
+    _add_new_columns(con)
     for ddl in _META_DDL:
         con.execute(ddl)
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse built by an older aispend gets the columns added since, as nulls."""
+    present = {row[0] for row in con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'marts' and table_name = 'cost_lines'").fetchall()}
+    for name, _, sql_type in COST_LINES:
+        if name not in present:
+            con.execute(f"ALTER TABLE marts.cost_lines ADD COLUMN {name} {sql_type}")
 
 
 @contextmanager

@@ -18,11 +18,14 @@ from dagster import (
     Definitions,
     RunRequest,
     ScheduleEvaluationContext,
+    SensorEvaluationContext,
     define_asset_job,
     in_process_executor,
     schedule,
+    sensor,
 )
 
+from aispend import ingest
 from aispend.config import AispendConfig, SourceConfig
 from aispend.periods import open_periods
 from dbt_like import discover
@@ -103,11 +106,24 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
         for period in open_periods(day):
             yield RunRequest(run_key=f"{period}@{day.isoformat()}", partition_key=period)
 
+    @sensor(job=load_job, minimum_interval_seconds=3600,
+            description="Reload any billing period whose files were re-delivered or are new, "
+                        "closed periods included.")
+    def redelivered_periods(context: SensorEvaluationContext) -> Iterator[RunRequest]:
+        for source in billing_sources(config):
+            found = ingest.discover(config, source)
+            for period, fingerprint in ingest.changed_periods(found, source.name,
+                                                       config.warehouse_path).items():
+                context.log.info(f"{source.name} {period}: files changed since the last load")
+                yield RunRequest(run_key=f"{source.name}:{period}:{fingerprint}",
+                                 partition_key=period)
+
     return Definitions(
         assets=graph.assets,
         asset_checks=graph.checks,
         jobs=[load_job],
         schedules=[nightly],
+        sensors=[redelivered_periods],
         resources=graph.resources,
         executor=in_process_executor,
     )

@@ -89,3 +89,30 @@ def test_asset_checks_fail_when_the_warehouse_disagrees_with_the_export(tmp_path
     assert results["cost_lines_reconcile"].metadata["failing_rows"].value == 1
     assert results["cost_by_provider_totals"].passed is False
     assert results["cost_lines_required"].passed is True
+
+
+def test_sensor_requests_new_and_redelivered_periods_only(tmp_path: Path) -> None:
+    from dagster import build_sensor_context
+
+    from aispend.ingest import load_billing_partition
+    from tests.conftest import month_rows, write_focus
+
+    bills = tmp_path / "bills"
+    write_focus(bills / "aug.csv", month_rows("2026-08", ["1.00"]))
+    write_focus(bills / "sep.csv", month_rows("2026-09", ["2.00"]))
+    config = load_config(write_config(tmp_path, [{"name": "f", "kind": "focus",
+                                                  "path": "bills"}]))
+    defs = build_definitions(config)
+    sensor = defs.resolve_sensor_def("redelivered_periods")
+
+    def requested() -> list[str]:
+        context = build_sensor_context(repository_def=defs.get_repository_def())
+        result = sensor.evaluate_tick(context)
+        return sorted(r.partition_key or "" for r in result.run_requests or [])
+
+    assert requested() == ["2026-08", "2026-09"]  # never loaded
+    for period in ("2026-08", "2026-09"):
+        load_billing_partition(config, config.sources[0], period)
+    assert requested() == []
+    write_focus(bills / "aug.csv", month_rows("2026-08", ["1.50"]))  # closed period re-delivered
+    assert requested() == ["2026-08"]

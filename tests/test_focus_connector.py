@@ -19,17 +19,19 @@ QUIRKS_CSV = '''\
 BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BillingAccountId,\
 SubAccountId,ServiceProviderName,ProviderName,HostProviderName,ChargeCategory,ChargeFrequency,\
 PricingCategory,ServiceName,ResourceId,RegionId,ConsumedQuantity,ConsumedUnit,ListCost,\
-ContractedCost,BilledCost,EffectiveCost,BillingCurrency,SkuPriceDetails,Tags
+ContractedCost,BilledCost,EffectiveCost,BillingCurrency,SkuPriceDetails,Tags,ContractApplied,\
+AllocatedMethodId,AllocatedResourceId
 2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,2026-10-05T10:00:00Z,2026-10-05T12:00:00Z,acct-1,\
 sub-1,AWS,AWS,AWS,usage,usage-based,on-demand,Amazon Elastic Compute Cloud,i-0abc,us-east-1,2,\
 Hours,196.64,180.00,196.64,150.00,usd,"{""InstanceType"": ""p5.48xlarge""}",\
-"""team"": ""research"", ""training_run"": ""llm-7b"""
+"""team"": ""research"", ""training_run"": ""llm-7b""",NULL,NULL,NULL
 2026-10-01 00:00:00+02:00,2026-11-01 00:00:00+01:00,2026-10-05 12:00:00+02:00,\
 2026-10-05 13:00:00+02:00,acct-1,sub-1,NULL,Microsoft,NULL,Usage,Usage-based,Standard,\
 Virtual Machines,vm-1,westeurope,1,Hours,5.64902E-05,NULL,5.64902E-05,5.64902E-05,USD,NULL,\
-"{""env"": ""prod"", ""cost"": 3}"
+"{""env"": ""prod"", ""cost"": 3}",NULL,NULL,NULL
 2026-10-01,2026-11-01,2026-10-31 23:00:00,2026-11-01 00:00:00,acct-1,,Snowflake,Google Cloud,\
-Google Cloud,Tax,One-Time,NULL,Tax,NULL,NULL,NULL,NULL,NULL,NULL,1.10,1.10,USD,NULL,NULL
+Google Cloud,Tax,One-Time,NULL,Tax,NULL,NULL,NULL,NULL,NULL,NULL,1.10,1.10,USD,NULL,NULL,\
+"{""Elements"": [{""ContractID"": ""c-1""}]}",split-by-usage,cluster-7
 '''
 
 
@@ -86,6 +88,9 @@ def test_quirky_rows_normalize_to_the_values_worked_by_hand(tmp_path: Path) -> N
     assert tax["charge_category"] == "Tax" and tax["pricing_category"] is None
     assert tax["sub_account_id"] is None
     assert tax["charge_period_start"] == datetime(2026, 10, 31, 23)
+    assert tax["x_contract_applied"] == '{"Elements": [{"ContractID": "c-1"}]}'
+    assert (tax["x_allocated_method_id"], tax["x_allocated_resource_id"]) == (
+        "split-by-usage", "cluster-7")
 
     assert out["billed_cost"].sum() == Decimal("197.7400564902")
     assert out["x_source_row"].to_list() == [1, 2, 3]

@@ -1,0 +1,63 @@
+"""One writer at a time: a second writer waits for the first instead of failing."""
+
+import multiprocessing
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from aispend.warehouse import writer
+
+
+def _hold_writer(path: str, seconds: float, ready: "multiprocessing.synchronize.Event") -> None:
+    with writer(Path(path)) as con:
+        con.execute("create table if not exists t (who varchar)")
+        con.execute("insert into t values ('first')")
+        ready.set()
+        time.sleep(seconds)
+        con.execute("insert into t values ('first, done')")
+
+
+def test_a_second_writer_waits_for_the_first(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_writer, args=(str(db), 1.5, ready))
+    holder.start()
+    assert ready.wait(30)
+    with writer(db) as con:
+        con.execute("insert into t values ('second')")
+        rows = con.execute("select who from t").fetchall()
+    holder.join(10)
+    # It queued behind the first writer (saw its last write) rather than failing.
+    assert rows == [("first",), ("first, done",), ("second",)]
+
+
+def test_a_writer_gives_up_with_a_clear_message(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_writer, args=(str(db), 3, ready))
+    holder.start()
+    assert ready.wait(30)
+    with pytest.raises(TimeoutError, match="another aispend process is writing"), \
+            writer(db, wait_seconds=0.3):
+        pass
+    holder.join(10)
+
+
+def test_an_older_warehouse_gets_new_columns_added(tmp_path: Path) -> None:
+    import duckdb
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts")
+    con.execute("create table marts.cost_lines (provider varchar, billed_cost decimal(38,10))")
+    con.execute("insert into marts.cost_lines values ('AWS', 1.5)")
+    con.close()
+    with writer(db) as con:
+        columns = [r[0] for r in con.execute("describe marts.cost_lines").fetchall()]
+        kept = con.execute("select provider, billed_cost from marts.cost_lines").fetchall()
+    assert "x_allocated_resource_name" in columns and "x_source" in columns
+    assert kept == [("AWS", Decimal("1.5"))]
