@@ -66,10 +66,10 @@ def load_billing_partition(
         if not files:
             return LoadResult(source.name, period, "empty")
         raw = reader.read(period, files).collect()
-        problems = reader.problems(raw)
+        lines = reader.normalize(raw.lazy(), source=source.name, period=period).collect()
+        problems = reader.problems(raw, lines)
         if problems:
             raise InputError(problems)
-        lines = reader.normalize(raw.lazy(), source=source.name, period=period).collect()
         totals = reader.control_totals(raw)
     except InputProblemError as exc:
         _record_failure(warehouse, load_id, source.name, period, started, len(files), [exc.problem])

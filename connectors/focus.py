@@ -89,31 +89,38 @@ class FocusExport:
         return pl.concat(frames, how="diagonal_relaxed").drop("_period").lazy()
 
     def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
-        path = self.fs.local_path(ref)
+        """One file as text (parquet keeps its types); ``columns`` reads only those."""
         try:
-            if ref.uri.lower().endswith(".parquet"):
-                frame = pl.read_parquet(path)
-            else:
-                frame = pl.read_csv(
-                    path, infer_schema=False, null_values=NULL_STRINGS,
-                    raise_if_empty=True,
-                )
+            frame = self._scan(ref)
+            names = frame.collect_schema().names()
+            if columns is not None:
+                if "BillingPeriodStart" not in names:
+                    raise InputProblemError(InputProblem(
+                        file=ref.uri, column="BillingPeriodStart",
+                        message="required FOCUS column BillingPeriodStart is missing, so the "
+                                "file's billing period is unknown"))
+                frame = frame.select([c for c in columns if c in names])
+            return frame.with_columns(
+                pl.lit(ref.uri).alias("_file"),
+                pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"),
+            ).collect()
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputProblemError(InputProblem(
                 file=ref.uri, message=f"cannot be read as FOCUS data: {message}")) from exc
-        frame = frame.rename(_canonical_names(frame.columns))
-        if columns is not None:
-            if "BillingPeriodStart" not in frame.columns:
-                raise InputProblemError(InputProblem(
-                    file=ref.uri, column="BillingPeriodStart",
-                    message="required FOCUS column BillingPeriodStart is missing, so the file's "
-                            "billing period is unknown"))
-            frame = frame.select([c for c in columns if c in frame.columns])
-        return frame.with_columns(
-            pl.lit(ref.uri).alias("_file"),
-            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"),
-        )
+
+    def _scan(self, ref: FileRef) -> pl.LazyFrame:
+        path = self.fs.local_path(ref)
+        name = ref.uri.lower()
+        if name.endswith(".parquet"):
+            frame = pl.scan_parquet(path)
+        elif name.endswith(".gz"):
+            frame = pl.read_csv(path, infer_schema=False, null_values=NULL_STRINGS,
+                                raise_if_empty=True).lazy()
+        else:
+            frame = pl.scan_csv(path, infer_schema=False, null_values=NULL_STRINGS,
+                                raise_if_empty=True)
+        return frame.rename(_canonical_names(frame.collect_schema().names()))
 
 
 class InputProblemError(Exception):

@@ -14,10 +14,19 @@ import polars as pl
 from aispend.errors import InputProblem
 from connectors.cost_model import TAG_ENTRY, conform
 from connectors.gpu_catalog import gpus_per_instance
-from connectors.parsing import MONEY, timestamp_expr, to_decimal, unparsable
+from connectors.parsing import MONEY, timestamp_expr, to_decimal
 
-DECIMAL_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "ConsumedQuantity")
-TIMESTAMP_COLUMNS = ("ChargePeriodStart", "ChargePeriodEnd")
+#: Raw FOCUS column -> the cost_lines column parsed from it, and what it must hold.
+_PARSED = {
+    "BilledCost": ("billed_cost", "a number"),
+    "EffectiveCost": ("effective_cost", "a number"),
+    "ListCost": ("list_cost", "a number"),
+    "ContractedCost": ("contracted_cost", "a number"),
+    "ConsumedQuantity": ("usage_quantity", "a number"),
+    "ChargePeriodStart": ("charge_period_start", "a timestamp"),
+    "ChargePeriodEnd": ("charge_period_end", "a timestamp"),
+    "Tags": ("tags", "a JSON object"),
+}
 
 _CANONICAL_VALUES: dict[str, dict[str, str]] = {
     "ChargeCategory": {v.lower(): v for v in ("Usage", "Purchase", "Tax", "Credit", "Adjustment")},
@@ -40,25 +49,30 @@ _PROVIDERS = {
 _HOUR_UNITS = ["hour", "hours", "hrs", "hr", "1 hour", "instance-hours"]
 
 
-def focus_problems(raw: pl.DataFrame) -> list[InputProblem]:
-    """Every value in ``raw`` that would not parse, by file, row and column."""
+def focus_problems(raw: pl.DataFrame, lines: pl.DataFrame) -> list[InputProblem]:
+    """Values in ``raw`` that gave no value in ``lines`` (its normalized rows, in the same order),
+    by file, row and column. Parsing happens once, in normalize_focus; this only compares."""
     problems: list[InputProblem] = []
-    for column in DECIMAL_COLUMNS:
-        problems += unparsable(raw, column, to_decimal(column), "a number")
-    for column in TIMESTAMP_COLUMNS:
-        if column in raw.columns:
-            parsed = timestamp_expr(column, raw.schema[column])
-            problems += unparsable(raw, column, parsed, "a timestamp")
-    if "Tags" in raw.columns and raw.schema["Tags"] == pl.Utf8:
-        bad = raw.select("_file", "_row", "Tags").drop_nulls("Tags")
-        for file, row, text in bad.iter_rows():
-            try:
-                parse_tags(text)
-            except ValueError as exc:
-                problems.append(InputProblem(file=file, row=row, column="Tags", message=str(exc)))
-                if len(problems) > 50:
-                    break
+    for column, (parsed, what) in _PARSED.items():
+        if column not in raw.columns or (column == "Tags" and raw.schema[column] != pl.Utf8):
+            continue
+        text = raw.get_column(column).cast(pl.Utf8).str.strip_chars()
+        bad = text.is_not_null() & (text != "") & lines.get_column(parsed).is_null()
+        if not bad.any():
+            continue
+        offenders = raw.filter(bad).select("_file", "_row", column).head(20)
+        for file, row, value in offenders.iter_rows():
+            message = _tag_error(value) if column == "Tags" else f"{what} expected, found {value!r}"
+            problems.append(InputProblem(file=file, row=row, column=column, message=message))
     return problems
+
+
+def _tag_error(text: str) -> str:
+    try:
+        parse_tags(text)
+    except ValueError as exc:
+        return str(exc)
+    return f"Tags could not be read: {text[:80]!r}"
 
 
 def normalize_focus(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
@@ -87,8 +101,7 @@ def normalize_focus(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFr
 
     provider = pl.coalesce(text("ServiceProviderName"), text("ProviderName"))
     instance_type = _instance_type(names)
-    gpu_count = instance_type.map_elements(
-        gpus_per_instance, return_dtype=pl.Float64, skip_nulls=True).cast(MONEY)
+    gpu_count = instance_type.map_batches(_gpu_counts, return_dtype=pl.Float64).cast(MONEY)
     usage_quantity = money("ConsumedQuantity")
     unit = text("ConsumedUnit").str.to_lowercase()
     is_hourly_usage = (canonical("ChargeCategory") == "Usage") & unit.is_in(_HOUR_UNITS)
@@ -140,7 +153,7 @@ def normalize_focus(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFr
     return conform(out)
 
 
-def parse_tags(text: str) -> list[dict[str, str]]:
+def parse_tags(text: str) -> list[dict[str, str | None]]:
     """A FOCUS Tags JSON object (Azure writes it without its braces) -> key/value entries.
 
     Keys are kept as the provider wrote them; non-string values are kept as their JSON text.
@@ -157,9 +170,46 @@ def parse_tags(text: str) -> list[dict[str, str]]:
     if not isinstance(value, dict):
         raise ValueError(f"Tags is not a JSON object: {text[:80]!r}")
     return [
-        {"key": str(k), "value": v if isinstance(v, str) else json.dumps(v)}
+        {"key": str(k), "value": v if isinstance(v, str) or v is None else json.dumps(v)}
         for k, v in value.items()
     ]
+
+
+def decode_tags(texts: pl.Series) -> pl.Series:
+    """Tags JSON text -> key/value entries: polars' decoder, or parse_tags where it cannot cope
+    (nested values, or invalid JSON, which becomes null and is reported by focus_problems)."""
+    try:
+        return _decode_tags_fast(texts)
+    except pl.exceptions.PolarsError:
+        return texts.map_elements(_parse_tags_or_none, return_dtype=pl.List(TAG_ENTRY),
+                                  skip_nulls=True)
+
+
+def _parse_tags_or_none(text: str) -> list[dict[str, str | None]] | None:
+    """Invalid tags become null here; focus_problems then reports them by row."""
+    try:
+        return parse_tags(text)
+    except ValueError:
+        return None
+
+
+def _decode_tags_fast(texts: pl.Series) -> pl.Series:
+    body = texts.str.strip_chars()
+    body = (
+        pl.select(
+            pl.when(body == "").then(None)
+            .when(body.str.starts_with("{")).then(body)
+            .otherwise(pl.lit("{") + body + pl.lit("}"))
+        ).to_series()
+    )
+    decoded = body.str.json_decode(pl.Map(pl.String, pl.String))
+    return decoded.to_physical().cast(pl.List(TAG_ENTRY)).alias(texts.name)
+
+
+def _gpu_counts(instance_types: pl.Series) -> pl.Series:
+    """GPUs per instance, looked up once per distinct instance type."""
+    mapping = {t: gpus_per_instance(t) for t in instance_types.drop_nulls().unique().to_list()}
+    return instance_types.replace_strict(mapping, default=None, return_dtype=pl.Float64)
 
 
 def _tags(schema: pl.Schema) -> pl.Expr:
@@ -167,8 +217,7 @@ def _tags(schema: pl.Schema) -> pl.Expr:
     if dtype is None:
         return pl.lit(None, dtype=pl.List(TAG_ENTRY))
     if dtype == pl.Utf8:
-        return pl.col("Tags").map_elements(
-            parse_tags, return_dtype=pl.List(TAG_ENTRY), skip_nulls=True)
+        return pl.col("Tags").map_batches(decode_tags, return_dtype=pl.List(TAG_ENTRY))
     tags = pl.col("Tags")
     if type(dtype).__name__ == "Map":  # polars 2 reads a parquet MAP as Map(key, value)
         tags = tags.to_physical()

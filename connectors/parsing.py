@@ -1,15 +1,13 @@
 """Typed parsing of raw export strings, with a report of every value that would not parse.
 
 Exports arrive as text; a cost that fails to parse must stop its partition with the file, row and
-column named rather than turn silently into a null. So parsing comes in pairs: the polars
-expression, and a function that lists the rows where a non-empty input gave no value.
+column named rather than turn silently into a null. These expressions give null for what they
+cannot parse, and each connector then lists the rows where a non-empty input gave a null.
 """
 
 from __future__ import annotations
 
 import polars as pl
-
-from aispend.errors import InputProblem
 
 MONEY = pl.Decimal(38, 10)
 
@@ -45,19 +43,3 @@ def timestamp_expr(column: str, dtype: pl.DataType) -> pl.Expr:
     if isinstance(dtype, pl.Date):
         return pl.col(column).cast(pl.Datetime("us"))
     return to_utc_naive(column)
-
-
-def unparsable(
-    df: pl.DataFrame, column: str, parsed: pl.Expr, what: str, limit: int = 20
-) -> list[InputProblem]:
-    """Rows where ``column`` holds a value but ``parsed`` gives null (needs _file and _row)."""
-    if column not in df.columns:
-        return []
-    raw = pl.col(column).cast(pl.Utf8).str.strip_chars()
-    bad = df.filter(raw.is_not_null() & (raw != "") & parsed.is_null()).select(
-        "_file", "_row", pl.col(column).cast(pl.Utf8).alias("value")
-    ).head(limit)
-    return [
-        InputProblem(file=f, row=r, column=column, message=f"{what} expected, found {v!r}")
-        for f, r, v in bad.iter_rows()
-    ]

@@ -21,7 +21,9 @@ class BillingReader(Protocol):
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame: ...
 
-    def problems(self, raw: pl.DataFrame) -> list[InputProblem]: ...
+    def problems(self, raw: pl.DataFrame, lines: pl.DataFrame) -> list[InputProblem]:
+        """Values of ``raw`` that did not survive normalization into ``lines``."""
+        ...
 
     def normalize(self, raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame: ...
 
@@ -38,8 +40,8 @@ class FocusReader:
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         return self.export.read(period, files)
 
-    def problems(self, raw: pl.DataFrame) -> list[InputProblem]:
-        return focus_problems(raw)
+    def problems(self, raw: pl.DataFrame, lines: pl.DataFrame) -> list[InputProblem]:
+        return focus_problems(raw, lines)
 
     def normalize(self, raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
         return normalize_focus(raw, source=source, period=period)

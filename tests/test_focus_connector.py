@@ -39,12 +39,18 @@ def _export(path: Path) -> FocusExport:
     return FocusExport(str(path), LocalFileSystem())
 
 
+def _problems(raw: pl.DataFrame) -> list:  # type: ignore[type-arg]
+    period = raw.get_column("BillingPeriodStart").cast(pl.Utf8).str.slice(0, 7).item(0)
+    return focus_problems(raw, normalize_focus(raw.lazy(), source="s", period=period).collect())
+
+
 def _load(path: Path, period: str) -> pl.DataFrame:
     export = _export(path)
     files = export.discover().periods[period]
     raw = export.read(period, files).collect()
-    assert focus_problems(raw) == []
-    return normalize_focus(raw.lazy(), source="s", period=period).collect()
+    lines = normalize_focus(raw.lazy(), source="s", period=period).collect()
+    assert focus_problems(raw, lines) == []
+    return lines
 
 
 def test_quirky_rows_normalize_to_the_values_worked_by_hand(tmp_path: Path) -> None:
@@ -148,7 +154,7 @@ def test_non_numeric_cost_and_bad_timestamp_name_file_row_and_column(tmp_path: P
     )
     export = _export(path)
     raw = export.read("2026-10", export.discover().periods["2026-10"]).collect()
-    problems = [(p.row, p.column, p.message) for p in focus_problems(raw)]
+    problems = [(p.row, p.column, p.message) for p in _problems(raw)]
     assert problems == [(2, "BilledCost", "a number expected, found 'twelve'"),
                         (3, "ChargePeriodStart", "a timestamp expected, found 'yesterday'")]
 
@@ -157,7 +163,7 @@ def test_spec_example_with_hour_30_is_reported_not_guessed() -> None:
     path = DATA / "focus" / "commitment_discount_purchase_scenario_2.csv"
     export = _export(path)
     raw = export.read("2023-01", export.discover().periods["2023-01"]).collect()
-    [problem] = focus_problems(raw)
+    [problem] = _problems(raw)
     assert (problem.file, problem.row, problem.column) == (str(path), 3, "ChargePeriodEnd")
     assert "2023-02-01T30:00:00Z" in problem.message
 
@@ -188,6 +194,18 @@ def test_minimal_spec_example_without_provider_or_currency_loads() -> None:
     assert row["provider"] is None and row["billing_currency"] is None
 
 
+def test_invalid_tags_are_reported_by_row(tmp_path: Path) -> None:
+    path = tmp_path / "tags.csv"
+    path.write_text('BillingPeriodStart,ChargePeriodStart,BilledCost,Tags\n'
+                    '2026-10-01,2026-10-02,1,"{""team"": ""a""}"\n'
+                    '2026-10-01,2026-10-02,1,team=research\n')
+    export = _export(path)
+    raw = export.read("2026-10", export.discover().periods["2026-10"]).collect()
+    [problem] = _problems(raw)
+    assert (problem.row, problem.column) == (2, "Tags")
+    assert "not a JSON object: 'team=research'" in problem.message
+
+
 def test_tags_parsing() -> None:
     assert parse_tags('{"a": "b"}') == [{"key": "a", "value": "b"}]
     assert parse_tags('"a": "b"') == [{"key": "a", "value": "b"}]
@@ -195,3 +213,22 @@ def test_tags_parsing() -> None:
                                                {"key": "l", "value": "[1]"}]
     with pytest.raises(ValueError, match="not a JSON object"):
         parse_tags("team=research")
+
+
+def test_gzip_csv_with_a_byte_order_mark_reads_like_plain_csv(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "export-00001.csv.gz"
+    path.write_bytes(gzip.compress(("\ufeff" + QUIRKS_CSV).encode("utf-8")))
+    out = _load(path, "2026-10")
+    assert out.height == 3
+    assert out["billed_cost"].sum() == Decimal("197.7400564902")
+
+
+def test_a_file_that_is_not_csv_is_reported_not_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "broken.csv.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00 truncated gzip")
+    discovery = _export(path).discover()
+    assert discovery.periods == {}
+    [problem] = discovery.unplaced
+    assert problem.file == str(path) and "cannot be read as FOCUS data" in problem.message
