@@ -63,6 +63,8 @@ def load_billing_partition(
             # A file whose period is unknown may hold rows of this period: loading without it
             # would replace the period with part of its data.
             raise InputError(discovery.unplaced)
+        if discovery.failed.get(period):
+            raise InputError(discovery.failed[period])
         if not files:
             return LoadResult(source.name, period, "empty")
         raw = reader.read(period, files).collect()

@@ -25,6 +25,7 @@ class FileRef:
     uri: str
     size: int
     stamp: str
+    modified: float = 0.0  # seconds since the epoch; orders deliveries of the same period
 
     @property
     def name(self) -> str:
@@ -84,7 +85,8 @@ class S3FileSystem:
                     continue
                 if name.endswith("/") or not _matches(name.rsplit("/", 1)[-1], suffixes):
                     continue
-                refs.append(FileRef(f"s3://{bucket}/{name}", obj["Size"], obj["ETag"].strip('"')))
+                refs.append(FileRef(f"s3://{bucket}/{name}", obj["Size"], obj["ETag"].strip('"'),
+                                    obj["LastModified"].timestamp()))
         return sorted(refs, key=lambda r: r.uri)
 
     def local_path(self, ref: FileRef) -> Path:
@@ -130,4 +132,4 @@ def _matches(name: str, suffixes: tuple[str, ...]) -> bool:
 
 def _local_ref(path: Path) -> FileRef:
     stat = path.stat()
-    return FileRef(str(path), stat.st_size, str(stat.st_mtime_ns))
+    return FileRef(str(path), stat.st_size, str(stat.st_mtime_ns), stat.st_mtime)

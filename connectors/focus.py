@@ -42,10 +42,12 @@ SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
 @dataclass
 class Discovery:
-    """What an export holds: files per billing period, and files we could not place in one."""
+    """What an export holds: files per billing period, files we could not place in a period
+    (they block every period of the source), and problems that fail one period only."""
 
     periods: dict[str, list[FileRef]] = field(default_factory=dict)
     unplaced: list[InputProblem] = field(default_factory=list)
+    failed: dict[str, list[InputProblem]] = field(default_factory=dict)
 
 
 class FocusExport:

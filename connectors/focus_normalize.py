@@ -12,8 +12,8 @@ from datetime import date
 import polars as pl
 
 from aispend.errors import InputProblem
+from connectors.accelerator_columns import accelerator_columns
 from connectors.cost_model import TAG_ENTRY, conform
-from connectors.gpu_catalog import gpus_per_instance
 from connectors.parsing import MONEY, timestamp_expr, to_decimal
 
 #: Raw FOCUS column -> the cost_lines column parsed from it, and what it must hold.
@@ -100,8 +100,6 @@ def normalize_focus(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFr
         return timestamp_expr(name, schema[name])
 
     provider = pl.coalesce(text("ServiceProviderName"), text("ProviderName"))
-    instance_type = _instance_type(names)
-    gpu_count = instance_type.map_batches(_gpu_counts, return_dtype=pl.Float64).cast(MONEY)
     usage_quantity = money("ConsumedQuantity")
     unit = text("ConsumedUnit").str.to_lowercase()
     is_hourly_usage = (canonical("ChargeCategory") == "Usage") & unit.is_in(_HOUR_UNITS)
@@ -135,9 +133,7 @@ def normalize_focus(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFr
         canonical("CommitmentDiscountStatus").alias("commitment_discount_status"),
         _tags(schema).alias("tags"),
         pl.lit(period).alias("x_billing_period"),
-        instance_type.alias("x_instance_type"),
-        gpu_count.alias("x_gpu_count"),
-        pl.when(is_hourly_usage).then(usage_quantity * gpu_count).cast(MONEY).alias("x_gpu_hours"),
+        *accelerator_columns(_instance_type(names), usage_quantity, is_hourly_usage),
         canonical("ChargeClass").alias("x_charge_class"),
         text("ChargeDescription").alias("x_charge_description"),
         text("HostProviderName").alias("x_host_provider"),
@@ -204,12 +200,6 @@ def _decode_tags_fast(texts: pl.Series) -> pl.Series:
     )
     decoded = body.str.json_decode(pl.Map(pl.String, pl.String))
     return decoded.to_physical().cast(pl.List(TAG_ENTRY)).alias(texts.name)
-
-
-def _gpu_counts(instance_types: pl.Series) -> pl.Series:
-    """GPUs per instance, looked up once per distinct instance type."""
-    mapping = {t: gpus_per_instance(t) for t in instance_types.drop_nulls().unique().to_list()}
-    return instance_types.replace_strict(mapping, default=None, return_dtype=pl.Float64)
 
 
 def _tags(schema: pl.Schema) -> pl.Expr:

@@ -24,6 +24,7 @@ from dagster import (
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError
+from aispend.export_totals import export_mismatches
 from aispend.ingest import load_billing_partition
 from dbt_like import CheckResult, SqlNode, run_check
 from pipelines.partitions import billing_periods
@@ -68,8 +69,33 @@ def build_billing_asset(config: AispendConfig, source: SourceConfig, description
     return _load
 
 
-def build_source_checks(source: SourceConfig, checks: list[SqlNode]) -> list[AssetChecksDefinition]:
-    return [_source_check(source, check) for check in checks]
+def build_source_checks(config: AispendConfig, source: SourceConfig, checks: list[SqlNode]
+                        ) -> list[AssetChecksDefinition]:
+    return [_source_check(source, check) for check in checks] + [_export_check(config, source)]
+
+
+def _export_check(config: AispendConfig, source: SourceConfig) -> AssetChecksDefinition:
+    @asset_check(
+        asset=source_key(source),
+        name="export_totals",
+        description="Billed cost per period equals the sum read straight from the export files "
+                    "(DuckDB's readers, not the loader's), to the cent.",
+        blocking=True,
+    )
+    def _check(warehouse: WarehouseResource) -> AssetCheckResult:
+        compared, mismatches = export_mismatches(config, source, warehouse.file)
+        return AssetCheckResult(
+            passed=not mismatches,
+            metadata={
+                "periods_compared": compared,
+                "failing_rows": len(mismatches),
+                "mismatches": MetadataValue.json([
+                    {"period": m.period, "loaded": str(m.loaded), "in_files": str(m.in_files)}
+                    for m in mismatches]),
+            },
+        )
+
+    return _check
 
 
 def _source_check(source: SourceConfig, check: SqlNode) -> AssetChecksDefinition:

@@ -29,6 +29,7 @@ from aispend import ingest
 from aispend.config import AispendConfig, SourceConfig
 from aispend.periods import open_periods
 from dbt_like import discover
+from pipelines.aws.assets import cur_asset
 from pipelines.billing import build_source_checks, source_key
 from pipelines.focus.assets import focus_asset
 from pipelines.models.assets import (
@@ -45,6 +46,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 #: Billing kinds with a pipeline; others are accepted by the config and reported as not yet read.
 BILLING_PIPELINES: dict[str, Callable[[AispendConfig, SourceConfig], AssetsDefinition]] = {
     "focus": focus_asset,
+    "aws_cur": cur_asset,
 }
 
 LOAD_JOB = "nightly_load"
@@ -76,7 +78,8 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
     project = discover(sql_dir)
     sources = billing_sources(config)
     source_checks = [
-        check for s in sources for check in build_source_checks(s, per_source_checks(project))
+        check for s in sources
+        for check in build_source_checks(config, s, per_source_checks(project))
     ]
     loaders = {COST_LINES: [source_key(s) for s in sources]}
     params = model_params(config)
