@@ -1,31 +1,14 @@
 """FOCUS files read from S3 through boto3, against moto's S3 server over HTTP on 127.0.0.1."""
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import boto3
-import pytest
-from moto.server import ThreadedMotoServer
 
 from aispend.config import load_config
 from aispend.ingest import discover, load_billing_partition
 from connectors.files import S3FileSystem
 from tests.conftest import month_rows, write_config, write_focus
-
-
-@pytest.fixture
-def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 def test_focus_export_in_s3_loads_like_a_local_one(s3_endpoint: str, tmp_path: Path) -> None:
