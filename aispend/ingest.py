@@ -20,7 +20,7 @@ import polars as pl
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblem
 from aispend.warehouse import writer
-from connectors.cost_model import COLUMN_NAMES
+from connectors.cost_model import COLUMN_NAMES, MAP_COLUMNS
 from connectors.focus import Discovery, InputProblemError
 from connectors.registry import BillingReader, billing_reader
 
@@ -92,7 +92,7 @@ def _replace_partition(
 ) -> None:
     incoming = lines.to_arrow()  # noqa: F841 - read by DuckDB's replacement scan below
     columns = ", ".join(COLUMN_NAMES)
-    select = ", ".join("map_from_entries(tags)" if c == "tags" else c for c in COLUMN_NAMES)
+    select = ", ".join(f"map_from_entries({c})" if c in MAP_COLUMNS else c for c in COLUMN_NAMES)
     key = [source, period]
     con.execute("BEGIN TRANSACTION")
     try:

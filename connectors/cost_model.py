@@ -6,6 +6,8 @@ creates the table from the same list. Money is DECIMAL(38,10), timestamps are na
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from connectors.parsing import MONEY
@@ -40,6 +42,7 @@ COST_LINES: list[tuple[str, pl.DataType, str]] = [
     ("commitment_discount_id", pl.Utf8(), "VARCHAR"),
     ("commitment_discount_status", pl.Utf8(), "VARCHAR"),
     ("tags", pl.List(TAG_ENTRY), "MAP(VARCHAR, VARCHAR)"),
+    ("x_tags_normalized", pl.List(TAG_ENTRY), "MAP(VARCHAR, VARCHAR)"),
     ("x_billing_period", pl.Utf8(), "VARCHAR"),
     ("x_line_item_type", pl.Utf8(), "VARCHAR"),
     ("x_instance_type", pl.Utf8(), "VARCHAR"),
@@ -62,11 +65,35 @@ COST_LINES: list[tuple[str, pl.DataType, str]] = [
 ]
 
 COLUMN_NAMES = [name for name, _, _ in COST_LINES]
+MAP_COLUMNS = [name for name, _, sql_type in COST_LINES if sql_type.startswith("MAP")]
+
+
+def normalize_tag_key(key: str) -> str:
+    """The matching form of a tag key: ``user:Training-Run`` and CUR 2.0's ``user_training_run``
+    are both ``training_run``. Lower case, the ``user:``/``user_`` prefix dropped, punctuation _."""
+    lowered = key.strip().lower()
+    for prefix in ("user:", "user_"):
+        if lowered.startswith(prefix):
+            lowered = lowered[len(prefix):]
+            break
+    return re.sub(r"[^a-z0-9]", "_", lowered)
+
+
+def _normalized_tags(tags: pl.Expr) -> pl.Expr:
+    key = pl.element().struct.field("key").str.to_lowercase().str.replace(r"^user[:_]", "")
+    return tags.list.eval(
+        pl.struct(key.str.replace_all(r"[^a-z0-9]", "_").alias("key"),
+                  pl.element().struct.field("value").alias("value"))
+    ).list.eval(pl.element().filter(pl.element().struct.field("key").is_first_distinct()))
 
 
 def conform(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Select the cost_lines columns in order with their declared types (absent ones as null)."""
     present = set(frame.collect_schema().names())
+    if "tags" in present:
+        frame = frame.with_columns(_normalized_tags(pl.col("tags").cast(pl.List(TAG_ENTRY)))
+                                   .alias("x_tags_normalized"))
+        present.add("x_tags_normalized")
     return frame.select([
         (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
         for name, dtype, _ in COST_LINES

@@ -28,6 +28,7 @@ from dagster import (
 from aispend import ingest
 from aispend.config import AispendConfig, SourceConfig
 from aispend.periods import open_periods
+from connectors.cost_model import normalize_tag_key
 from dbt_like import discover
 from pipelines.aws.assets import cur_asset
 from pipelines.billing import build_source_checks, source_key
@@ -53,7 +54,11 @@ LOAD_JOB = "nightly_load"
 
 
 def model_params(config: AispendConfig) -> dict[str, Any]:
-    return {"idle_util_pct": config.runs.idle_util_pct}
+    return {
+        "idle_util_pct": config.runs.idle_util_pct,
+        "run_tag": normalize_tag_key(config.runs.run_tag),
+        "team_tag": normalize_tag_key(config.runs.team_tag),
+    }
 
 
 def billing_sources(config: AispendConfig) -> list[SourceConfig]:

@@ -114,6 +114,17 @@ def test_cli_run_on_cur_reports_a_missing_column_and_checks_pass(cli, tmp_path: 
     assert first.exit_code == 0, first.output
     assert "aws 2026-09: loaded 11 rows" in first.output
     assert "checks: 7 passed, 0 failed" in first.output  # 3 source checks x 2 loads + 1 model
+    # GPU lines (by hand): p5 196.64 (run and team tagged), p4d spot 29.49 (team only), g5 under
+    # the Savings Plan 6.00, its negation 0, p3 reserved 12.50, the RI fee 5.00, EDP discount on
+    # p5 usage -20.00: 229.63 in all; without a run tag 32.99 over 24 + 10 + 5 = 39 GPU-hours;
+    # without a team 3.50. CUR 2.0 keys (user_training_run) and legacy keys (user:training_run)
+    # must match the same config key.
+    untagged = cli("sql", "--format", "csv",
+                   "select billing_period, gpu_effective_cost, untagged_effective_cost, "
+                   "untagged_gpu_hours, no_team_effective_cost from marts.untagged_gpu_spend "
+                   "order by 1")
+    assert untagged.output.splitlines()[1:] == ["2026-09,229.63,32.99,39.00,3.50",
+                                                "2026-10,229.63,32.99,39.00,3.50"]
 
     # A re-delivered October without its cost column: October fails and keeps its rows.
     text = gzip.decompress(legacy_csv_gz("2026-10"))

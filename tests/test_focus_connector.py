@@ -78,6 +78,7 @@ def test_quirky_rows_normalize_to_the_values_worked_by_hand(tmp_path: Path) -> N
     assert aws["x_instance_type"] == "p5.48xlarge"
     assert aws["x_gpu_count"] == Decimal(8)
     assert aws["x_gpu_hours"] == Decimal(16)  # 2 instance-hours x 8 GPUs
+    assert aws["x_gpu_model"] == "H100"
     assert aws["tags"] == [{"key": "team", "value": "research"},
                            {"key": "training_run", "value": "llm-7b"}]  # JSON without braces
 
@@ -232,3 +233,12 @@ def test_a_file_that_is_not_csv_is_reported_not_skipped(tmp_path: Path) -> None:
     assert discovery.periods == {}
     [problem] = discovery.unplaced
     assert problem.file == str(path) and "cannot be read as FOCUS data" in problem.message
+
+
+def test_tag_keys_are_matched_in_one_normalized_form() -> None:
+    from connectors.cost_model import normalize_tag_key
+
+    for key in ("training_run", "user:training_run", "user_training_run", "Training-Run",
+                "user:Training.Run"):
+        assert normalize_tag_key(key) == "training_run"
+    assert normalize_tag_key("username") == "username"  # only the prefix with its separator
