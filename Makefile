@@ -37,4 +37,4 @@ lock:
 		--generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) aispend.duckdb aispend.duckdb.lock .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) aispend.duckdb aispend.read.duckdb aispend.duckdb.lock .pytest_cache .mypy_cache .ruff_cache

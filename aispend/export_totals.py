@@ -39,7 +39,7 @@ def export_mismatches(config: AispendConfig, source: SourceConfig, warehouse: Pa
     """(periods compared, the periods whose loaded billed cost differs from the files')."""
     if source.kind not in _COLUMNS:
         return 0, []
-    with writer(warehouse) as con:
+    with writer(warehouse, publish=False) as con:
         files = con.execute(
             "select period, file, size, stamp from meta.partition_files where source = ? "
             "order by period, file", [source.name]).fetchall()

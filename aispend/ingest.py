@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -23,6 +24,14 @@ from aispend.warehouse import writer
 from connectors.cost_model import COLUMN_NAMES, MAP_COLUMNS
 from connectors.focus import Discovery, InputProblemError
 from connectors.registry import BillingReader, billing_reader
+
+#: Called with the name of each step of a partition replace (delete, insert, commit, checkpoint,
+#: done): for progress reporting, and for the crash tests that kill a load inside each step.
+StepHook = Callable[[str], None]
+
+
+def _no_step(step: str) -> None:
+    return None
 
 
 @dataclass
@@ -47,6 +56,7 @@ def discover(config: AispendConfig, source: SourceConfig) -> Discovery:
 def load_billing_partition(
     config: AispendConfig, source: SourceConfig, period: str, *,
     warehouse: Path | None = None, discovery: Discovery | None = None,
+    on_step: StepHook | None = None,
 ) -> LoadResult:
     """Replace ``period`` of ``source`` in marts.cost_lines; raise InputError if its input is bad.
 
@@ -81,7 +91,8 @@ def load_billing_partition(
         raise
 
     with writer(warehouse) as con:
-        _replace_partition(con, load_id, source.name, period, started, lines, totals, files)
+        _replace_partition(con, load_id, source.name, period, started, lines, totals, files,
+                           on_step or _no_step)
     billed = {code or "": total for code, _, total in totals}
     return LoadResult(source.name, period, "loaded", lines.height, len(files), billed)
 
@@ -89,6 +100,7 @@ def load_billing_partition(
 def _replace_partition(
     con: duckdb.DuckDBPyConnection, load_id: str, source: str, period: str, started: datetime,
     lines: pl.DataFrame, totals: list[tuple[str | None, int, Decimal]], files: list,
+    on_step: StepHook,
 ) -> None:
     incoming = lines.to_arrow()  # noqa: F841 - read by DuckDB's replacement scan below
     columns = ", ".join(COLUMN_NAMES)
@@ -96,7 +108,9 @@ def _replace_partition(
     key = [source, period]
     con.execute("BEGIN TRANSACTION")
     try:
+        on_step("delete")
         con.execute("DELETE FROM marts.cost_lines WHERE x_source = ? AND x_billing_period = ?", key)
+        on_step("insert")
         con.execute(f"INSERT INTO marts.cost_lines ({columns}) SELECT {select} FROM incoming")
         con.execute("DELETE FROM meta.control_totals WHERE source = ? AND period = ?", key)
         con.executemany(
@@ -112,10 +126,14 @@ def _replace_partition(
             "INSERT INTO meta.loads VALUES (?, ?, ?, 'loaded', ?, ?, ?, ?, NULL)",
             [load_id, source, period, started, _now(), len(files), lines.height],
         )
+        on_step("commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    on_step("checkpoint")
+    con.execute("CHECKPOINT")
+    on_step("done")
 
 
 def _record_failure(
@@ -143,7 +161,7 @@ def changed_periods(discovery: Discovery, source: str, warehouse: Path) -> dict[
     """Periods whose files differ from their last good load (new, re-delivered or removed files),
     with a fingerprint of what is delivered now, so a re-delivered closed period is never skipped.
     """
-    with writer(warehouse) as con:
+    with writer(warehouse, publish=False) as con:
         rows = con.execute(
             "select period, file, size, stamp from meta.partition_files where source = ?",
             [source]).fetchall()

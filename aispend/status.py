@@ -1,6 +1,8 @@
-"""``aispend status``: what was loaded when, and why the failed partitions failed."""
+"""``aispend status``: what was loaded when, how fresh it is, and why failed partitions failed."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from aispend.config import AispendConfig
 from aispend.output import render
@@ -15,10 +17,18 @@ last_ok as (
     select source, period, max(finished_at) as last_loaded,
         arg_max(rows_loaded, finished_at) as rows_loaded
     from meta.loads where status = 'loaded' group by source, period
+),
+data as (
+    select x_source as source, x_billing_period as period, max(charge_period_end) as data_through
+    from marts.cost_lines group by x_source, x_billing_period
 )
 select r.source, r.period, r.status as last_attempt, r.finished_at as attempted_at,
-    o.last_loaded, o.rows_loaded, r.load_id
-from ranked as r left join last_ok as o on r.source = o.source and r.period = o.period
+    o.last_loaded, o.rows_loaded, d.data_through,
+    round(date_diff('minute', o.last_loaded, cast(? as timestamp)) / 60.0, 1) as hours_since_load,
+    r.load_id
+from ranked as r
+left join last_ok as o on r.source = o.source and r.period = o.period
+left join data as d on r.source = d.source and r.period = d.period
 where r.rn = 1
 order by r.source, r.period
 """
@@ -27,7 +37,8 @@ order by r.source, r.period
 def status_report(config: AispendConfig) -> str:
     con = reader(config.warehouse_path)
     try:
-        cursor = con.execute(_LATEST)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        cursor = con.execute(_LATEST, [now])
         rows = cursor.fetchall()
         columns = [d[0] for d in cursor.description or []][:-1]
         parts = [f"Warehouse: {config.warehouse_path}", "",

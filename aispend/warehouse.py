@@ -2,13 +2,17 @@
 
 DuckDB allows one writing process per file. Every write goes through ``writer()``, which holds an
 exclusive lock on a side file for the whole session, so a nightly run and a manual ``aispend run``
-queue instead of failing. Readers for ad hoc SQL are opened read-only with external access off
-and the configuration locked: the engine, not a keyword list, refuses writes and file access.
+queue instead of failing. Each finished write session is published as a snapshot file that readers
+open instead, so queries never wait for a load and never see half of one. Readers are opened
+read-only with external access off and the configuration locked: the engine, not a keyword list,
+refuses writes and file access.
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,22 +66,55 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"ALTER TABLE marts.cost_lines ADD COLUMN {name} {sql_type}")
 
 
+def snapshot_path(path: Path) -> Path:
+    """Where readers look: ``aispend.duckdb`` is published as ``aispend.read.duckdb``."""
+    return path.with_name(f"{path.stem}.read{path.suffix}")
+
+
 @contextmanager
-def writer(path: Path, wait_seconds: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The one writing connection to ``path``; waits for another writer to finish first."""
+def writer(path: Path, wait_seconds: float = 600.0, publish: bool = True
+           ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one writing connection to ``path``; waits for another writer to finish first.
+
+    When the session ends cleanly the file is checkpointed and, with ``publish``, copied to the
+    readers' snapshot, so readers see each finished write whole and never hold the writer up.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(path.with_name(path.name + ".lock"), wait_seconds):
-        con = duckdb.connect(str(path))
+        # Commits only append to the write-ahead log; the data files are rewritten by our own
+        # CHECKPOINT after each partition, not by an automatic one in the middle of a commit.
+        con = duckdb.connect(str(path), config={"checkpoint_threshold": "4GB"})
+        finished = False
         try:
             ensure_schema(con)
             yield con
+            con.execute("CHECKPOINT")
+            finished = True
         finally:
             con.close()
+        if finished and publish:
+            publish_snapshot(path)
+
+
+def publish_snapshot(path: Path) -> None:
+    """Copy the quiescent warehouse file beside it and swap it in atomically (os.replace).
+
+    Called under the writer lock with no connection open, so the copy is a consistent file.
+    Readers that opened the previous snapshot keep reading it until they close it.
+    """
+    target = snapshot_path(path)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    shutil.copyfile(path, partial)
+    os.replace(partial, target)
 
 
 def reader(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection that cannot write, read or write files, or change its settings."""
-    if not path.exists():
+    """A read-only connection to the published snapshot (or, if none yet, the file itself)
+    that cannot write, read or write files, or change its settings."""
+    published = snapshot_path(path)
+    if published.exists():
+        path = published
+    elif not path.exists():
         raise WarehouseMissing(
             f"no warehouse at {path}: run `aispend run` (or `aispend demo`) to build it first")
     return duckdb.connect(str(path), read_only=True, config={

@@ -18,7 +18,7 @@ import polars as pl
 from aispend.errors import InputProblem
 from connectors.files import FileRef, FileSystem
 from connectors.focus import Discovery, InputProblemError
-from connectors.parsing import NULL_STRINGS, timestamp_expr
+from connectors.parsing import NULL_STRINGS, cut_short, timestamp_expr
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 MANIFEST_SUFFIX = "manifest.json"
@@ -132,6 +132,9 @@ class CurExport:
 
     def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
         path = self.fs.local_path(ref)
+        cut = cut_short(path, ref.uri)
+        if cut is not None:
+            raise InputProblemError(cut)
         try:
             if ref.uri.lower().endswith(".parquet"):
                 frame = pl.read_parquet(path)

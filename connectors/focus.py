@@ -16,7 +16,7 @@ import polars as pl
 
 from aispend.errors import InputProblem
 from connectors.files import FileRef, FileSystem
-from connectors.parsing import NULL_STRINGS, timestamp_expr
+from connectors.parsing import NULL_STRINGS, cut_short, timestamp_expr
 
 FOCUS_COLUMNS = [
     "AvailabilityZone", "BilledCost", "BillingAccountId", "BillingAccountName",
@@ -113,6 +113,9 @@ class FocusExport:
 
     def _scan(self, ref: FileRef) -> pl.LazyFrame:
         path = self.fs.local_path(ref)
+        cut = cut_short(path, ref.uri)
+        if cut is not None:
+            raise InputProblemError(cut)
         name = ref.uri.lower()
         if name.endswith(".parquet"):
             frame = pl.scan_parquet(path)

@@ -7,7 +7,11 @@ cannot parse, and each connector then lists the rows where a non-empty input gav
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
+
+from aispend.errors import InputProblem
 
 MONEY = pl.Decimal(38, 10)
 
@@ -43,3 +47,22 @@ def timestamp_expr(column: str, dtype: pl.DataType) -> pl.Expr:
     if isinstance(dtype, pl.Date):
         return pl.col(column).cast(pl.Datetime("us"))
     return to_utc_naive(column)
+
+
+def cut_short(path: Path, uri: str) -> InputProblem | None:
+    """A plain CSV with data rows that does not end with a newline was cut short (an interrupted
+    copy or download): its last row may hold a truncated number, which would load as a wrong
+    total. Every provider export ends its last row with a newline, so such a file is refused.
+    Compressed files are covered by their own checksum."""
+    if not uri.lower().endswith(".csv"):
+        return None
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 4096))
+        tail = handle.read()
+    if not tail or tail.endswith(b"\n") or b"\n" not in tail.rstrip(b"\r"):
+        return None
+    return InputProblem(file=uri, message=(
+        "the file does not end with a newline, so its last row may be cut short: it looks "
+        "truncated (provider exports always end with one); re-copy it"))

@@ -109,7 +109,7 @@ def _source_check(source: SourceConfig, check: SqlNode) -> AssetChecksDefinition
         blocking=check.severity == "error",
     )
     def _check(warehouse: WarehouseResource) -> AssetCheckResult:
-        with warehouse.connect() as con:
+        with warehouse.connect(publish=False) as con:
             outcome = run_check(con, check, {"source": source.name})
         return check_result(outcome)
 

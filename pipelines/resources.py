@@ -21,6 +21,7 @@ class WarehouseResource(ConfigurableResource):
         return Path(self.path)
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with writer(self.file) as con:
+    def connect(self, publish: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The writer connection; ``publish=False`` for sessions that only read (checks)."""
+        with writer(self.file, publish=publish) as con:
             yield con

@@ -84,7 +84,7 @@ def _model_check(target: str, check: SqlNode, params: Mapping[str, Any]) -> Asse
         blocking=check.severity == "error",
     )
     def _check(warehouse: WarehouseResource) -> AssetCheckResult:
-        with warehouse.connect() as con:
+        with warehouse.connect(publish=False) as con:
             outcome = run_check(con, check, params)
         return check_result(outcome)
 
