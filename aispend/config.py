@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -86,21 +87,49 @@ class Threshold(_Strict):
     on: Literal["actual", "forecast"] = "actual"
 
 
+#: What a budget scope may filter on: cost_lines columns, or tags (team, run, any tag).
+BUDGET_SCOPE_KEYS = ("provider", "billing_account_id", "sub_account_id", "service_name",
+                     "service_category", "region", "team", "run", "tag")
+
+
 class BudgetConfig(_Strict):
+    """A spending limit: money (``amount``, in the billing currency) or ``gpu_hours``."""
+
     name: str
     scope: dict[str, str] = Field(default_factory=dict)
     period: Literal["daily", "monthly", "quarterly"] = "monthly"
-    amount: float | None = Field(default=None, gt=0)
-    gpu_hours: float | None = Field(default=None, gt=0)
+    amount: Decimal | None = Field(default=None, gt=0)
+    gpu_hours: Decimal | None = Field(default=None, gt=0)
     currency: str | None = None
     thresholds: list[Threshold] = Field(default_factory=lambda: [Threshold(percent=100)])
     notify: list[str] = Field(default_factory=list)
+
+    @field_validator("scope")
+    @classmethod
+    def _known_scope(cls, scope: dict[str, str]) -> dict[str, str]:
+        for key, value in scope.items():
+            if key not in BUDGET_SCOPE_KEYS:
+                raise ValueError(f"unknown scope key {key!r}; use one of "
+                                 f"{', '.join(BUDGET_SCOPE_KEYS)}")
+            if key == "tag" and "=" not in value:
+                raise ValueError("scope 'tag' is written key=value, e.g. 'project=llm'")
+        return scope
 
     @model_validator(mode="after")
     def _one_amount(self) -> BudgetConfig:
         if (self.amount is None) == (self.gpu_hours is None):
             raise ValueError("give exactly one of 'amount' (money) or 'gpu_hours'")
         return self
+
+    @property
+    def unit(self) -> str:
+        return "gpu_hours" if self.gpu_hours is not None else "money"
+
+    @property
+    def limit(self) -> Decimal:
+        value = self.gpu_hours if self.gpu_hours is not None else self.amount
+        assert value is not None
+        return value
 
 
 class SlackSink(_Strict):

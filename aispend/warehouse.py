@@ -37,6 +37,15 @@ _META_DDL = [
         column_name VARCHAR, message VARCHAR, recorded_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS meta.partition_files (
         source VARCHAR, period VARCHAR, file VARCHAR, size BIGINT, stamp VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS marts.budget_status (
+        evaluated_at TIMESTAMP, budget VARCHAR, unit VARCHAR, period VARCHAR, window_start DATE,
+        window_end DATE, as_of DATE, currency VARCHAR, amount DECIMAL(38,10),
+        actual DECIMAL(38,10), forecast DECIMAL(38,10), pct_actual DECIMAL(12,1),
+        pct_forecast DECIMAL(12,1), crossed VARCHAR, explanation VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS meta.alerts (
+        budget VARCHAR, threshold VARCHAR, period VARCHAR, sink VARCHAR, status VARCHAR,
+        first_triggered_at TIMESTAMP, sent_at TIMESTAMP, attempts INTEGER, last_error VARCHAR,
+        message VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS meta.control_totals (
         source VARCHAR, period VARCHAR, billing_currency VARCHAR, rows_in_export BIGINT,
         billed_cost DECIMAL(38,10))""",

@@ -32,6 +32,7 @@ from connectors.cost_model import normalize_tag_key
 from dbt_like import discover
 from pipelines.aws.assets import cur_asset
 from pipelines.billing import build_source_checks, source_key
+from pipelines.budgets.assets import budget_asset
 from pipelines.focus.assets import focus_asset
 from pipelines.models.assets import (
     COST_LINES,
@@ -90,7 +91,8 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
     params = model_params(config)
     return Graph(
         source_assets=[BILLING_PIPELINES[s.kind](config, s) for s in sources],
-        model_assets=build_model_assets(project, loaders, params),
+        model_assets=[*build_model_assets(project, loaders, params),
+                      budget_asset(config, loaders[COST_LINES])],
         checks=[*source_checks, *build_model_checks(project, params)],
         resources={"warehouse": WarehouseResource(path=str(config.warehouse_path))},
     )

@@ -1,0 +1,1 @@
+"""Budget evaluation and alerts, after every load."""
