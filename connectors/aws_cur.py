@@ -18,7 +18,7 @@ import polars as pl
 from aispend.errors import InputProblem
 from connectors.files import FileRef, FileSystem
 from connectors.focus import Discovery, InputProblemError
-from connectors.parsing import NULL_STRINGS, cut_short, timestamp_expr
+from connectors.parsing import NULL_STRINGS, cut_short, require_columns, timestamp_expr
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 MANIFEST_SUFFIX = "manifest.json"
@@ -120,11 +120,9 @@ class CurExport:
         frames = []
         for ref in files:
             frame = self._read(ref)
-            missing = [c for c in REQUIRED if c not in frame.columns]
-            if missing:
-                raise InputProblemError(InputProblem(
-                    file=ref.uri, column=missing[0],
-                    message=f"required CUR column {missing[0]} is missing"))
+            problem = require_columns(frame, REQUIRED, ref.uri, "CUR")
+            if problem is not None:
+                raise InputProblemError(problem)
             if period_from_path(ref.uri) is None:
                 frame = frame.filter(_period_expr(frame) == period)
             frames.append(frame)

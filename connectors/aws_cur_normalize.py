@@ -8,7 +8,6 @@ already spread), and the recurring fee rows carry only the unused part of the co
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -182,21 +181,6 @@ def cur_problems(raw: pl.DataFrame, lines: pl.DataFrame) -> list[InputProblem]:
 
 def to_decimal_series(text: pl.Series) -> pl.Series:
     return pl.select(text.cast(MONEY, strict=False)).to_series()
-
-
-def cur_control_totals(raw: pl.DataFrame) -> list[tuple[str | None, int, Decimal]]:
-    """The export's own unblended total per currency, summed exactly from the values as written."""
-    totals: dict[str | None, list[Any]] = {}
-    codes = (raw.get_column("line_item_currency_code").cast(pl.Utf8).to_list()
-             if "line_item_currency_code" in raw.columns else [None] * raw.height)
-    costs = raw.get_column("line_item_unblended_cost").cast(pl.Utf8).to_list()
-    for code, cost in zip(codes, costs, strict=True):
-        key = code.strip().upper() if code else None
-        entry = totals.setdefault(key, [0, Decimal(0)])
-        entry[0] += 1
-        if cost is not None and cost.strip():
-            entry[1] += Decimal(cost.strip())
-    return [(code, count, total) for code, (count, total) in totals.items()]
 
 
 @cache

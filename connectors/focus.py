@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
-from typing import Any
 
 import polars as pl
 
 from aispend.errors import InputProblem
 from connectors.files import FileRef, FileSystem
-from connectors.parsing import NULL_STRINGS, cut_short, timestamp_expr
+from connectors.parsing import NULL_STRINGS, cut_short, require_columns, timestamp_expr
 
 FOCUS_COLUMNS = [
     "AvailabilityZone", "BilledCost", "BillingAccountId", "BillingAccountName",
@@ -80,12 +78,9 @@ class FocusExport:
         frames = []
         for ref in files:
             frame = self._read(ref)
-            missing = [c for c in REQUIRED if c not in frame.columns]
-            if missing:
-                raise InputProblemError(InputProblem(
-                    file=ref.uri, column=missing[0],
-                    message=f"required FOCUS column {missing[0]} is missing",
-                ))
+            problem = require_columns(frame, REQUIRED, ref.uri, "FOCUS")
+            if problem is not None:
+                raise InputProblemError(problem)
             frames.append(frame.with_columns(_period_expr(frame)).filter(
                 pl.col("_period") == period))
         return pl.concat(frames, how="diagonal_relaxed").drop("_period").lazy()
@@ -168,22 +163,3 @@ def _periods_of(frame: pl.DataFrame) -> tuple[set[str], list[InputProblem]]:
     ]
     periods = set(with_period.get_column("_period").drop_nulls().unique().to_list())
     return periods, problems
-
-
-def focus_control_totals(raw: pl.DataFrame) -> list[tuple[str | None, int, Decimal]]:
-    """The export's own BilledCost total per currency, summed exactly from the text as written.
-
-    Computed with Python's Decimal straight from the raw values, independently of the polars
-    normalization, so the reconcile check compares two separate computations.
-    """
-    currency = raw.get_column("BillingCurrency") if "BillingCurrency" in raw.columns else None
-    totals: dict[str | None, list[Any]] = {}
-    costs = raw.get_column("BilledCost").cast(pl.Utf8).to_list()
-    codes = currency.cast(pl.Utf8).to_list() if currency is not None else [None] * len(costs)
-    for code, cost in zip(codes, costs, strict=True):
-        key = code.strip().upper() if code else None
-        entry = totals.setdefault(key, [0, Decimal(0)])
-        entry[0] += 1
-        if cost is not None and cost.strip():
-            entry[1] += Decimal(cost.strip())
-    return [(code, count, total) for code, (count, total) in totals.items()]

@@ -7,7 +7,9 @@ cannot parse, and each connector then lists the rows where a non-empty input gav
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -66,3 +68,31 @@ def cut_short(path: Path, uri: str) -> InputProblem | None:
     return InputProblem(file=uri, message=(
         "the file does not end with a newline, so its last row may be cut short: it looks "
         "truncated (provider exports always end with one); re-copy it"))
+
+
+def control_totals(raw: pl.DataFrame, cost: str, currency: str
+                   ) -> list[tuple[str | None, int, Decimal]]:
+    """An export's own total of ``cost`` per ``currency``, summed exactly from the text as
+    written with Python's Decimal, independently of the polars normalization, so the reconcile
+    check compares two separate computations."""
+    totals: dict[str | None, list[Any]] = {}
+    costs = raw.get_column(cost).cast(pl.Utf8).to_list()
+    codes = (raw.get_column(currency).cast(pl.Utf8).to_list() if currency in raw.columns
+             else [None] * len(costs))
+    for code, value in zip(codes, costs, strict=True):
+        key = code.strip().upper() if code else None
+        entry = totals.setdefault(key, [0, Decimal(0)])
+        entry[0] += 1
+        if value is not None and value.strip():
+            entry[1] += Decimal(value.strip())
+    return [(code, count, total) for code, (count, total) in totals.items()]
+
+
+def require_columns(frame: pl.DataFrame, required: tuple[str, ...], uri: str, label: str
+                    ) -> InputProblem | None:
+    """The first required column ``frame`` lacks, as a problem naming the file and column."""
+    missing = [c for c in required if c not in frame.columns]
+    if not missing:
+        return None
+    return InputProblem(file=uri, column=missing[0],
+                        message=f"required {label} column {missing[0]} is missing")

@@ -2,74 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Protocol
 
 import polars as pl
 
 from aispend.errors import InputProblem
 from connectors.aws_cur import CurExport
-from connectors.aws_cur_normalize import cur_control_totals, cur_problems, normalize_cur
+from connectors.aws_cur_normalize import cur_problems, normalize_cur
 from connectors.files import FileRef, filesystem_for
-from connectors.focus import Discovery, FocusExport, focus_control_totals
+from connectors.focus import Discovery, FocusExport
 from connectors.focus_normalize import focus_problems, normalize_focus
+from connectors.parsing import control_totals
 
 
-class BillingReader(Protocol):
-    """What the loader needs from a billing connector, one (source, period) at a time."""
+class Export(Protocol):
+    """A connector's file side: what periods the export holds, and one period's raw rows."""
 
     def discover(self) -> Discovery: ...
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame: ...
 
-    def problems(self, raw: pl.DataFrame, lines: pl.DataFrame) -> list[InputProblem]:
-        """Values of ``raw`` that did not survive normalization into ``lines``."""
-        ...
 
-    def normalize(self, raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame: ...
-
-    def control_totals(self, raw: pl.DataFrame) -> list[tuple[str | None, int, Decimal]]: ...
+Totals = list[tuple[str | None, int, Decimal]]
 
 
 @dataclass
-class FocusReader:
-    export: FocusExport
+class BillingReader:
+    """What the loader needs from a billing connector, one (source, period) at a time."""
+
+    export: Export
+    #: Values of the raw rows that did not survive normalization into cost lines.
+    problems: Callable[[pl.DataFrame, pl.DataFrame], list[InputProblem]]
+    #: Raw rows of one period -> marts.cost_lines rows (keyword args source and period).
+    normalize: Callable[..., pl.LazyFrame]
+    #: The export's own billed total per currency, read from the raw text.
+    control_totals: Callable[[pl.DataFrame], Totals]
 
     def discover(self) -> Discovery:
         return self.export.discover()
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         return self.export.read(period, files)
-
-    def problems(self, raw: pl.DataFrame, lines: pl.DataFrame) -> list[InputProblem]:
-        return focus_problems(raw, lines)
-
-    def normalize(self, raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
-        return normalize_focus(raw, source=source, period=period)
-
-    def control_totals(self, raw: pl.DataFrame) -> list[tuple[str | None, int, Decimal]]:
-        return focus_control_totals(raw)
-
-
-@dataclass
-class CurReader:
-    export: CurExport
-
-    def discover(self) -> Discovery:
-        return self.export.discover()
-
-    def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
-        return self.export.read(period, files)
-
-    def problems(self, raw: pl.DataFrame, lines: pl.DataFrame) -> list[InputProblem]:
-        return cur_problems(raw, lines)
-
-    def normalize(self, raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
-        return normalize_cur(raw, source=source, period=period)
-
-    def control_totals(self, raw: pl.DataFrame) -> list[tuple[str | None, int, Decimal]]:
-        return cur_control_totals(raw)
 
 
 class UnsupportedKind(Exception):
@@ -79,9 +56,13 @@ class UnsupportedKind(Exception):
 def billing_reader(kind: str, root: str, endpoint_url: str | None = None) -> BillingReader:
     fs = filesystem_for(root, endpoint_url)
     if kind == "focus":
-        return FocusReader(FocusExport(root, fs))
+        return BillingReader(FocusExport(root, fs), focus_problems, normalize_focus,
+                             partial(control_totals, cost="BilledCost",
+                                     currency="BillingCurrency"))
     if kind == "aws_cur":
-        return CurReader(CurExport(root, fs))
+        return BillingReader(CurExport(root, fs), cur_problems, normalize_cur,
+                             partial(control_totals, cost="line_item_unblended_cost",
+                                     currency="line_item_currency_code"))
     raise UnsupportedKind(
         f"source kind {kind!r} has no connector in this version of aispend yet; "
         "export the data as FOCUS (kind: focus) meanwhile")

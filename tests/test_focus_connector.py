@@ -11,8 +11,9 @@ import pytest
 
 from connectors.cost_model import COLUMN_NAMES
 from connectors.files import LocalFileSystem
-from connectors.focus import FocusExport, InputProblemError, focus_control_totals
+from connectors.focus import FocusExport, InputProblemError
 from connectors.focus_normalize import focus_problems, normalize_focus, parse_tags
+from connectors.parsing import control_totals
 from tests.conftest import DATA, FOCUS_SAMPLE
 
 QUIRKS_CSV = '''\
@@ -142,7 +143,8 @@ def test_bundled_sample_splits_into_periods_with_the_files_own_totals() -> None:
 def test_control_totals_sum_the_raw_text_exactly() -> None:
     export = _export(FOCUS_SAMPLE)
     raw = export.read("2024-10", export.discover().periods["2024-10"]).collect()
-    assert focus_control_totals(raw) == [("USD", 1, Decimal("0.24000000000"))]
+    assert control_totals(raw, "BilledCost", "BillingCurrency") == [
+        ("USD", 1, Decimal("0.24000000000"))]
 
 
 def test_non_numeric_cost_and_bad_timestamp_name_file_row_and_column(tmp_path: Path) -> None:
