@@ -113,7 +113,8 @@ def parse_sacct(path: Path) -> SacctFile:
     lines = path.read_text(encoding="utf-8", errors="strict").splitlines()
     fields = SACCT_FIELDS
     start = 0
-    if lines and "|" in lines[0] and lines[0].split("|")[0].strip().lower() in ("jobid", "jobidraw"):
+    first = lines[0].split("|")[0].strip().lower() if lines else ""
+    if first in ("jobid", "jobidraw"):
         fields = [name.strip().lower() for name in lines[0].split("|")]
         start = 1
     for number, line in enumerate(lines[start:], start=start + 1):
