@@ -29,10 +29,11 @@ _WANTED = {"timestamp": "ts_local", "index": "gpu_index", "uuid": "gpu_uuid", "n
            "utilization.gpu": "util_pct", "memory.used": "mem_used_mib",
            "memory.total": "mem_total_mib", "power.draw": "power_w"}
 _NUMERIC = ("util_pct", "mem_used_mib", "mem_total_mib", "power_w")
-SAMPLE_SCHEMA: dict[str, pl.DataType] = {"host": pl.Utf8(), "gpu_index": pl.Int32(), "gpu_uuid": pl.Utf8(),
-                 "gpu_name": pl.Utf8(), "ts": pl.Datetime("us"), "util_pct": pl.Float64(),
-                 "mem_used_mib": pl.Float64(), "mem_total_mib": pl.Float64(),
-                 "power_w": pl.Float64()}
+SAMPLE_SCHEMA: dict[str, pl.DataType] = {
+    "host": pl.Utf8(), "gpu_index": pl.Int32(), "gpu_uuid": pl.Utf8(), "gpu_name": pl.Utf8(),
+    "ts": pl.Datetime("us"), "util_pct": pl.Float64(), "mem_used_mib": pl.Float64(),
+    "mem_total_mib": pl.Float64(), "power_w": pl.Float64(),
+}
 
 
 @dataclass
