@@ -41,6 +41,8 @@ class SourceConfig(_Strict):
     timezone: str = "UTC"
     host: str | None = None
     endpoint_url: str | None = None
+    #: nvidia-smi logs written with ``noheader``: the --query-gpu list, in order.
+    columns: list[str] | None = None
     enabled: bool = True
 
     @field_validator("name")

@@ -102,7 +102,7 @@ def _replace_partition(
     lines: pl.DataFrame, totals: list[tuple[str | None, int, Decimal]], files: list,
     on_step: StepHook,
 ) -> None:
-    incoming = lines.to_arrow()  # noqa: F841 - read by DuckDB's replacement scan below
+    con.register("incoming", lines.to_arrow())
     columns = ", ".join(COLUMN_NAMES)
     select = ", ".join(f"map_from_entries({c})" if c in MAP_COLUMNS else c for c in COLUMN_NAMES)
     key = [source, period]

@@ -15,9 +15,18 @@ from dagster import AssetKey, AssetSelection, DagsterEventType, ExecuteInProcess
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.ingest import discover
+from aispend.telemetry_ingest import read_source
+from aispend.telemetry_ingest import telemetry_days as telemetry_day_keys
 from connectors.focus import Discovery
 from pipelines.billing import source_key
-from pipelines.definitions import Graph, billing_sources, build_graph
+from pipelines.definitions import (
+    BILLING_PIPELINES,
+    Graph,
+    billing_sources,
+    build_graph,
+    telemetry_sources,
+)
+from pipelines.telemetry.assets import TELEMETRY_KINDS, telemetry_key
 
 Echo = Callable[[str], None]
 _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -39,7 +48,7 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo) -
     logging.getLogger("dagster").setLevel(logging.CRITICAL)
     summary = RunSummary()
     for source in config.sources:
-        if source.enabled and source not in billing_sources(config) and source.is_billing:
+        if source.enabled and source.kind not in (*BILLING_PIPELINES, *TELEMETRY_KINDS):
             echo(f"  skipped {source.name}: kind {source.kind!r} has no connector in this "
                  "version yet")
     sources = billing_sources(config)
@@ -57,8 +66,13 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo) -
              f"{', '.join(s.name for s in targets) or 'no source has it'}")
         if targets:
             _load_period(graph, targets, period, found, echo, summary)
+    for source in telemetry_sources(config):
+        _load_telemetry(config, graph, source, echo, summary)
     echo("Rebuilding SQL models and running their checks ...")
     result = _materialize(graph, AssetSelection.assets(*[a.key for a in graph.model_assets]), None)
+    for key, failure in _failures_by_asset(result).items():
+        echo(f"  {key.to_user_string().replace('/', '.')}: FAILED: {failure}")
+        summary.failed.append(key.to_user_string())
     _report_checks(result, echo, summary)
     for event in result.get_asset_materialization_events():
         rows = event.materialization.metadata.get("rows")
@@ -93,11 +107,34 @@ def _load_period(graph: Graph, targets: list[SourceConfig], period: str,
     _report_checks(result, echo, summary)
 
 
-def _materialize(graph: Graph, selection: AssetSelection, period: str | None
-                 ) -> ExecuteInProcessResult:
+def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, echo: Echo,
+                    summary: RunSummary) -> None:
+    """Every day the source holds, in one run (a single-run backfill over all days)."""
+    echo(f"telemetry {source.name} ({source.kind}) ...")
+    days = telemetry_day_keys(read_source(config, source))
+    if not days:
+        echo(f"  {source.name}: no telemetry found")
+        return
+    result = _materialize(graph, AssetSelection.assets(telemetry_key(source)), None,
+                          tags={"dagster/asset_partition_range_start": days[0],
+                                "dagster/asset_partition_range_end": days[-1]})
+    events = result.get_asset_materialization_events()
+    if not events:
+        failure = _failures_by_asset(result).get(telemetry_key(source), "see logs")
+        echo(f"  {source.name}: FAILED: {failure}")
+        summary.failed.append(source.name)
+        return
+    meta = {k: v.value for k, v in events[0].materialization.metadata.items()}
+    echo(f"  {source.name}: {meta.get('days')} day(s), {meta.get('samples')} GPU samples, "
+         f"{meta.get('jobs')} jobs; {meta.get('skipped_lines')} unreadable line(s) skipped")
+    summary.loaded.append(source.name)
+
+
+def _materialize(graph: Graph, selection: AssetSelection, period: str | None,
+                 tags: dict[str, str] | None = None) -> ExecuteInProcessResult:
     return materialize(
         [*graph.assets, *graph.checks], selection=selection, partition_key=period,
-        resources=graph.resources, raise_on_error=False, run_config=_QUIET,
+        resources=graph.resources, raise_on_error=False, run_config=_QUIET, tags=tags,
     )
 
 
@@ -108,7 +145,10 @@ def _failures_by_asset(result: ExecuteInProcessResult) -> dict[AssetKey, str]:
             continue
         data = event.step_failure_data
         message = data.user_failure_data.description if data.user_failure_data else None
-        message = message or (data.error.message.strip() if data.error else "unknown error")
+        error = data.error
+        while error is not None and error.cause is not None:
+            error = error.cause  # the user's exception, not Dagster's wrapper around it
+        message = message or (error.message.strip().splitlines()[0] if error else "unknown error")
         out[AssetKey(event.step_key.split("__"))] = message
     return out
 

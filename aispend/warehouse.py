@@ -46,6 +46,14 @@ _META_DDL = [
         budget VARCHAR, threshold VARCHAR, period VARCHAR, sink VARCHAR, status VARCHAR,
         first_triggered_at TIMESTAMP, sent_at TIMESTAMP, attempts INTEGER, last_error VARCHAR,
         message VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS raw.gpu_samples (
+        x_source VARCHAR, day DATE, host VARCHAR, gpu_index INTEGER, gpu_uuid VARCHAR,
+        gpu_name VARCHAR, ts TIMESTAMP, util_pct DOUBLE, mem_used_mib DOUBLE,
+        mem_total_mib DOUBLE, power_w DOUBLE, x_source_file VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS raw.scheduler_jobs (
+        x_source VARCHAR, day DATE, run_id VARCHAR, run_name VARCHAR, "user" VARCHAR,
+        team VARCHAR, started_at TIMESTAMP, ended_at TIMESTAMP, gpu_count DOUBLE,
+        hosts VARCHAR[], state VARCHAR, x_source_file VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS meta.control_totals (
         source VARCHAR, period VARCHAR, billing_currency VARCHAR, rows_in_export BIGINT,
         billed_cost DECIMAL(38,10))""",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,9 @@ from pipelines.models.assets import (
     build_model_checks,
     per_source_checks,
 )
-from pipelines.partitions import billing_periods
+from pipelines.partitions import billing_periods, telemetry_days
 from pipelines.resources import WarehouseResource
+from pipelines.telemetry.assets import TELEMETRY_KINDS, telemetry_asset, telemetry_key
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
@@ -66,18 +68,23 @@ def billing_sources(config: AispendConfig) -> list[SourceConfig]:
     return [s for s in config.sources if s.enabled and s.kind in BILLING_PIPELINES]
 
 
+def telemetry_sources(config: AispendConfig) -> list[SourceConfig]:
+    return [s for s in config.sources if s.enabled and s.kind in TELEMETRY_KINDS]
+
+
 @dataclass
 class Graph:
     """The assets and checks built from one config, before Dagster binds resources to them."""
 
     source_assets: list[AssetsDefinition]
+    telemetry_assets: list[AssetsDefinition]
     model_assets: list[AssetsDefinition]
     checks: list[AssetChecksDefinition]
     resources: dict[str, Any]
 
     @property
     def assets(self) -> list[AssetsDefinition]:
-        return [*self.source_assets, *self.model_assets]
+        return [*self.source_assets, *self.telemetry_assets, *self.model_assets]
 
 
 def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
@@ -87,10 +94,16 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
         check for s in sources
         for check in build_source_checks(config, s, per_source_checks(project))
     ]
-    loaders = {COST_LINES: [source_key(s) for s in sources]}
+    telemetry = telemetry_sources(config)
+    loaders = {
+        COST_LINES: [source_key(s) for s in sources],
+        "raw.gpu_samples": [telemetry_key(s) for s in telemetry if s.kind == "nvidia_smi"],
+        "raw.scheduler_jobs": [telemetry_key(s) for s in telemetry if s.kind == "slurm"],
+    }
     params = model_params(config)
     return Graph(
         source_assets=[BILLING_PIPELINES[s.kind](config, s) for s in sources],
+        telemetry_assets=[telemetry_asset(config, s) for s in telemetry],
         model_assets=[*build_model_assets(project, loaders, params),
                       budget_asset(config, loaders[COST_LINES])],
         checks=[*source_checks, *build_model_checks(project, params)],
@@ -103,7 +116,7 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
 
     load_job = define_asset_job(
         LOAD_JOB,
-        selection=AssetSelection.all(),
+        selection=AssetSelection.all() - AssetSelection.groups("telemetry"),
         partitions_def=billing_periods,
         description="Load one billing period from every source, then rebuild the models "
                     "and run their checks.",
@@ -128,11 +141,24 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
                 yield RunRequest(run_key=f"{source.name}:{period}:{fingerprint}",
                                  partition_key=period)
 
+    telemetry_job = define_asset_job(
+        "nightly_telemetry", selection=AssetSelection.groups("telemetry"),
+        partitions_def=telemetry_days,
+        description="Load one UTC day of GPU telemetry and scheduler logs from every source.")
+
+    @schedule(cron_schedule="30 1 * * *", job=telemetry_job, execution_timezone="UTC",
+              description="Nightly: reload yesterday's and today's telemetry (UTC days).")
+    def nightly_telemetry(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
+        day = context.scheduled_execution_time.date()
+        for when in (day - timedelta(days=1), day):
+            yield RunRequest(run_key=f"{when.isoformat()}@{day.isoformat()}",
+                             partition_key=when.isoformat())
+
     return Definitions(
         assets=graph.assets,
         asset_checks=graph.checks,
-        jobs=[load_job],
-        schedules=[nightly],
+        jobs=[load_job, telemetry_job],
+        schedules=[nightly, nightly_telemetry],
         sensors=[redelivered_periods],
         resources=graph.resources,
         executor=in_process_executor,

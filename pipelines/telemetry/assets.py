@@ -1,0 +1,55 @@
+"""One asset per telemetry source, partitioned by UTC day; a backfill of many days is one run.
+
+Within a run the source's files are parsed once and each day present in the range is replaced
+whole; days without data in the range are left as they are.
+"""
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    asset,
+)
+
+from aispend.config import AispendConfig, SourceConfig
+from aispend.telemetry_ingest import load_telemetry_day, read_source, telemetry_days
+from pipelines.billing import WRITER_POOL
+from pipelines.partitions import telemetry_days as daily
+from pipelines.resources import WarehouseResource
+
+TELEMETRY_KINDS = ("nvidia_smi", "slurm")
+
+
+def telemetry_key(source: SourceConfig) -> AssetKey:
+    return AssetKey(["telemetry", source.name])
+
+
+def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefinition:
+    writes = "raw.gpu_samples" if source.kind == "nvidia_smi" else "raw.scheduler_jobs"
+
+    @asset(
+        key=telemetry_key(source),
+        partitions_def=daily,
+        backfill_policy=BackfillPolicy.single_run(),
+        group_name="telemetry",
+        kinds={"duckdb", "polars", source.kind},
+        description=f"{source.kind} logs at {source.path}, by UTC day, into {writes}.",
+        metadata={"path": source.path, "writes": writes},
+        pool=WRITER_POOL,
+    )
+    def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        batch = read_source(config, source)
+        wanted = set(context.partition_keys)
+        results = [load_telemetry_day(config, source, day, warehouse=warehouse.file, batch=batch)
+                   for day in telemetry_days(batch) if day in wanted]
+        skipped = len(batch.skipped)
+        if skipped:
+            context.log.warning(f"{source.name}: skipped {skipped} unreadable line(s); "
+                                "see `aispend status`")
+        return MaterializeResult(metadata={
+            "days": len(results), "samples": sum(r.samples for r in results),
+            "jobs": sum(r.jobs for r in results), "skipped_lines": skipped})
+
+    return _load

@@ -1,0 +1,41 @@
+-- model: marts.run_gpu_usage
+-- grain: one row per run and host with GPU telemetry
+-- materialized: table
+-- description: What a run's GPUs did, attributed sample by sample before any rollup: GPU-seconds with telemetry, time-weighted mean utilization, and idle GPU-seconds (utilization below runs.idle_util_pct). A run without GPU indexes holds its share of the node's GPUs (gpu_count / GPUs seen on the host).
+with node_gpus as (
+    select host, count(distinct gpu_index) as gpus
+    from raw.gpu_samples
+    group by host
+),
+
+runs as (
+    select
+        r.run_id,
+        r.host,
+        epoch(r.started_at) as start_s,
+        epoch(coalesce(r.ended_at, current_timestamp)) as end_s,
+        r.gpu_count / n.gpus as share
+    from marts.runs as r
+    inner join node_gpus as n on r.host = n.host
+),
+
+attributed as (
+    select
+        r.run_id,
+        r.host,
+        s.util_pct,
+        r.share * greatest(0, least(s.end_s, r.end_s) - greatest(s.start_s, r.start_s)) as gpu_s
+    from runs as r
+    inner join staging.gpu_sample_spans as s
+        on r.host = s.host and s.end_s > r.start_s and s.start_s < r.end_s
+)
+
+select
+    run_id,
+    host,
+    sum(gpu_s) as gpu_seconds,
+    sum(gpu_s * util_pct) / nullif(sum(case when util_pct is not null then gpu_s end), 0)
+        as util_pct_mean,
+    sum(case when util_pct < $idle_util_pct then gpu_s else 0 end) as idle_gpu_seconds
+from attributed
+group by run_id, host

@@ -1,0 +1,51 @@
+-- model: marts.runs
+-- grain: one row per training run and host it ran on
+-- materialized: table
+-- description: Runs from the schedulers (Slurm jobs with GPUs, one row per node, GPUs split evenly over the nodes) and runs known only from billing tags (the run tag on billed resources; the host is the billed resource).
+with scheduled as (
+    select
+        j.run_id,
+        j.run_name,
+        j.x_source as source,
+        j."user",
+        j.team,
+        j.started_at,
+        j.ended_at,
+        h.host,
+        j.gpu_count / array_length(j.hosts) as gpu_count
+    from raw.scheduler_jobs as j
+    cross join unnest(j.hosts) as h (host)
+    where j.gpu_count > 0
+),
+
+tagged as (
+    select
+        x_tags_normalized[$run_tag] as run_value,
+        x_tags_normalized[$team_tag] as team,
+        coalesce(resource_name, resource_id) as host,
+        charge_period_start,
+        charge_period_end,
+        x_gpu_count,
+        x_source
+    from marts.cost_lines
+    where x_tags_normalized[$run_tag] is not null and x_gpu_count > 0
+),
+
+billed as (
+    select
+        'tag:' || run_value as run_id,
+        run_value as run_name,
+        min(x_source) as source,
+        cast(null as varchar) as "user",
+        max(team) as team,
+        min(charge_period_start) as started_at,
+        max(charge_period_end) as ended_at,
+        host,
+        max(x_gpu_count) as gpu_count
+    from tagged
+    group by run_value, host
+)
+
+select * from scheduled
+union all
+select * from billed
