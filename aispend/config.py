@@ -43,6 +43,9 @@ class SourceConfig(_Strict):
     endpoint_url: str | None = None
     #: nvidia-smi logs written with ``noheader``: the --query-gpu list, in order.
     columns: list[str] | None = None
+    #: DCGM text scrapes and Kubernetes snapshots carry no time: take it from the file name
+    #: (an ISO timestamp or epoch seconds in it) or from the file's modification time.
+    scrape_time: Literal["filename", "mtime"] = "filename"
     enabled: bool = True
 
     @field_validator("name")

@@ -17,7 +17,8 @@ import polars as pl
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.warehouse import writer
-from connectors.telemetry import TelemetryBatch, read_telemetry
+from connectors.cost_model import normalize_tag_key
+from connectors.telemetry import NODE_SCHEMA, POD_SCHEMA, TelemetryBatch, read_telemetry
 
 
 @dataclass
@@ -32,12 +33,15 @@ class TelemetryResult:
 def read_source(config: AispendConfig, source: SourceConfig) -> TelemetryBatch:
     return read_telemetry(source.kind, config.source_path(source), timezone=source.timezone,
                           host=source.host, columns=source.columns,
-                          endpoint_url=source.endpoint_url)
+                          endpoint_url=source.endpoint_url, scrape_time=source.scrape_time,
+                          run_tag=normalize_tag_key(config.runs.run_tag),
+                          team_tag=normalize_tag_key(config.runs.team_tag))
 
 
 def telemetry_days(batch: TelemetryBatch) -> list[str]:
     days = set(batch.samples.get_column("ts").dt.date().drop_nulls().to_list())
     days |= set(batch.jobs.get_column("started_at").dt.date().drop_nulls().to_list())
+    days |= set(batch.pods.get_column("snapshot_at").dt.date().drop_nulls().to_list())
     return sorted(d.isoformat() for d in days)
 
 
@@ -55,6 +59,10 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
         pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
     jobs = batch.jobs.filter(pl.col("started_at").dt.date() == when).with_columns(
         pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
+    pods = batch.pods.filter(pl.col("snapshot_at").dt.date() == when).with_columns(
+        pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
+    nodes = batch.nodes.filter(pl.col("snapshot_at").dt.date() == when).with_columns(
+        pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
     skipped = list(batch.skipped)
     if samples.height:
         folder = archive_dir(warehouse) / source.name
@@ -63,7 +71,10 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
     load_id, started = uuid.uuid4().hex[:12], _now()
     sample_rows = samples.select(
         "x_source", "day", "host", "gpu_index", "gpu_uuid", "gpu_name", "ts", "util_pct",
-        "mem_used_mib", "mem_total_mib", "power_w", "x_source_file").to_arrow()
+        "mem_used_mib", "mem_total_mib", "power_w", "mig_instance", "mig_profile", "pod",
+        "namespace", "x_source_file").to_arrow()
+    pod_rows = pods.select("x_source", "day", *POD_SCHEMA).to_arrow()
+    node_rows = nodes.select("x_source", "day", *NODE_SCHEMA).to_arrow()
     job_rows = jobs.select(
         "x_source", "day", "run_id", "run_name", "user", "team", "started_at", "ended_at",
         "gpu_count", "hosts", "state", "x_source_file").to_arrow()
@@ -71,12 +82,17 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
     with writer(warehouse) as con:
         con.register("sample_rows", sample_rows)
         con.register("job_rows", job_rows)
+        con.register("pod_rows", pod_rows)
+        con.register("node_rows", node_rows)
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute("DELETE FROM raw.gpu_samples WHERE x_source = ? AND day = ?", key)
             con.execute("INSERT INTO raw.gpu_samples SELECT * FROM sample_rows")
             con.execute("DELETE FROM raw.scheduler_jobs WHERE x_source = ? AND day = ?", key)
             con.execute("INSERT INTO raw.scheduler_jobs SELECT * FROM job_rows")
+            for table, rows in (("raw.k8s_pods", "pod_rows"), ("raw.k8s_nodes", "node_rows")):
+                con.execute(f"DELETE FROM {table} WHERE x_source = ? AND day = ?", key)
+                con.execute(f"INSERT INTO {table} SELECT * FROM {rows}")
             con.execute(
                 "INSERT INTO meta.loads VALUES (?, ?, ?, 'loaded', ?, ?, ?, ?, ?)",
                 [load_id, source.name, day, started, _now(), len(batch.files),

@@ -49,7 +49,15 @@ _META_DDL = [
     """CREATE TABLE IF NOT EXISTS raw.gpu_samples (
         x_source VARCHAR, day DATE, host VARCHAR, gpu_index INTEGER, gpu_uuid VARCHAR,
         gpu_name VARCHAR, ts TIMESTAMP, util_pct DOUBLE, mem_used_mib DOUBLE,
-        mem_total_mib DOUBLE, power_w DOUBLE, x_source_file VARCHAR)""",
+        mem_total_mib DOUBLE, power_w DOUBLE, mig_instance VARCHAR, mig_profile VARCHAR,
+        pod VARCHAR, namespace VARCHAR, x_source_file VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS raw.k8s_pods (
+        x_source VARCHAR, day DATE, name VARCHAR, namespace VARCHAR, node VARCHAR,
+        gpus DOUBLE, started_at TIMESTAMP, ended_at TIMESTAMP, phase VARCHAR,
+        snapshot_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS raw.k8s_nodes (
+        x_source VARCHAR, day DATE, node VARCHAR, instance_type VARCHAR, spot BOOLEAN,
+        snapshot_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS raw.scheduler_jobs (
         x_source VARCHAR, day DATE, run_id VARCHAR, run_name VARCHAR, "user" VARCHAR,
         team VARCHAR, started_at TIMESTAMP, ended_at TIMESTAMP, gpu_count DOUBLE,

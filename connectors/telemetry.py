@@ -15,7 +15,11 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from aispend.errors import InputProblem
+from connectors.cost_model import normalize_tag_key
+from connectors.dcgm import parse_range_query, parse_scrape
+from connectors.dcgm import scrape_time as scrape_time_of
 from connectors.files import FileRef, filesystem_for
+from connectors.kubernetes import Pod, parse_snapshot
 from connectors.nvidia_smi import SAMPLE_SCHEMA, parse_query_gpu
 from connectors.slurm import parse_sacct
 
@@ -24,26 +28,43 @@ JOB_SCHEMA: dict[str, pl.DataType] = {
     "started_at": pl.Datetime("us"), "ended_at": pl.Datetime("us"), "gpu_count": pl.Float64(),
     "hosts": pl.List(pl.Utf8()), "state": pl.Utf8(), "x_source_file": pl.Utf8(),
 }
-SAMPLES_SCHEMA: dict[str, pl.DataType] = {**SAMPLE_SCHEMA, "x_source_file": pl.Utf8()}
-SUFFIXES = {"nvidia_smi": (".csv", ".csv.gz", ".log", ".txt"), "slurm": (".log", ".txt", ".psv",
-                                                                       ".sacct")}
+SAMPLES_SCHEMA: dict[str, pl.DataType] = {
+    **SAMPLE_SCHEMA, "mig_instance": pl.Utf8(), "mig_profile": pl.Utf8(), "pod": pl.Utf8(),
+    "namespace": pl.Utf8(), "x_source_file": pl.Utf8()}
+POD_SCHEMA: dict[str, pl.DataType] = {
+    "name": pl.Utf8(), "namespace": pl.Utf8(), "node": pl.Utf8(), "gpus": pl.Float64(),
+    "started_at": pl.Datetime("us"), "ended_at": pl.Datetime("us"), "phase": pl.Utf8(),
+    "snapshot_at": pl.Datetime("us")}
+NODE_SCHEMA: dict[str, pl.DataType] = {
+    "node": pl.Utf8(), "instance_type": pl.Utf8(), "spot": pl.Boolean(),
+    "snapshot_at": pl.Datetime("us")}
+SUFFIXES = {
+    "nvidia_smi": (".csv", ".csv.gz", ".log", ".txt"),
+    "slurm": (".log", ".txt", ".psv", ".sacct"),
+    "dcgm": (".prom", ".prom.gz", ".txt", ".txt.gz", ".metrics", ".metrics.gz", ".json"),
+    "kubernetes": (".json",),
+}
 
 
 @dataclass
 class TelemetryBatch:
     samples: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SAMPLES_SCHEMA))
     jobs: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=JOB_SCHEMA))
+    pods: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=POD_SCHEMA))
+    nodes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NODE_SCHEMA))
     skipped: list[InputProblem] = field(default_factory=list)
     files: list[FileRef] = field(default_factory=list)
+    dropped_values: int = 0
 
 
 def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | None = None,
-                   columns: list[str] | None = None, endpoint_url: str | None = None
-                   ) -> TelemetryBatch:
+                   columns: list[str] | None = None, endpoint_url: str | None = None,
+                   scrape_time: str = "filename", run_tag: str = "training_run",
+                   team_tag: str = "team") -> TelemetryBatch:
     fs = filesystem_for(root, endpoint_url)
     refs = fs.list(root, SUFFIXES.get(kind, (".csv",)))
     batch = TelemetryBatch(files=refs)
-    samples, jobs = [], []
+    samples, jobs, pods, nodes = [], [], [], []
     for ref in refs:
         path = fs.local_path(ref)
         if kind == "nvidia_smi":
@@ -53,13 +74,53 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
                               for n, why in parsed.skipped]
         elif kind == "slurm":
             jobs.append(_slurm_jobs(path, ref.uri, timezone, batch.skipped))
+        elif kind == "dcgm":
+            scraped = (parse_range_query(path) if ref.uri.endswith(".json")
+                       else parse_scrape(path, scrape_time_from=scrape_time))
+            samples.append(scraped.frame.with_columns(pl.lit(ref.uri).alias("x_source_file")))
+            batch.dropped_values += scraped.dropped
+            batch.skipped += [InputProblem(file=ref.uri, row=n, message=why)
+                              for n, why in scraped.skipped]
+        elif kind == "kubernetes":
+            found_pods, found_nodes = parse_snapshot(path)
+            taken = scrape_time_of(path, scrape_time)
+            pods.append(pl.DataFrame([{
+                "name": p.name, "namespace": p.namespace, "node": p.node, "gpus": p.gpus,
+                "started_at": p.started_at, "ended_at": p.ended_at, "phase": p.phase,
+                "snapshot_at": taken} for p in found_pods], schema=POD_SCHEMA))
+            nodes.append(pl.DataFrame([{
+                "node": n.name, "instance_type": n.instance_type, "spot": n.spot,
+                "snapshot_at": taken} for n in found_nodes], schema=NODE_SCHEMA))
+            jobs.append(_pod_jobs(found_pods, ref.uri, run_tag, team_tag))
         else:
             raise ValueError(f"telemetry kind {kind!r} has no reader in this version yet")
     if samples:
-        batch.samples = pl.concat(samples, how="diagonal_relaxed")
+        combined = pl.concat(samples, how="diagonal_relaxed")
+        batch.samples = combined.select([
+            (pl.col(c) if c in combined.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in SAMPLES_SCHEMA.items()])
     if jobs:
         batch.jobs = pl.concat(jobs, how="diagonal_relaxed")
+    if pods:
+        batch.pods = pl.concat(pods)
+        batch.nodes = pl.concat(nodes)
     return batch
+
+
+def _pod_jobs(pods: list[Pod], uri: str, run_tag: str, team_tag: str) -> pl.DataFrame:
+    """GPU pods as runs: the run label names the run (pods of one run share it), else the pod."""
+    rows = []
+    for pod in pods:
+        if pod.gpus <= 0 or pod.started_at is None or not pod.node:
+            continue
+        labels = {normalize_tag_key(k): v for k, v in pod.labels.items()}
+        run = labels.get(run_tag)
+        rows.append({
+            "run_id": f"k8s:{pod.namespace}/{run or pod.name}", "run_name": run or pod.name,
+            "user": labels.get("user") or labels.get("owner"), "team": labels.get(team_tag),
+            "started_at": pod.started_at, "ended_at": pod.ended_at, "gpu_count": pod.gpus,
+            "hosts": [pod.node], "state": pod.phase, "x_source_file": uri})
+    return pl.DataFrame(rows, schema=JOB_SCHEMA)
 
 
 def _slurm_jobs(path: Path, uri: str, timezone: str, skipped: list[InputProblem]

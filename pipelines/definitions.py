@@ -97,8 +97,11 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
     telemetry = telemetry_sources(config)
     loaders = {
         COST_LINES: [source_key(s) for s in sources],
-        "raw.gpu_samples": [telemetry_key(s) for s in telemetry if s.kind == "nvidia_smi"],
-        "raw.scheduler_jobs": [telemetry_key(s) for s in telemetry if s.kind == "slurm"],
+        "raw.gpu_samples": [telemetry_key(s) for s in telemetry
+                            if s.kind in ("nvidia_smi", "dcgm")],
+        "raw.scheduler_jobs": [telemetry_key(s) for s in telemetry
+                               if s.kind in ("slurm", "kubernetes")],
+        "raw.k8s_pods": [telemetry_key(s) for s in telemetry if s.kind == "kubernetes"],
     }
     params = model_params(config)
     return Graph(

@@ -27,7 +27,7 @@ def test_definitions_hold_source_assets_models_checks_job_and_schedule(tmp_path:
     assert keys == {"billing/sample", "marts/cost_by_provider", "marts/cost_by_service_daily",
                     "marts/untagged_gpu_spend", "staging/gpu_cost_lines", "marts/budget_status",
                     "marts/gpu_usage", "marts/runs", "marts/run_gpu_usage",
-                    "staging/gpu_sample_spans"}
+                    "staging/gpu_sample_spans", "staging/gpu_samples"}
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert checks == {("billing/sample", "cost_lines_reconcile"),
                       ("billing/sample", "cost_lines_required"),

@@ -19,7 +19,9 @@ from pipelines.billing import WRITER_POOL
 from pipelines.partitions import telemetry_days as daily
 from pipelines.resources import WarehouseResource
 
-TELEMETRY_KINDS = ("nvidia_smi", "slurm")
+TELEMETRY_KINDS = ("nvidia_smi", "slurm", "dcgm", "kubernetes")
+WRITES = {"nvidia_smi": "raw.gpu_samples", "dcgm": "raw.gpu_samples",
+          "slurm": "raw.scheduler_jobs", "kubernetes": "raw.scheduler_jobs"}
 
 
 def telemetry_key(source: SourceConfig) -> AssetKey:
@@ -27,7 +29,7 @@ def telemetry_key(source: SourceConfig) -> AssetKey:
 
 
 def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefinition:
-    writes = "raw.gpu_samples" if source.kind == "nvidia_smi" else "raw.scheduler_jobs"
+    writes = WRITES[source.kind]
 
     @asset(
         key=telemetry_key(source),

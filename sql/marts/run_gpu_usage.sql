@@ -4,7 +4,7 @@
 -- description: What a run's GPUs did, attributed sample by sample before any rollup: GPU-seconds with telemetry, time-weighted mean utilization, and idle GPU-seconds (utilization below runs.idle_util_pct). A run without GPU indexes holds its share of the node's GPUs (gpu_count / GPUs seen on the host).
 with node_gpus as (
     select host, count(distinct gpu_index) as gpus
-    from raw.gpu_samples
+    from staging.gpu_samples
     group by host
 ),
 

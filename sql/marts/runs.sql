@@ -1,8 +1,8 @@
 -- model: marts.runs
 -- grain: one row per training run and host it ran on
 -- materialized: table
--- description: Runs from the schedulers (Slurm jobs with GPUs, one row per node, GPUs split evenly over the nodes) and runs known only from billing tags (the run tag on billed resources; the host is the billed resource).
-with scheduled as (
+-- description: Runs from the schedulers (Slurm jobs with GPUs, GPUs split evenly over their nodes; Kubernetes pods requesting GPUs or MIG slices, grouped by the run label) and runs known only from billing tags (the run tag on billed resources; the host is the billed resource).
+with placed as (
     select
         j.run_id,
         j.run_name,
@@ -16,6 +16,22 @@ with scheduled as (
     from raw.scheduler_jobs as j
     cross join unnest(j.hosts) as h (host)
     where j.gpu_count > 0
+),
+
+scheduled as (
+    select
+        run_id,
+        max(run_name) as run_name,
+        max(source) as source,
+        max("user") as "user",
+        max(team) as team,
+        min(started_at) as started_at,
+        -- still running while any of its parts is
+        case when count(*) = count(ended_at) then max(ended_at) end as ended_at,
+        host,
+        sum(gpu_count) as gpu_count
+    from placed
+    group by run_id, host
 ),
 
 tagged as (

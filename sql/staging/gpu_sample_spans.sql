@@ -1,5 +1,5 @@
 -- model: staging.gpu_sample_spans
--- grain: one row per GPU sample (source, host, GPU index, instant)
+-- grain: one row per GPU sample (source, host, GPU or MIG instance, instant)
 -- materialized: table
 -- description: Each sample stands for the time until the next one, capped at twice the GPU's usual sampling interval; a longer gap is no telemetry, never idle. Times in epoch seconds, UTC.
 with ordered as (
@@ -7,26 +7,28 @@ with ordered as (
         x_source,
         host,
         gpu_index,
+        gpu_unit,
         ts,
         util_pct,
         mem_used_mib,
         power_w,
         epoch(ts) as start_s,
-        epoch(lead(ts) over (partition by x_source, host, gpu_index order by ts)) as next_s
-    from raw.gpu_samples
+        epoch(lead(ts) over (partition by x_source, host, gpu_unit order by ts)) as next_s
+    from staging.gpu_samples
 ),
 
 cadence as (
-    select x_source, host, gpu_index, median(next_s - start_s) as interval_s
+    select x_source, host, gpu_unit, median(next_s - start_s) as interval_s
     from ordered
     where next_s > start_s
-    group by x_source, host, gpu_index
+    group by x_source, host, gpu_unit
 )
 
 select
     o.x_source,
     o.host,
     o.gpu_index,
+    o.gpu_unit,
     o.ts,
     o.util_pct,
     o.mem_used_mib,
@@ -36,4 +38,4 @@ select
     c.interval_s
 from ordered as o
 inner join cadence as c
-    on o.x_source = c.x_source and o.host = c.host and o.gpu_index = c.gpu_index
+    on o.x_source = c.x_source and o.host = c.host and o.gpu_unit = c.gpu_unit
