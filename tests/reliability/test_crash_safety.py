@@ -91,8 +91,10 @@ def test_kill_inside_a_replace_never_leaves_a_half_period(tmp_path: Path, step: 
         cost = "2.00" if cost == "1.00" else "1.00"
         write_version(bills, cost)
         new = (ROWS, Decimal(cost) * ROWS)
-        kill_during(config_path, step, delay)
+        landed = kill_during(config_path, step, delay)
         after = state(config.warehouse_path)
+        print(f"\nkill -9 at {step}+{delay}s: last step reported {landed!r}, "
+              f"period {'replaced' if after == new else 'as before'}")
         assert after in (old, new), f"half-loaded period after kill at {step}+{delay}s: {after}"
         # The published snapshot is whole too, whichever version it holds.
         assert state(config.warehouse_path.with_name("wh.read.duckdb")) in (old, new)
