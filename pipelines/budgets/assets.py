@@ -33,6 +33,7 @@ def budget_asset(config: AispendConfig, loaders: Sequence[AssetKey]) -> AssetsDe
         if report.errors:
             raise Failure(description="budget check errors: " + "; ".join(report.errors))
         return MaterializeResult(metadata={
+            "rows": len(report.evaluations),  # rows added to marts.budget_status
             "budgets": len(report.evaluations), "alerts_sent": len(report.sent),
             "crossed": ", ".join(f"{e.budget.name}: {t.percent:g}% {t.on}"
                                  for e in report.evaluations for t in e.crossed) or "none",
