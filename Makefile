@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint check bench lock clean
+.PHONY: setup demo test lint check bench bench-telemetry lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "aispend needs Python 3.11 or newer")'
@@ -29,6 +29,9 @@ check: lint test
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+bench-telemetry: setup
+	$(BIN)/python bench/telemetry.py
 
 # Re-resolve the lock after changing dependencies in pyproject.toml (needs network).
 lock:

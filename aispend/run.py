@@ -15,7 +15,7 @@ from dagster import AssetKey, AssetSelection, DagsterEventType, ExecuteInProcess
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.ingest import discover
-from aispend.telemetry_ingest import read_source
+from aispend.telemetry_ingest import stage
 from aispend.telemetry_ingest import telemetry_days as telemetry_day_keys
 from connectors.focus import Discovery
 from pipelines.billing import source_key
@@ -111,7 +111,7 @@ def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, e
                     summary: RunSummary) -> None:
     """Every day the source holds, in one run (a single-run backfill over all days)."""
     echo(f"telemetry {source.name} ({source.kind}) ...")
-    days = telemetry_day_keys(read_source(config, source))
+    days = telemetry_day_keys(stage(config, source))
     if not days:
         echo(f"  {source.name}: no telemetry found")
         return

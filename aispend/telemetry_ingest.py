@@ -1,15 +1,18 @@
-"""Load telemetry by (source, UTC day): GPU samples and scheduler jobs, each day replaced whole.
+"""Load telemetry by (source, UTC day): GPU samples, jobs and pods, each day replaced whole.
 
-Telemetry may lose a bad line (it is counted and recorded with its file and line in
-meta.load_errors) but never a day: a day is replaced in one transaction, like a billing period.
-Raw samples are also archived as zstd parquet per (source, day) beside the warehouse, so
-attribution can be redone from them when a running job ends.
+GPU samples are streamed: every chunk a parser yields is split by UTC day and written as a zstd
+parquet part under ``<warehouse>.telemetry/<source>/<day>/``, and a day is then loaded by DuckDB
+straight from its parts. Memory stays at one chunk whatever the month holds, and the parts are the
+raw archive from which attribution can be redone when a running job ends. Telemetry may lose a bad
+line (counted and recorded with its file and line in meta.load_errors) but never a day: a day is
+replaced in one transaction, like a billing period.
 """
 
 from __future__ import annotations
 
+import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -18,7 +21,16 @@ import polars as pl
 from aispend.config import AispendConfig, SourceConfig
 from aispend.warehouse import writer
 from connectors.cost_model import normalize_tag_key
-from connectors.telemetry import NODE_SCHEMA, POD_SCHEMA, TelemetryBatch, read_telemetry
+from connectors.telemetry import (
+    NODE_SCHEMA,
+    POD_SCHEMA,
+    SAMPLES_SCHEMA,
+    TelemetryBatch,
+    read_telemetry,
+)
+
+SAMPLE_COLUMNS = ["x_source", "day", *[c for c in SAMPLES_SCHEMA if c != "x_source_file"],
+                  "x_source_file"]
 
 
 @dataclass
@@ -30,73 +42,103 @@ class TelemetryResult:
     skipped: int
 
 
-def read_source(config: AispendConfig, source: SourceConfig) -> TelemetryBatch:
-    return read_telemetry(source.kind, config.source_path(source), timezone=source.timezone,
-                          host=source.host, columns=source.columns,
-                          endpoint_url=source.endpoint_url, scrape_time=source.scrape_time,
-                          run_tag=normalize_tag_key(config.runs.run_tag),
-                          team_tag=normalize_tag_key(config.runs.team_tag))
+@dataclass
+class Staged:
+    """One read of a source: small tables in memory, samples as parquet parts per day."""
 
-
-def telemetry_days(batch: TelemetryBatch) -> list[str]:
-    days = set(batch.samples.get_column("ts").dt.date().drop_nulls().to_list())
-    days |= set(batch.jobs.get_column("started_at").dt.date().drop_nulls().to_list())
-    days |= set(batch.pods.get_column("snapshot_at").dt.date().drop_nulls().to_list())
-    return sorted(d.isoformat() for d in days)
+    batch: TelemetryBatch
+    folder: Path
+    sample_days: set[str] = field(default_factory=set)
 
 
 def archive_dir(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}.telemetry")
 
 
+def stage(config: AispendConfig, source: SourceConfig, warehouse: Path | None = None) -> Staged:
+    """Parse every file of ``source``; samples land as parquet parts, a chunk at a time."""
+    warehouse = warehouse or config.warehouse_path
+    final = archive_dir(warehouse) / source.name
+    building = final.with_name(f"{source.name}.{uuid.uuid4().hex[:8]}.partial")
+    building.mkdir(parents=True)
+    staged = Staged(TelemetryBatch(), final)
+    parts = 0
+
+    def write(frame: pl.DataFrame) -> None:
+        nonlocal parts
+        with_day = frame.with_columns(pl.col("ts").dt.date().alias("_day"))
+        for (day,), part in with_day.partition_by("_day", as_dict=True).items():
+            folder = building / day.isoformat()
+            folder.mkdir(exist_ok=True)
+            part.drop("_day").write_parquet(folder / f"{parts:06d}.parquet", compression="zstd")
+            staged.sample_days.add(day.isoformat())
+            parts += 1
+
+    staged.batch = read_telemetry(
+        source.kind, config.source_path(source), timezone=source.timezone, host=source.host,
+        columns=source.columns, endpoint_url=source.endpoint_url,
+        scrape_time=source.scrape_time, run_tag=normalize_tag_key(config.runs.run_tag),
+        team_tag=normalize_tag_key(config.runs.team_tag), on_samples=write)
+    if final.exists():
+        shutil.rmtree(final)
+    building.rename(final)
+    return staged
+
+
+def telemetry_days(staged: Staged) -> list[str]:
+    batch = staged.batch
+    days = {date.fromisoformat(d) for d in staged.sample_days}
+    days |= set(batch.jobs.get_column("started_at").dt.date().drop_nulls().to_list())
+    days |= set(batch.pods.get_column("snapshot_at").dt.date().drop_nulls().to_list())
+    return sorted(d.isoformat() for d in days)
+
+
 def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
-                       warehouse: Path | None = None, batch: TelemetryBatch | None = None
+                       warehouse: Path | None = None, staged: Staged | None = None
                        ) -> TelemetryResult:
     warehouse = warehouse or config.warehouse_path
-    batch = batch or read_source(config, source)
-    when = date.fromisoformat(day)
-    samples = batch.samples.filter(pl.col("ts").dt.date() == when).with_columns(
-        pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
+    staged = staged or stage(config, source, warehouse)
+    batch, when = staged.batch, date.fromisoformat(day)
+
+    def of_day(frame: pl.DataFrame, column: str, schema: dict[str, pl.DataType]
+               ) -> pl.DataFrame:
+        return frame.filter(pl.col(column).dt.date() == when).with_columns(
+            pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day")
+        ).select("x_source", "day", *schema)
+
     jobs = batch.jobs.filter(pl.col("started_at").dt.date() == when).with_columns(
-        pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
-    pods = batch.pods.filter(pl.col("snapshot_at").dt.date() == when).with_columns(
-        pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
-    nodes = batch.nodes.filter(pl.col("snapshot_at").dt.date() == when).with_columns(
-        pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
-    skipped = list(batch.skipped)
-    if samples.height:
-        folder = archive_dir(warehouse) / source.name
-        folder.mkdir(parents=True, exist_ok=True)
-        samples.write_parquet(folder / f"{day}.parquet", compression="zstd")
-    load_id, started = uuid.uuid4().hex[:12], _now()
-    sample_rows = samples.select(
-        "x_source", "day", "host", "gpu_index", "gpu_uuid", "gpu_name", "ts", "util_pct",
-        "mem_used_mib", "mem_total_mib", "power_w", "mig_instance", "mig_profile", "pod",
-        "namespace", "x_source_file").to_arrow()
-    pod_rows = pods.select("x_source", "day", *POD_SCHEMA).to_arrow()
-    node_rows = nodes.select("x_source", "day", *NODE_SCHEMA).to_arrow()
-    job_rows = jobs.select(
+        pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day")).select(
         "x_source", "day", "run_id", "run_name", "user", "team", "started_at", "ended_at",
-        "gpu_count", "hosts", "state", "x_source_file").to_arrow()
+        "gpu_count", "hosts", "state", "x_source_file")
+    pods = of_day(batch.pods, "snapshot_at", POD_SCHEMA)
+    nodes = of_day(batch.nodes, "snapshot_at", NODE_SCHEMA)
+    parts = sorted((staged.folder / day).glob("*.parquet")) if day in staged.sample_days else []
+    skipped = list(batch.skipped)
+    load_id, started = uuid.uuid4().hex[:12], _now()
     key = [source.name, when]
     with writer(warehouse) as con:
-        con.register("sample_rows", sample_rows)
-        con.register("job_rows", job_rows)
-        con.register("pod_rows", pod_rows)
-        con.register("node_rows", node_rows)
+        con.register("job_rows", jobs.to_arrow())
+        con.register("pod_rows", pods.to_arrow())
+        con.register("node_rows", nodes.to_arrow())
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute("DELETE FROM raw.gpu_samples WHERE x_source = ? AND day = ?", key)
-            con.execute("INSERT INTO raw.gpu_samples SELECT * FROM sample_rows")
-            con.execute("DELETE FROM raw.scheduler_jobs WHERE x_source = ? AND day = ?", key)
-            con.execute("INSERT INTO raw.scheduler_jobs SELECT * FROM job_rows")
-            for table, rows in (("raw.k8s_pods", "pod_rows"), ("raw.k8s_nodes", "node_rows")):
+            if parts:
+                columns = ", ".join(SAMPLE_COLUMNS[2:])
+                con.execute(
+                    f"INSERT INTO raw.gpu_samples SELECT ?, ?, {columns} FROM read_parquet(?)",
+                    key + [[str(p) for p in parts]])
+            for table, rows in (("raw.scheduler_jobs", "job_rows"), ("raw.k8s_pods", "pod_rows"),
+                                ("raw.k8s_nodes", "node_rows")):
                 con.execute(f"DELETE FROM {table} WHERE x_source = ? AND day = ?", key)
                 con.execute(f"INSERT INTO {table} SELECT * FROM {rows}")
+            row = con.execute("SELECT count(*) FROM raw.gpu_samples WHERE x_source = ? "
+                              "AND day = ?", key).fetchone()
+            samples = int(row[0]) if row else 0
             con.execute(
                 "INSERT INTO meta.loads VALUES (?, ?, ?, 'loaded', ?, ?, ?, ?, ?)",
                 [load_id, source.name, day, started, _now(), len(batch.files),
-                 samples.height + jobs.height,
+                 samples + jobs.height + pods.height,
                  f"skipped {len(skipped)} unreadable line(s)" if skipped else None])
             if skipped:
                 con.executemany(
@@ -108,7 +150,7 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
             con.execute("ROLLBACK")
             raise
         con.execute("CHECKPOINT")
-    return TelemetryResult(source.name, day, samples.height, jobs.height, len(skipped))
+    return TelemetryResult(source.name, day, samples, jobs.height, len(skipped))
 
 
 def _now() -> datetime:

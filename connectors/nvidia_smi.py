@@ -10,9 +10,12 @@ read are skipped and counted, never guessed.
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -55,61 +58,98 @@ def host_from_path(path: Path) -> str:
 
 def parse_query_gpu(path: Path, *, timezone: str = "UTC", host: str | None = None,
                     columns: list[str] | None = None) -> Samples:
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    has_header = bool(lines) and lines[0].lstrip().lower().startswith(
-        tuple(DEFAULT_COLUMNS) + tuple(_ALIASES)) and not re.match(r"^\s*\d{4}/", lines[0])
-    names = ([_canonical(h) for h in lines[0].split(",")] if has_header
-             else columns or DEFAULT_COLUMNS)
-    body = lines[1:] if has_header else lines
-    first_line = 2 if has_header else 1
-    if "timestamp" not in names:
-        raise ValueError(f"{path}: no timestamp column; add timestamp to the --query-gpu list")
-    rows, skipped = [], []
-    truncated_tail = bool(text) and not text.endswith("\n")
-    for offset, line in enumerate(body):
-        number = first_line + offset
-        if not line.strip():
-            continue
-        values = [v.strip() for v in line.split(",")]
-        if len(values) != len(names):
-            skipped.append((number, f"{len(values)} fields, expected {len(names)}"))
-            continue
-        if truncated_tail and offset == len(body) - 1:
-            skipped.append((number, "last line has no newline: cut short while being written"))
-            continue
-        rows.append(dict(zip(names, values, strict=True)))
-    frame = pl.DataFrame(rows, schema={n: pl.Utf8 for n in names}, orient="row")
-    keep = {name: target for name, target in _WANTED.items() if name in frame.columns}
-    frame = frame.select([pl.col(n).alias(t) for n, t in keep.items()]).with_row_index("_n")
+    """The whole file at once (tests and small logs); see iter_query_gpu for big ones."""
+    parts = list(iter_query_gpu(path, timezone=timezone, host=host, columns=columns))
+    return Samples(pl.concat([p.frame for p in parts]) if parts else
+                   pl.DataFrame(schema=SAMPLE_SCHEMA),
+                   sorted(line for p in parts for line in p.skipped))
+
+
+def iter_query_gpu(path: Path, *, timezone: str = "UTC", host: str | None = None,
+                   columns: list[str] | None = None, chunk_bytes: int = 16 << 20
+                   ) -> Iterator[Samples]:
+    """The file in chunks of about ``chunk_bytes``, so a month-long log needs no more memory
+    than one chunk; the daylight-saving bookkeeping carries over from chunk to chunk."""
+    host = host or host_from_path(path)
+    with path.open("rb") as handle:
+        first = handle.readline()
+        header = first.decode("utf-8", "replace")
+        has_header = header.lstrip().lower().startswith(
+            tuple(DEFAULT_COLUMNS) + tuple(_ALIASES)) and not re.match(r"^\s*\d{4}/", header)
+        names = ([_canonical(h) for h in header.rstrip("\r\n").split(",")] if has_header
+                 else columns or DEFAULT_COLUMNS)
+        if "timestamp" not in names:
+            raise ValueError(f"{path}: no timestamp column; add it to the --query-gpu list")
+        pending = b"" if has_header else first
+        line_no = 2 if has_header else 1
+        seen: dict[int | None, Any] = {}
+        while True:
+            block = handle.read(chunk_bytes)
+            data = pending + block
+            if not block:
+                if data:  # a last line without its newline was cut short while being written
+                    count = data.count(b"\n")
+                    complete, _, rest = data.rpartition(b"\n")
+                    if complete:
+                        yield _chunk(complete + b"\n", names, line_no, timezone, host, seen)
+                    yield Samples(pl.DataFrame(schema=SAMPLE_SCHEMA), [
+                        (line_no + count, "last line has no newline: cut short while being "
+                                          "written")] if rest.strip() else [])
+                return
+            complete, _, pending = data.rpartition(b"\n")
+            if complete:
+                chunk = complete + b"\n"
+                yield _chunk(chunk, names, line_no, timezone, host, seen)
+                line_no += chunk.count(b"\n")
+
+
+def _chunk(data: bytes, names: list[str], first_line: int, timezone: str, host: str,
+           seen: dict[int | None, Any]) -> Samples:
+    lines = pl.read_csv(io.BytesIO(data), has_header=False, new_columns=["line"],
+                        separator="\x1f", quote_char=None, infer_schema=False,
+                        raise_if_empty=False).with_row_index("_n", offset=first_line)
+    lines = lines.filter(pl.col("line").str.strip_chars() != "")
+    fields = lines.with_columns(pl.col("line").str.split(",").alias("_f"))
+    wrong = fields.filter(pl.col("_f").list.len() != len(names))
+    skipped = [(int(n), f"{count} fields, expected {len(names)}") for n, count in
+               wrong.select("_n", pl.col("_f").list.len()).iter_rows()]
+    keep = [(i, n) for i, n in enumerate(names) if n in _WANTED]
+    frame = fields.filter(pl.col("_f").list.len() == len(names)).select(
+        "_n", *[pl.col("_f").list.get(i).str.strip_chars().alias(_WANTED[n]) for i, n in keep])
     numeric = [c for c in (*_NUMERIC, "gpu_index") if c in frame.columns]
     frame = frame.with_columns([_number(c) for c in numeric])
     local = pl.col("ts_local").str.to_datetime("%Y/%m/%d %H:%M:%S%.f", strict=False,
                                                time_unit="us")
     frame = frame.with_columns(local.alias("_local"))
     bad = frame.filter(pl.col("_local").is_null())
-    skipped += [(first_line + int(n), f"not an nvidia-smi timestamp: {v!r}")
+    skipped += [(int(n), f"not an nvidia-smi timestamp: {v!r}")
                 for n, v in bad.select("_n", "ts_local").iter_rows()]
     frame = frame.filter(pl.col("_local").is_not_null())
     group = "gpu_index" if "gpu_index" in frame.columns else None
-    seen_max = pl.col("_local").cum_max().shift(1)
-    if group:
-        seen_max = seen_max.over(group)
-    # Once the clock has gone back (daylight saving ended), the repeated hour is the later one.
-    ambiguous = pl.when(pl.col("_local") <= seen_max).then(pl.lit("latest")).otherwise(
+    if group is None:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("gpu_index"))
+    # Once the clock has gone back (daylight saving ended), the repeated hour is the later one;
+    # the latest time seen per GPU carries over from the previous chunk.
+    carried = pl.col("gpu_index").replace_strict(
+        {k: v for k, v in seen.items() if k is not None}, default=None,
+        return_dtype=pl.Datetime("us"))
+    prior = pl.max_horizontal(pl.col("_local").cum_max().shift(1).over("gpu_index"), carried)
+    ambiguous = pl.when(pl.col("_local") <= prior).then(pl.lit("latest")).otherwise(
         pl.lit("earliest"))
     utc = (pl.col("_local").dt.replace_time_zone(timezone, ambiguous=ambiguous,
                                                  non_existent="null")
            .dt.convert_time_zone("UTC").dt.replace_time_zone(None))
     frame = frame.with_columns(utc.alias("ts"))
+    for gpu, latest in frame.group_by("gpu_index").agg(pl.col("_local").max()).iter_rows():
+        if gpu is not None:
+            seen[gpu] = max(latest, seen.get(gpu, latest))
     gap = frame.filter(pl.col("ts").is_null())
-    skipped += [(first_line + int(n), f"{v} does not exist in {timezone} (clocks went forward)")
+    skipped += [(int(n), f"{v} does not exist in {timezone} (clocks went forward)")
                 for n, v in gap.select("_n", "ts_local").iter_rows()]
-    frame = frame.filter(pl.col("ts").is_not_null()).with_columns(
-        pl.lit(host or host_from_path(path)).alias("host"))
+    frame = frame.filter(pl.col("ts").is_not_null()).with_columns(pl.lit(host).alias("host"))
     out = frame.select([(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
                         for c, t in SAMPLE_SCHEMA.items()])
-    return Samples(out, sorted(skipped))
+    return Samples(out, skipped)
 
 
 def _canonical(header: str) -> str:

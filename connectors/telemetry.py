@@ -7,6 +7,7 @@ file and line, so a bad line costs that line and is reported, never a silent wro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from connectors.dcgm import parse_range_query, parse_scrape
 from connectors.dcgm import scrape_time as scrape_time_of
 from connectors.files import FileRef, filesystem_for
 from connectors.kubernetes import Pod, parse_snapshot
-from connectors.nvidia_smi import SAMPLE_SCHEMA, parse_query_gpu
+from connectors.nvidia_smi import SAMPLE_SCHEMA, iter_query_gpu
 from connectors.slurm import parse_sacct
 
 JOB_SCHEMA: dict[str, pl.DataType] = {
@@ -60,24 +61,38 @@ class TelemetryBatch:
 def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | None = None,
                    columns: list[str] | None = None, endpoint_url: str | None = None,
                    scrape_time: str = "filename", run_tag: str = "training_run",
-                   team_tag: str = "team") -> TelemetryBatch:
+                   team_tag: str = "team",
+                   on_samples: Callable[[pl.DataFrame], None] | None = None) -> TelemetryBatch:
+    """Read every file of a telemetry source. GPU samples go to ``on_samples`` chunk by chunk
+    (in SAMPLES_SCHEMA) when given, so a month of 1-second samples never sits in memory at
+    once; without it they are collected in the batch (small sources, tests)."""
     fs = filesystem_for(root, endpoint_url)
     refs = fs.list(root, SUFFIXES.get(kind, (".csv",)))
     batch = TelemetryBatch(files=refs)
-    samples, jobs, pods, nodes = [], [], [], []
+    samples: list[pl.DataFrame] = []
+    jobs, pods, nodes = [], [], []
+
+    def emit(frame: pl.DataFrame) -> None:
+        conformed = frame.select([
+            (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in SAMPLES_SCHEMA.items()])
+        if on_samples is not None:
+            on_samples(conformed)
+        else:
+            samples.append(conformed)
     for ref in refs:
         path = fs.local_path(ref)
         if kind == "nvidia_smi":
-            parsed = parse_query_gpu(path, timezone=timezone, host=host, columns=columns)
-            samples.append(parsed.frame.with_columns(pl.lit(ref.uri).alias("x_source_file")))
-            batch.skipped += [InputProblem(file=ref.uri, row=n, message=why)
-                              for n, why in parsed.skipped]
+            for part in iter_query_gpu(path, timezone=timezone, host=host, columns=columns):
+                emit(part.frame.with_columns(pl.lit(ref.uri).alias("x_source_file")))
+                batch.skipped += [InputProblem(file=ref.uri, row=n, message=why)
+                                  for n, why in part.skipped]
         elif kind == "slurm":
             jobs.append(_slurm_jobs(path, ref.uri, timezone, batch.skipped))
         elif kind == "dcgm":
             scraped = (parse_range_query(path) if ref.uri.endswith(".json")
                        else parse_scrape(path, scrape_time_from=scrape_time))
-            samples.append(scraped.frame.with_columns(pl.lit(ref.uri).alias("x_source_file")))
+            emit(scraped.frame.with_columns(pl.lit(ref.uri).alias("x_source_file")))
             batch.dropped_values += scraped.dropped
             batch.skipped += [InputProblem(file=ref.uri, row=n, message=why)
                               for n, why in scraped.skipped]
@@ -95,10 +110,7 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
         else:
             raise ValueError(f"telemetry kind {kind!r} has no reader in this version yet")
     if samples:
-        combined = pl.concat(samples, how="diagonal_relaxed")
-        batch.samples = combined.select([
-            (pl.col(c) if c in combined.columns else pl.lit(None)).cast(t).alias(c)
-            for c, t in SAMPLES_SCHEMA.items()])
+        batch.samples = pl.concat(samples)
     if jobs:
         batch.jobs = pl.concat(jobs, how="diagonal_relaxed")
     if pods:

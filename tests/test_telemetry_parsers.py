@@ -137,3 +137,24 @@ def test_host_from_path() -> None:
     assert host_from_path(Path("logs/gpu-node-01/nvidia-smi.csv")) == "gpu-node-01"
     assert host_from_path(Path("gpu-node-01_2026-11-23.csv")) == "gpu-node-01"
     assert host_from_path(Path("dgx-a100-3.csv")) == "dgx-a100-3"
+
+
+def test_chunked_reading_gives_the_same_samples_and_carries_daylight_saving(tmp_path: Path) -> None:
+    from connectors.nvidia_smi import iter_query_gpu
+
+    path = tmp_path / "gpu-node-07.csv"
+    rows = ["timestamp, index, utilization.gpu [%]"]
+    for minute in range(0, 60, 5):  # 02:00-02:55 local, twice: the hour repeats at fall-back
+        rows.append(f"2026/10/25 02:{minute:02d}:00.000, 0, {minute} %")
+    for minute in range(0, 60, 5):
+        rows.append(f"2026/10/25 02:{minute:02d}:00.000, 0, {minute + 1} %")
+    path.write_text("\n".join(rows) + "\n")
+    whole = parse_query_gpu(path, timezone="Europe/Berlin").frame
+    chunks = list(iter_query_gpu(path, timezone="Europe/Berlin", chunk_bytes=64))
+    assert len(chunks) > 5
+    pieces = [c.frame for c in chunks]
+    import polars as pl
+
+    assert pl.concat(pieces).equals(whole)
+    # 24 distinct UTC instants: 00:00-00:55 (CEST) then 01:00-01:55 (CET).
+    assert whole["ts"].n_unique() == 24 and whole["ts"].is_sorted()

@@ -14,7 +14,7 @@ from dagster import (
 )
 
 from aispend.config import AispendConfig, SourceConfig
-from aispend.telemetry_ingest import load_telemetry_day, read_source, telemetry_days
+from aispend.telemetry_ingest import load_telemetry_day, stage, telemetry_days
 from pipelines.billing import WRITER_POOL
 from pipelines.partitions import telemetry_days as daily
 from pipelines.resources import WarehouseResource
@@ -42,11 +42,12 @@ def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefini
         pool=WRITER_POOL,
     )
     def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        batch = read_source(config, source)
+        staged = stage(config, source, warehouse.file)
         wanted = set(context.partition_keys)
-        results = [load_telemetry_day(config, source, day, warehouse=warehouse.file, batch=batch)
-                   for day in telemetry_days(batch) if day in wanted]
-        skipped = len(batch.skipped)
+        results = [load_telemetry_day(config, source, day, warehouse=warehouse.file,
+                                      staged=staged)
+                   for day in telemetry_days(staged) if day in wanted]
+        skipped = len(staged.batch.skipped)
         if skipped:
             context.log.warning(f"{source.name}: skipped {skipped} unreadable line(s); "
                                 "see `aispend status`")
