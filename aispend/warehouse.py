@@ -61,7 +61,8 @@ _META_DDL = [
     """CREATE TABLE IF NOT EXISTS raw.scheduler_jobs (
         x_source VARCHAR, day DATE, run_id VARCHAR, run_name VARCHAR, "user" VARCHAR,
         team VARCHAR, started_at TIMESTAMP, ended_at TIMESTAMP, gpu_count DOUBLE,
-        hosts VARCHAR[], state VARCHAR, x_source_file VARCHAR)""",
+        hosts VARCHAR[], state VARCHAR, pod VARCHAR, namespace VARCHAR,
+        x_source_file VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS meta.control_totals (
         source VARCHAR, period VARCHAR, billing_currency VARCHAR, rows_in_export BIGINT,
         billed_cost DECIMAL(38,10))""",

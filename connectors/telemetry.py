@@ -27,7 +27,8 @@ from connectors.slurm import parse_sacct
 JOB_SCHEMA: dict[str, pl.DataType] = {
     "run_id": pl.Utf8(), "run_name": pl.Utf8(), "user": pl.Utf8(), "team": pl.Utf8(),
     "started_at": pl.Datetime("us"), "ended_at": pl.Datetime("us"), "gpu_count": pl.Float64(),
-    "hosts": pl.List(pl.Utf8()), "state": pl.Utf8(), "x_source_file": pl.Utf8(),
+    "hosts": pl.List(pl.Utf8()), "state": pl.Utf8(), "pod": pl.Utf8(), "namespace": pl.Utf8(),
+    "x_source_file": pl.Utf8(),
 }
 SAMPLES_SCHEMA: dict[str, pl.DataType] = {
     **SAMPLE_SCHEMA, "mig_instance": pl.Utf8(), "mig_profile": pl.Utf8(), "pod": pl.Utf8(),
@@ -131,7 +132,8 @@ def _pod_jobs(pods: list[Pod], uri: str, run_tag: str, team_tag: str) -> pl.Data
             "run_id": f"k8s:{pod.namespace}/{run or pod.name}", "run_name": run or pod.name,
             "user": labels.get("user") or labels.get("owner"), "team": labels.get(team_tag),
             "started_at": pod.started_at, "ended_at": pod.ended_at, "gpu_count": pod.gpus,
-            "hosts": [pod.node], "state": pod.phase, "x_source_file": uri})
+            "hosts": [pod.node], "state": pod.phase, "pod": pod.name,
+            "namespace": pod.namespace, "x_source_file": uri})
     return pl.DataFrame(rows, schema=JOB_SCHEMA)
 
 
@@ -150,6 +152,7 @@ def _slurm_jobs(path: Path, uri: str, timezone: str, skipped: list[InputProblem]
         "run_id": f"slurm:{job.cluster}:{job.job_id}" if job.cluster else f"slurm:{job.job_id}",
         "run_name": job.job_name, "user": job.user, "team": job.account,
         "started_at": utc(job.start), "ended_at": utc(job.end), "gpu_count": float(job.gpus),
-        "hosts": job.nodes, "state": job.state, "x_source_file": uri,
+        "hosts": job.nodes, "state": job.state, "pod": None, "namespace": None,
+        "x_source_file": uri,
     } for job in parsed.jobs if job.start is not None]
     return pl.DataFrame(rows, schema=JOB_SCHEMA)

@@ -14,11 +14,11 @@ EXPORTER = ('gpu="{gpu}",UUID="GPU-{gpu}",device="nvidia{gpu}",modelName="NVIDIA
             'Hostname="dcgm-exporter-abcde",container="{container}",namespace="ml",pod="{pod}"')
 
 
-def scrape(util: list[str], pod: str = "llm-7b-worker-0") -> str:
+def scrape(util: list[str], pods: tuple[str, ...] = ("llm-7b-worker-0",) * 5) -> str:
     lines = ["# HELP DCGM_FI_DEV_GPU_UTIL GPU utilization (in %).",
              "# TYPE DCGM_FI_DEV_GPU_UTIL gauge"]
     for gpu, value in enumerate(util):
-        labels = EXPORTER.format(gpu=gpu, container="trainer", pod=pod)
+        labels = EXPORTER.format(gpu=gpu, container="trainer", pod=pods[gpu])
         lines.append(f"DCGM_FI_DEV_GPU_UTIL{{{labels}}} {value}")
         lines.append(f"DCGM_FI_DEV_POWER_USAGE{{{labels}}} 250.5")
     # gpu-node-2 runs the exporter with NODE_NAME set; GPU 0 is split by MIG, and its 3g.40gb
@@ -38,11 +38,16 @@ def pods_json() -> dict:  # type: ignore[type-arg]
         {"kind": "Pod", "metadata": {"name": "llm-7b-worker-0", "namespace": "ml",
                                      "labels": {"training_run": "llm-7b", "team": "research"}},
          "spec": {"nodeName": "gpu-node-1", "containers": [
-             {"resources": {"limits": {"nvidia.com/gpu": "4", "cpu": "32"}}}]},
+             {"resources": {"limits": {"nvidia.com/gpu": "2", "cpu": "32"}}}]},
          "status": {"phase": "Succeeded", "startTime": "2026-10-05T10:00:00Z",
                     "containerStatuses": [{"state": {"terminated": {
                         "startedAt": "2026-10-05T10:00:00Z",
                         "finishedAt": "2026-10-05T12:01:00+02:00"}}}]}},
+        {"kind": "Pod", "metadata": {"name": "vit-worker-0", "namespace": "ml",
+                                     "labels": {"training_run": "vit-l", "team": "vision"}},
+         "spec": {"nodeName": "gpu-node-1", "containers": [
+             {"resources": {"limits": {"nvidia.com/gpu": "2"}}}]},
+         "status": {"phase": "Running", "startTime": "2026-10-05T10:00:00Z"}},
         {"kind": "Pod", "metadata": {"name": "notebook-x", "namespace": "ml",
                                      "labels": {"team": "vision"}},
          "spec": {"nodeName": "gpu-node-2", "containers": [
@@ -106,7 +111,7 @@ def test_pods_and_nodes(tmp_path: Path) -> None:
     (tmp_path / "pods.json").write_text(json.dumps(pods_json()))
     pods, nodes = parse_snapshot(tmp_path / "pods.json")
     worker = next(p for p in pods if p.name == "llm-7b-worker-0")
-    assert (worker.gpus, worker.node, worker.ended_at) == (4, "gpu-node-1",
+    assert (worker.gpus, worker.node, worker.ended_at) == (2, "gpu-node-1",
                                                            datetime(2026, 10, 5, 10, 1))
     notebook = next(p for p in pods if p.name == "notebook-x")
     assert (notebook.gpus, notebook.ended_at) == (3 / 7, None)  # still running
@@ -119,8 +124,9 @@ def test_pods_and_nodes(tmp_path: Path) -> None:
 def test_cluster_end_to_end(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     dcgm = tmp_path / "dcgm"
     dcgm.mkdir()
-    (dcgm / "dcgm-2026-10-05T10:00:00Z.prom").write_text(scrape(["100", "50", "0", "0"]))
-    (dcgm / "dcgm-2026-10-05T10:00:30Z.prom").write_text(scrape(["100", "50", "0", "0"]))
+    pods = ("llm-7b-worker-0", "llm-7b-worker-0", "vit-worker-0", "vit-worker-0")
+    (dcgm / "dcgm-2026-10-05T10:00:00Z.prom").write_text(scrape(["100", "50", "0", "0"], pods))
+    (dcgm / "dcgm-2026-10-05T10:00:30Z.prom").write_text(scrape(["100", "50", "0", "0"], pods))
     k8s = tmp_path / "k8s"
     k8s.mkdir()
     (k8s / "pods-2026-10-05T10:00:30Z.json").write_text(json.dumps(pods_json()))
@@ -134,8 +140,9 @@ def test_cluster_end_to_end(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
                "ended_at from marts.runs order by run_id")
     assert runs.output.splitlines() == [
         "run_id,team,host,gpus,ended_at",
-        "k8s:ml/llm-7b,research,gpu-node-1,4.0,2026-10-05 10:01:00",
-        "k8s:ml/notebook-x,vision,gpu-node-2,0.4286,"]
+        "k8s:ml/llm-7b,research,gpu-node-1,2.0,2026-10-05 10:01:00",
+        "k8s:ml/notebook-x,vision,gpu-node-2,0.4286,",
+        "k8s:ml/vit-l,vision,gpu-node-1,2.0,"]
     # The exporter pod's samples land on its node, through the pods snapshot.
     usage = cli("sql", "--format", "csv", "select host, gpu_unit, util_pct_mean, samples "
                 "from marts.gpu_usage order by host, gpu_unit")
@@ -143,11 +150,15 @@ def test_cluster_end_to_end(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
         "host,gpu_unit,util_pct_mean,samples",
         "gpu-node-1,0,100.0,2", "gpu-node-1,1,50.0,2", "gpu-node-1,2,0.0,2",
         "gpu-node-1,3,0.0,2", "gpu-node-2,0/1,25.0,2"]
-    # llm-7b holds all 4 GPUs of gpu-node-1 for 60 s; samples every 30 s cover it whole:
-    # 4 x 60 = 240 GPU-s at (100 + 50 + 0 + 0) / 4 = 37.5 %, GPUs 2 and 3 idle: 120 GPU-s.
+    # DCGM labels GPUs 0-1 with llm-7b's pod and 2-3 with vit-l's: each run holds exactly its
+    # GPUs, not half the node. llm-7b ran 10:00:00-10:01:00, and the samples every 30 s cover
+    # it: 2 GPUs x 60 s = 120 GPU-s at (100 + 50) / 2 = 75 %, none idle. vit-l is still
+    # running; its GPUs' samples reach 10:01:00: 120 GPU-s, all idle (0 %).
     attributed = cli("sql", "--format", "csv", "select run_id, gpu_seconds, util_pct_mean, "
-                     "idle_gpu_seconds from marts.run_gpu_usage where run_id = 'k8s:ml/llm-7b'")
-    assert attributed.output.splitlines()[1:] == ["k8s:ml/llm-7b,240.0,37.5,120.0"]
+                     "idle_gpu_seconds from marts.run_gpu_usage where host = 'gpu-node-1' "
+                     "order by run_id")
+    assert attributed.output.splitlines()[1:] == ["k8s:ml/llm-7b,120.0,75.0,0.0",
+                                                  "k8s:ml/vit-l,120.0,0.0,120.0"]
     nodes = cli("sql", "--format", "csv", "select node, instance_type, spot from raw.k8s_nodes "
                 "order by node")
     assert nodes.output.splitlines()[1:] == ["gpu-node-1,p4d.24xlarge,true",

@@ -1,7 +1,7 @@
 -- model: marts.run_gpu_usage
 -- grain: one row per run and host with GPU telemetry
 -- materialized: table
--- description: What a run's GPUs did, attributed sample by sample before any rollup: GPU-seconds with telemetry, time-weighted mean utilization, and idle GPU-seconds (utilization below runs.idle_util_pct). A run without GPU indexes holds its share of the node's GPUs (gpu_count / GPUs seen on the host).
+-- description: What a run's GPUs did, attributed sample by sample before any rollup: GPU-seconds with telemetry, time-weighted mean utilization, and idle GPU-seconds (utilization below runs.idle_util_pct). Where DCGM labels samples with the run's pod, the run holds exactly those GPUs; otherwise it holds its share of the node's GPUs (gpu_count / GPUs seen on the host).
 with node_gpus as (
     select host, count(distinct gpu_index) as gpus
     from staging.gpu_samples
@@ -19,7 +19,34 @@ runs as (
     inner join node_gpus as n on r.host = n.host
 ),
 
-attributed as (
+run_pods as (
+    select distinct j.run_id, h.host, j.namespace, j.pod
+    from raw.scheduler_jobs as j
+    cross join unnest(j.hosts) as h (host)
+    where j.pod is not null
+),
+
+labelled as (
+    select distinct p.run_id, p.host
+    from run_pods as p
+    inner join staging.gpu_samples as s
+        on p.host = s.host and p.pod = s.pod and p.namespace = s.namespace
+),
+
+by_label as (
+    select
+        r.run_id,
+        r.host,
+        s.util_pct,
+        greatest(0, least(s.end_s, r.end_s) - greatest(s.start_s, r.start_s)) as gpu_s
+    from runs as r
+    inner join run_pods as p on r.run_id = p.run_id and r.host = p.host
+    inner join staging.gpu_sample_spans as s
+        on p.host = s.host and p.pod = s.pod and p.namespace = s.namespace
+        and s.end_s > r.start_s and s.start_s < r.end_s
+),
+
+by_share as (
     select
         r.run_id,
         r.host,
@@ -28,6 +55,15 @@ attributed as (
     from runs as r
     inner join staging.gpu_sample_spans as s
         on r.host = s.host and s.end_s > r.start_s and s.start_s < r.end_s
+    where not exists (
+        select 1 from labelled as l where l.run_id = r.run_id and l.host = r.host
+    )
+),
+
+attributed as (
+    select * from by_label
+    union all
+    select * from by_share
 )
 
 select

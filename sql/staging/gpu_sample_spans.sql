@@ -12,6 +12,8 @@ with ordered as (
         util_pct,
         mem_used_mib,
         power_w,
+        pod,
+        namespace,
         epoch(ts) as start_s,
         epoch(lead(ts) over (partition by x_source, host, gpu_unit order by ts)) as next_s
     from staging.gpu_samples
@@ -33,6 +35,8 @@ select
     o.util_pct,
     o.mem_used_mib,
     o.power_w,
+    o.pod,
+    o.namespace,
     o.start_s,
     o.start_s + least(coalesce(o.next_s - o.start_s, c.interval_s), 2 * c.interval_s) as end_s,
     c.interval_s
