@@ -21,6 +21,7 @@ import polars as pl
 from aispend.config import AispendConfig, SourceConfig
 from aispend.warehouse import writer
 from connectors.cost_model import normalize_tag_key
+from connectors.nvidia_smi_more import PROCESS_SCHEMA
 from connectors.telemetry import (
     NODE_SCHEMA,
     POD_SCHEMA,
@@ -90,6 +91,7 @@ def telemetry_days(staged: Staged) -> list[str]:
     days = {date.fromisoformat(d) for d in staged.sample_days}
     days |= set(batch.jobs.get_column("started_at").dt.date().drop_nulls().to_list())
     days |= set(batch.pods.get_column("snapshot_at").dt.date().drop_nulls().to_list())
+    days |= set(batch.processes.get_column("ts").dt.date().drop_nulls().to_list())
     return sorted(d.isoformat() for d in days)
 
 
@@ -112,6 +114,7 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
         "gpu_count", "hosts", "state", "pod", "namespace", "x_source_file")
     pods = of_day(batch.pods, "snapshot_at", POD_SCHEMA)
     nodes = of_day(batch.nodes, "snapshot_at", NODE_SCHEMA)
+    processes = of_day(batch.processes, "ts", PROCESS_SCHEMA)
     parts = sorted((staged.folder / day).glob("*.parquet")) if day in staged.sample_days else []
     skipped = list(batch.skipped)
     load_id, started = uuid.uuid4().hex[:12], _now()
@@ -120,6 +123,7 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
         con.register("job_rows", jobs.to_arrow())
         con.register("pod_rows", pods.to_arrow())
         con.register("node_rows", nodes.to_arrow())
+        con.register("process_rows", processes.to_arrow())
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute("DELETE FROM raw.gpu_samples WHERE x_source = ? AND day = ?", key)
@@ -129,7 +133,8 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
                     f"INSERT INTO raw.gpu_samples SELECT ?, ?, {columns} FROM read_parquet(?)",
                     key + [[str(p) for p in parts]])
             for table, rows in (("raw.scheduler_jobs", "job_rows"), ("raw.k8s_pods", "pod_rows"),
-                                ("raw.k8s_nodes", "node_rows")):
+                                ("raw.k8s_nodes", "node_rows"),
+                                ("raw.gpu_processes", "process_rows")):
                 con.execute(f"DELETE FROM {table} WHERE x_source = ? AND day = ?", key)
                 con.execute(f"INSERT INTO {table} SELECT * FROM {rows}")
             row = con.execute("SELECT count(*) FROM raw.gpu_samples WHERE x_source = ? "

@@ -51,6 +51,9 @@ _META_DDL = [
         gpu_name VARCHAR, ts TIMESTAMP, util_pct DOUBLE, mem_used_mib DOUBLE,
         mem_total_mib DOUBLE, power_w DOUBLE, mig_instance VARCHAR, mig_profile VARCHAR,
         pod VARCHAR, namespace VARCHAR, x_source_file VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS raw.gpu_processes (
+        x_source VARCHAR, day DATE, host VARCHAR, gpu_uuid VARCHAR, ts TIMESTAMP, pid BIGINT,
+        process_name VARCHAR, used_mib DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS raw.k8s_pods (
         x_source VARCHAR, day DATE, name VARCHAR, namespace VARCHAR, node VARCHAR,
         gpus DOUBLE, started_at TIMESTAMP, ended_at TIMESTAMP, phase VARCHAR,

@@ -21,7 +21,8 @@ from connectors.dcgm import parse_range_query, parse_scrape
 from connectors.dcgm import scrape_time as scrape_time_of
 from connectors.files import FileRef, filesystem_for
 from connectors.kubernetes import Pod, parse_snapshot
-from connectors.nvidia_smi import SAMPLE_SCHEMA, iter_query_gpu
+from connectors.nvidia_smi import SAMPLE_SCHEMA, host_from_path, iter_query_gpu
+from connectors.nvidia_smi_more import PROCESS_SCHEMA, parse_compute_apps, parse_dmon, sniff
 from connectors.slurm import parse_sacct
 
 JOB_SCHEMA: dict[str, pl.DataType] = {
@@ -54,6 +55,7 @@ class TelemetryBatch:
     jobs: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=JOB_SCHEMA))
     pods: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=POD_SCHEMA))
     nodes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NODE_SCHEMA))
+    processes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PROCESS_SCHEMA))
     skipped: list[InputProblem] = field(default_factory=list)
     files: list[FileRef] = field(default_factory=list)
     dropped_values: int = 0
@@ -71,7 +73,7 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
     refs = fs.list(root, SUFFIXES.get(kind, (".csv",)))
     batch = TelemetryBatch(files=refs)
     samples: list[pl.DataFrame] = []
-    jobs, pods, nodes = [], [], []
+    jobs, pods, nodes, processes = [], [], [], []
 
     def emit(frame: pl.DataFrame) -> None:
         conformed = frame.select([
@@ -83,7 +85,18 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
             samples.append(conformed)
     for ref in refs:
         path = fs.local_path(ref)
-        if kind == "nvidia_smi":
+        shape = sniff(path) if kind == "nvidia_smi" else ""
+        if shape == "dmon":
+            dmon = parse_dmon(path, timezone=timezone, host=host or host_from_path(path))
+            emit(dmon.frame.with_columns(pl.lit(ref.uri).alias("x_source_file")))
+            batch.skipped += [InputProblem(file=ref.uri, row=n, message=why)
+                              for n, why in dmon.skipped]
+        elif shape == "compute_apps":
+            found, bad = parse_compute_apps(path, timezone=timezone,
+                                            host=host or host_from_path(path))
+            processes.append(found)
+            batch.skipped += [InputProblem(file=ref.uri, row=n, message=why) for n, why in bad]
+        elif kind == "nvidia_smi":
             for part in iter_query_gpu(path, timezone=timezone, host=host, columns=columns):
                 emit(part.frame.with_columns(pl.lit(ref.uri).alias("x_source_file")))
                 batch.skipped += [InputProblem(file=ref.uri, row=n, message=why)
@@ -114,6 +127,8 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
         batch.samples = pl.concat(samples)
     if jobs:
         batch.jobs = pl.concat(jobs, how="diagonal_relaxed")
+    if processes:
+        batch.processes = pl.concat(processes)
     if pods:
         batch.pods = pl.concat(pods)
         batch.nodes = pl.concat(nodes)

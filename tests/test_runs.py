@@ -96,3 +96,27 @@ def test_runs_and_attribution_worked_by_hand(cli, tmp_path: Path) -> None:  # ty
     import polars as pl
 
     assert pl.read_parquet(parts).height == 16
+
+
+def test_a_folder_of_mixed_nvidia_smi_outputs(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from tests.conftest import DATA
+
+    logs = tmp_path / "h100-a"
+    logs.mkdir()
+    for name in ("nvidia-smi_query-gpu_loop_1s_with_load.csv", "nvidia-smi_dmon.txt",
+                 "nvidia-smi_query-compute-apps_loop.csv"):
+        shutil.copy(DATA / "nvidia" / name, logs / name)
+    (tmp_path / "aispend.yaml").write_text(yaml.safe_dump({
+        "warehouse": "wh.duckdb",
+        "sources": [{"name": "smi", "kind": "nvidia_smi", "path": "h100-a"}]}))
+    result = cli("run")
+    assert result.exit_code == 0, result.output
+    # 21 query-gpu samples + 20 dmon samples; the host is the folder's name.
+    counts = cli("sql", "--format", "csv", "select host, count(*) as n from raw.gpu_samples "
+                 "group by 1")
+    assert counts.output.splitlines() == ["host,n", "h100-a,41"]
+    processes = cli("sql", "--format", "csv", "select pid, max(used_mib) as mib from "
+                    "raw.gpu_processes group by 1")
+    assert processes.output.splitlines() == ["pid,mib", "438,1386.0"]

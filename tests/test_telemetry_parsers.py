@@ -158,3 +158,22 @@ def test_chunked_reading_gives_the_same_samples_and_carries_daylight_saving(tmp_
     assert pl.concat(pieces).equals(whole)
     # 24 distinct UTC instants: 00:00-00:55 (CEST) then 01:00-01:55 (CET).
     assert whole["ts"].n_unique() == 24 and whole["ts"].is_sorted()
+
+
+def test_dmon_text_and_compute_apps() -> None:
+    from connectors.nvidia_smi_more import parse_compute_apps, parse_dmon, sniff
+
+    dmon_path = NVIDIA / "nvidia-smi_dmon.txt"
+    apps_path = NVIDIA / "nvidia-smi_query-compute-apps_loop.csv"
+    assert sniff(dmon_path) == "dmon" and sniff(apps_path) == "compute_apps"
+    assert sniff(NVIDIA / "nvidia-smi_query-gpu_idle.csv") == "query_gpu"
+    dmon = parse_dmon(dmon_path, timezone="UTC", host="h100-a")
+    first = dmon.frame.row(0, named=True)
+    # The first data line: 20261123 03:40:05, gpu 0, pwr 71 W, sm 0 %, fb 0 MB.
+    assert (first["ts"], first["gpu_index"], first["power_w"], first["util_pct"],
+            first["mem_used_mib"]) == (datetime(2026, 11, 23, 3, 40, 5), 0, 71.0, 0.0, 0.0)
+    assert dmon.frame.height == 20 and dmon.skipped == []
+    apps, bad = parse_compute_apps(apps_path, timezone="UTC", host="h100-a")
+    assert bad == [] and apps.height == 8
+    assert set(apps["pid"]) == {438} and set(apps["process_name"]) == {"python3"}
+    assert apps["used_mib"].to_list() == [776.0, 776.0] + [1386.0] * 6
