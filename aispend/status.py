@@ -25,6 +25,7 @@ data as (
 select r.source, r.period, r.status as last_attempt, r.finished_at as attempted_at,
     o.last_loaded, o.rows_loaded, d.data_through,
     round(date_diff('minute', o.last_loaded, cast(? as timestamp)) / 60.0, 1) as hours_since_load,
+    case when r.status = 'loaded' then r.message end as note,
     r.load_id
 from ranked as r
 left join last_ok as o on r.source = o.source and r.period = o.period
@@ -44,13 +45,17 @@ def status_report(config: AispendConfig) -> str:
         parts = [f"Warehouse: {config.warehouse_path}", "",
                  render(columns, [r[:-1] for r in rows], "table")]
         for row in rows:
-            if row[2] != "failed":
+            if row[2] == "failed":
+                kept = "kept its last good load" if row[4] else "has no good load yet"
+                title = f"{row[0]} {row[1]} failed ({kept}):"
+            elif row[-2]:
+                title = f"{row[0]} {row[1]} loaded, {row[-2]}:"
+            else:
                 continue
             errors = con.execute(
                 "select file, row_number, column_name, message from meta.load_errors "
-                "where load_id = ? order by file, row_number", [row[-1]]).fetchall()
-            kept = "kept its last good load" if row[4] else "has no good load yet"
-            parts += ["", f"{row[0]} {row[1]} failed ({kept}):"]
+                "where load_id = ? order by file, row_number limit 20", [row[-1]]).fetchall()
+            parts += ["", title]
             for file, line, column, message in errors:
                 where = file + (f", row {line}" if line is not None else "")
                 where += f", column {column!r}" if column else ""

@@ -111,12 +111,19 @@ def test_a_folder_of_mixed_nvidia_smi_outputs(cli, tmp_path: Path) -> None:  # t
     (tmp_path / "aispend.yaml").write_text(yaml.safe_dump({
         "warehouse": "wh.duckdb",
         "sources": [{"name": "smi", "kind": "nvidia_smi", "path": "h100-a"}]}))
+    (logs / "gpu-extra.csv").write_text(
+        "timestamp, index, utilization.gpu [%]\n2026/11/23 03:50:00.000, 0, 5 %\n"
+        "this line is garbage\n")
     result = cli("run")
     assert result.exit_code == 0, result.output
-    # 21 query-gpu samples + 20 dmon samples; the host is the folder's name.
+    status = cli("status")
+    assert "smi 2026-11-23 loaded, skipped 1 unreadable line(s):" in status.output
+    assert "gpu-extra.csv, row 3: 1 fields, expected 3" in status.output
+    # 21 query-gpu samples + 20 dmon samples + 1; generic file names (nvidia-smi_*, gpu-*)
+    # take the folder's name as the host.
     counts = cli("sql", "--format", "csv", "select host, count(*) as n from raw.gpu_samples "
-                 "group by 1")
-    assert counts.output.splitlines() == ["host,n", "h100-a,41"]
+                 "group by 1 order by 1")
+    assert counts.output.splitlines() == ["host,n", "h100-a,42"]
     processes = cli("sql", "--format", "csv", "select pid, max(used_mib) as mib from "
                     "raw.gpu_processes group by 1")
     assert processes.output.splitlines() == ["pid,mib", "438,1386.0"]
