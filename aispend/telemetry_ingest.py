@@ -111,7 +111,7 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
     jobs = batch.jobs.filter(pl.col("started_at").dt.date() == when).with_columns(
         pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day")).select(
         "x_source", "day", "run_id", "run_name", "user", "team", "started_at", "ended_at",
-        "gpu_count", "hosts", "state", "pod", "namespace", "x_source_file")
+        "gpu_count", "hosts", "state", "pod", "namespace", "job", "x_source_file")
     pods = of_day(batch.pods, "snapshot_at", POD_SCHEMA)
     nodes = of_day(batch.nodes, "snapshot_at", NODE_SCHEMA)
     processes = of_day(batch.processes, "ts", PROCESS_SCHEMA)

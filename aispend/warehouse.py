@@ -50,7 +50,7 @@ _META_DDL = [
         x_source VARCHAR, day DATE, host VARCHAR, gpu_index INTEGER, gpu_uuid VARCHAR,
         gpu_name VARCHAR, ts TIMESTAMP, util_pct DOUBLE, mem_used_mib DOUBLE,
         mem_total_mib DOUBLE, power_w DOUBLE, mig_instance VARCHAR, mig_profile VARCHAR,
-        pod VARCHAR, namespace VARCHAR, x_source_file VARCHAR)""",
+        pod VARCHAR, namespace VARCHAR, job VARCHAR, x_source_file VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS raw.gpu_processes (
         x_source VARCHAR, day DATE, host VARCHAR, gpu_uuid VARCHAR, ts TIMESTAMP, pid BIGINT,
         process_name VARCHAR, used_mib DOUBLE)""",
@@ -64,7 +64,7 @@ _META_DDL = [
     """CREATE TABLE IF NOT EXISTS raw.scheduler_jobs (
         x_source VARCHAR, day DATE, run_id VARCHAR, run_name VARCHAR, "user" VARCHAR,
         team VARCHAR, started_at TIMESTAMP, ended_at TIMESTAMP, gpu_count DOUBLE,
-        hosts VARCHAR[], state VARCHAR, pod VARCHAR, namespace VARCHAR,
+        hosts VARCHAR[], state VARCHAR, pod VARCHAR, namespace VARCHAR, job VARCHAR,
         x_source_file VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS meta.control_totals (
         source VARCHAR, period VARCHAR, billing_currency VARCHAR, rows_in_export BIGINT,

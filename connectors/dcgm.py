@@ -4,7 +4,8 @@ Each (instance, GPU, instant) becomes one sample with utilization (%), framebuff
 and power (W). Values at or above DCGM's blank sentinels (not found, not supported, no
 permission) and values outside a metric's range are dropped. MIG instances (GPU_I_ID,
 GPU_I_PROFILE) report no GPU_UTIL: their utilization is DCGM_FI_PROF_GR_ENGINE_ACTIVE x 100.
-The ``Hostname`` label (``hostname`` in newer exporters) is kept as written: on Kubernetes it is
+Pod labels (Kubernetes) and the ``hpc_job`` label (DCGM's HPC job mapping) say which run holds
+a GPU. The ``Hostname`` label (``hostname`` in newer exporters) is kept as written: on Kubernetes it is
 the exporter pod's name, which the warehouse maps to its node through the pods snapshot.
 """
 
@@ -117,12 +118,13 @@ def _samples(points: list[tuple[dict[str, str], str, Any, datetime]],
             else None, "gpu_uuid": labels.get("UUID"), "gpu_name": labels.get("modelName"),
             "ts": when, "mig_instance": labels.get("GPU_I_ID"),
             "mig_profile": labels.get("GPU_I_PROFILE"), "pod": labels.get("pod") or None,
-            "namespace": labels.get("namespace") or None})
+            "namespace": labels.get("namespace") or None,
+            "job": labels.get("hpc_job") or None})
         row[column] = number * scale
     frame = pl.DataFrame(list(rows.values()), schema={
         "host": pl.Utf8, "gpu_index": pl.Int32, "gpu_uuid": pl.Utf8, "gpu_name": pl.Utf8,
         "ts": pl.Datetime("us"), "mig_instance": pl.Utf8, "mig_profile": pl.Utf8,
-        "pod": pl.Utf8, "namespace": pl.Utf8, "util_pct": pl.Float64,
+        "pod": pl.Utf8, "namespace": pl.Utf8, "job": pl.Utf8, "util_pct": pl.Float64,
         "prof_util_pct": pl.Float64, "mem_used_mib": pl.Float64, "power_w": pl.Float64})
     frame = frame.with_columns(
         # A MIG instance has no GPU_UTIL; the graphics-engine activity is its utilization.

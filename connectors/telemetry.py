@@ -29,11 +29,11 @@ JOB_SCHEMA: dict[str, pl.DataType] = {
     "run_id": pl.Utf8(), "run_name": pl.Utf8(), "user": pl.Utf8(), "team": pl.Utf8(),
     "started_at": pl.Datetime("us"), "ended_at": pl.Datetime("us"), "gpu_count": pl.Float64(),
     "hosts": pl.List(pl.Utf8()), "state": pl.Utf8(), "pod": pl.Utf8(), "namespace": pl.Utf8(),
-    "x_source_file": pl.Utf8(),
+    "job": pl.Utf8(), "x_source_file": pl.Utf8(),
 }
 SAMPLES_SCHEMA: dict[str, pl.DataType] = {
     **SAMPLE_SCHEMA, "mig_instance": pl.Utf8(), "mig_profile": pl.Utf8(), "pod": pl.Utf8(),
-    "namespace": pl.Utf8(), "x_source_file": pl.Utf8()}
+    "namespace": pl.Utf8(), "job": pl.Utf8(), "x_source_file": pl.Utf8()}
 POD_SCHEMA: dict[str, pl.DataType] = {
     "name": pl.Utf8(), "namespace": pl.Utf8(), "node": pl.Utf8(), "gpus": pl.Float64(),
     "started_at": pl.Datetime("us"), "ended_at": pl.Datetime("us"), "phase": pl.Utf8(),
@@ -148,7 +148,7 @@ def _pod_jobs(pods: list[Pod], uri: str, run_tag: str, team_tag: str) -> pl.Data
             "user": labels.get("user") or labels.get("owner"), "team": labels.get(team_tag),
             "started_at": pod.started_at, "ended_at": pod.ended_at, "gpu_count": pod.gpus,
             "hosts": [pod.node], "state": pod.phase, "pod": pod.name,
-            "namespace": pod.namespace, "x_source_file": uri})
+            "namespace": pod.namespace, "job": None, "x_source_file": uri})
     return pl.DataFrame(rows, schema=JOB_SCHEMA)
 
 
@@ -168,6 +168,6 @@ def _slurm_jobs(path: Path, uri: str, timezone: str, skipped: list[InputProblem]
         "run_name": job.job_name, "user": job.user, "team": job.account,
         "started_at": utc(job.start), "ended_at": utc(job.end), "gpu_count": float(job.gpus),
         "hosts": job.nodes, "state": job.state, "pod": None, "namespace": None,
-        "x_source_file": uri,
+        "job": job.job_id, "x_source_file": uri,
     } for job in parsed.jobs if job.start is not None]
     return pl.DataFrame(rows, schema=JOB_SCHEMA)

@@ -163,3 +163,24 @@ def test_cluster_end_to_end(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
                 "order by node")
     assert nodes.output.splitlines()[1:] == ["gpu-node-1,p4d.24xlarge,true",
                                              "gpu-node-2,a2-highgpu-1g,false"]
+
+
+def test_slurm_job_holds_the_gpus_dcgm_labels_with_its_job_id(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dcgm = tmp_path / "dcgm"
+    dcgm.mkdir()
+    for stamp in ("10:00:00", "10:00:30"):
+        (dcgm / f"n4-2026-10-05T{stamp}Z.prom").write_text(
+            'DCGM_FI_DEV_GPU_UTIL{gpu="0",Hostname="n4"} 0\n'
+            'DCGM_FI_DEV_GPU_UTIL{gpu="1",Hostname="n4",hpc_job="5"} 100\n')
+    (tmp_path / "sacct.txt").write_text(
+        "JobID|Cluster|User|Account|Start|End|Elapsed|State|AllocTRES|NodeList|JobName\n"
+        "5|c1|ann|ml|2026-10-05T10:00:00|2026-10-05T10:01:00|00:01:00|COMPLETED|"
+        "gres/gpu=1|n4|train\n")
+    (tmp_path / "aispend.yaml").write_text(yaml.safe_dump({"warehouse": "wh.duckdb", "sources": [
+        {"name": "dcgm", "kind": "dcgm", "path": "dcgm"},
+        {"name": "slurm", "kind": "slurm", "path": "sacct.txt"}]}))
+    assert cli("run").exit_code == 0
+    # Job 5 holds GPU 1 (labelled hpc_job=5), not half of n4's two GPUs: 60 GPU-s at 100 %.
+    usage = cli("sql", "--format", "csv", "select run_id, gpu_seconds, util_pct_mean, "
+                "idle_gpu_seconds from marts.run_gpu_usage")
+    assert usage.output.splitlines()[1:] == ["slurm:c1:5,60.0,100.0,0.0"]

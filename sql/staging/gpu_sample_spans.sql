@@ -14,6 +14,7 @@ with ordered as (
         power_w,
         pod,
         namespace,
+        job,
         epoch(ts) as start_s,
         epoch(lead(ts) over (partition by x_source, host, gpu_unit order by ts)) as next_s
     from staging.gpu_samples
@@ -37,6 +38,7 @@ select
     o.power_w,
     o.pod,
     o.namespace,
+    o.job,
     o.start_s,
     o.start_s + least(coalesce(o.next_s - o.start_s, c.interval_s), 2 * c.interval_s) as end_s,
     c.interval_s

@@ -17,6 +17,7 @@ select
     s.mig_profile,
     s.pod,
     s.namespace,
+    s.job,
     s.ts,
     s.util_pct,
     s.mem_used_mib,
