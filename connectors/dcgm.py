@@ -5,8 +5,9 @@ and power (W). Values at or above DCGM's blank sentinels (not found, not support
 permission) and values outside a metric's range are dropped. MIG instances (GPU_I_ID,
 GPU_I_PROFILE) report no GPU_UTIL: their utilization is DCGM_FI_PROF_GR_ENGINE_ACTIVE x 100.
 Pod labels (Kubernetes) and the ``hpc_job`` label (DCGM's HPC job mapping) say which run holds
-a GPU. The ``Hostname`` label (``hostname`` in newer exporters) is kept as written: on Kubernetes it is
-the exporter pod's name, which the warehouse maps to its node through the pods snapshot.
+a GPU. The ``Hostname`` label (``hostname`` in newer exporters) is kept as written: on
+Kubernetes it is the exporter pod's name, which the warehouse maps to its node through the pods
+snapshot.
 """
 
 from __future__ import annotations
