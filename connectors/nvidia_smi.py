@@ -125,6 +125,8 @@ def _chunk(data: bytes, names: list[str], first_line: int, timezone: str, host: 
     skipped += [(int(n), f"not an nvidia-smi timestamp: {v!r}")
                 for n, v in bad.select("_n", "ts_local").iter_rows()]
     frame = frame.filter(pl.col("_local").is_not_null())
+    if frame.height == 0:  # nothing readable here (polars' window functions want rows)
+        return Samples(pl.DataFrame(schema=SAMPLE_SCHEMA), skipped)
     group = "gpu_index" if "gpu_index" in frame.columns else None
     if group is None:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("gpu_index"))

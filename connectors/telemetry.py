@@ -7,6 +7,7 @@ file and line, so a bad line costs that line and is reported, never a silent wro
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,10 @@ POD_SCHEMA: dict[str, pl.DataType] = {
 NODE_SCHEMA: dict[str, pl.DataType] = {
     "node": pl.Utf8(), "instance_type": pl.Utf8(), "spot": pl.Boolean(),
     "snapshot_at": pl.Datetime("us")}
+#: What a malformed telemetry file can raise while being parsed: reported against the file,
+#: never a crash of the whole load.
+UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, EOFError,
+              zlib.error, pl.exceptions.PolarsError)
 SUFFIXES = {
     "nvidia_smi": (".csv", ".csv.gz", ".log", ".txt"),
     "slurm": (".log", ".txt", ".psv", ".sacct"),
@@ -69,8 +74,10 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
     """Read every file of a telemetry source. GPU samples go to ``on_samples`` chunk by chunk
     (in SAMPLES_SCHEMA) when given, so a month of 1-second samples never sits in memory at
     once; without it they are collected in the batch (small sources, tests)."""
+    if kind not in SUFFIXES:
+        raise ValueError(f"telemetry kind {kind!r} has no reader in this version yet")
     fs = filesystem_for(root, endpoint_url)
-    refs = fs.list(root, SUFFIXES.get(kind, (".csv",)))
+    refs = fs.list(root, SUFFIXES[kind])
     batch = TelemetryBatch(files=refs)
     samples: list[pl.DataFrame] = []
     jobs, pods, nodes, processes = [], [], [], []
@@ -83,8 +90,7 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
             on_samples(conformed)
         else:
             samples.append(conformed)
-    for ref in refs:
-        path = fs.local_path(ref)
+    def read_one(ref: FileRef, path: Path) -> None:
         shape = sniff(path) if kind == "nvidia_smi" else ""
         if shape == "dmon":
             dmon = parse_dmon(path, timezone=timezone, host=host or host_from_path(path))
@@ -121,8 +127,15 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
                 "node": n.name, "instance_type": n.instance_type, "spot": n.spot,
                 "snapshot_at": taken} for n in found_nodes], schema=NODE_SCHEMA))
             jobs.append(_pod_jobs(found_pods, ref.uri, run_tag, team_tag))
-        else:
-            raise ValueError(f"telemetry kind {kind!r} has no reader in this version yet")
+
+    for ref in refs:
+        try:
+            read_one(ref, fs.local_path(ref))
+        except UNREADABLE as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            batch.skipped.append(InputProblem(
+                file=ref.uri, message=f"could not be read ({type(exc).__name__}: {reason}); "
+                                      "the rest of the source was loaded"))
     if samples:
         batch.samples = pl.concat(samples)
     if jobs:
