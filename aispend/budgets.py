@@ -152,7 +152,7 @@ def _contributors(con: duckdb.DuckDBPyConnection, metric: str, where: str, param
                                ("runs", "x_tags_normalized[?]", [run_tag])):
         rows = con.execute(
             f"select coalesce({expr}, '(untagged)') as who, sum({metric}) as spent "
-            f"from marts.cost_lines where {where} group by who order by spent desc limit 3",
+            f"from marts.cost_lines where {where} group by who order by spent desc, who limit 3",
             extra + params).fetchall()
         out[label] = [(str(who), Decimal(spent or 0)) for who, spent in rows]
     return out
