@@ -80,6 +80,10 @@ def iter_query_gpu(path: Path, *, timezone: str = "UTC", host: str | None = None
                  else columns or DEFAULT_COLUMNS)
         if "timestamp" not in names:
             raise ValueError(f"{path}: no timestamp column; add it to the --query-gpu list")
+        if has_header and not first.endswith(b"\n"):
+            yield Samples(pl.DataFrame(schema=SAMPLE_SCHEMA),
+                          [(1, "the header has no newline: the file was cut short")])
+            return
         pending = b"" if has_header else first
         line_no = 2 if has_header else 1
         seen: dict[int | None, Any] = {}
