@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -17,7 +17,7 @@ import duckdb
 from aispend.alert_sinks import SinkError, send
 from aispend.budgets import BudgetError, Evaluation, evaluate
 from aispend.config import AispendConfig, Threshold
-from aispend.warehouse import writer
+from aispend.warehouse import utc_now, writer
 from connectors.cost_model import normalize_tag_key
 
 
@@ -87,7 +87,7 @@ def message(evaluation: Evaluation, threshold: Threshold) -> dict[str, Any]:
 def _record(con: duckdb.DuckDBPyConnection, e: Evaluation) -> None:
     con.execute(
         "insert into marts.budget_status values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [_now(), e.budget.name, e.budget.unit, e.window.label, e.window.start, e.window.end,
+        [utc_now(), e.budget.name, e.budget.unit, e.window.label, e.window.start, e.window.end,
          e.as_of, e.currency, e.budget.limit, e.actual, e.forecast, e.percent(e.actual),
          e.percent(e.forecast), ", ".join(threshold_label(t) for t in e.crossed), e.explanation])
 
@@ -99,7 +99,7 @@ def _raise_alert(con: duckdb.DuckDBPyConnection, evaluation: Evaluation, thresho
                          "and period = ? and sink = ?", key).fetchone()
     if exists is None:
         con.execute("insert into meta.alerts values (?, ?, ?, ?, 'pending', ?, null, 0, null, ?)",
-                    key + [_now(), json.dumps(message(evaluation, threshold), default=str)])
+                    key + [utc_now(), json.dumps(message(evaluation, threshold), default=str)])
 
 
 def _deliver_pending(con: duckdb.DuckDBPyConnection, config: AispendConfig,
@@ -128,9 +128,6 @@ def _deliver_pending(con: duckdb.DuckDBPyConnection, config: AispendConfig,
             continue
         con.execute("update meta.alerts set status = 'sent', sent_at = ?, attempts = attempts + 1,"
                     " last_error = null where budget = ? and threshold = ? and period = ? "
-                    "and sink = ?", [_now()] + key)
+                    "and sink = ?", [utc_now()] + key)
         report.sent.append(label)
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

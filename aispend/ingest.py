@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import polars as pl
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblem
-from aispend.warehouse import writer
+from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import COLUMN_NAMES, MAP_COLUMNS
 from connectors.focus import Discovery, InputProblemError
 from connectors.registry import BillingReader, billing_reader
@@ -64,7 +64,7 @@ def load_billing_partition(
     """
     warehouse = warehouse or config.warehouse_path
     load_id = uuid.uuid4().hex[:12]
-    started = _now()
+    started = utc_now()
     reader = reader_for(config, source)
     discovery = discovery or reader.discover()
     files = discovery.periods.get(period, [])
@@ -106,8 +106,7 @@ def _replace_partition(
     columns = ", ".join(COLUMN_NAMES)
     select = ", ".join(f"map_from_entries({c})" if c in MAP_COLUMNS else c for c in COLUMN_NAMES)
     key = [source, period]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         on_step("delete")
         con.execute("DELETE FROM marts.cost_lines WHERE x_source = ? AND x_billing_period = ?", key)
         on_step("insert")
@@ -124,13 +123,9 @@ def _replace_partition(
         )
         con.execute(
             "INSERT INTO meta.loads VALUES (?, ?, ?, 'loaded', ?, ?, ?, ?, NULL)",
-            [load_id, source, period, started, _now(), len(files), lines.height],
+            [load_id, source, period, started, utc_now(), len(files), lines.height],
         )
         on_step("commit")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     on_step("checkpoint")
     con.execute("CHECKPOINT")
     on_step("done")
@@ -144,17 +139,9 @@ def _record_failure(
     with writer(warehouse) as con:
         con.execute(
             "INSERT INTO meta.loads VALUES (?, ?, ?, 'failed', ?, ?, ?, 0, ?)",
-            [load_id, source, period, started, _now(), files, message],
+            [load_id, source, period, started, utc_now(), files, message],
         )
-        con.executemany(
-            "INSERT INTO meta.load_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[load_id, source, period, p.file, p.row, p.column, p.message, _now()]
-             for p in problems],
-        )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+        record_load_errors(con, load_id, source, period, problems)
 
 
 def changed_periods(discovery: Discovery, source: str, warehouse: Path) -> dict[str, str]:

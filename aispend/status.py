@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from aispend.config import AispendConfig
 from aispend.output import render
-from aispend.warehouse import reader
+from aispend.warehouse import reader, utc_now
 
 _LATEST = """
 with ranked as (
@@ -38,7 +36,7 @@ order by r.source, r.period
 def status_report(config: AispendConfig) -> str:
     con = reader(config.warehouse_path)
     try:
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = utc_now()
         cursor = con.execute(_LATEST, [now])
         rows = cursor.fetchall()
         columns = [d[0] for d in cursor.description or []][:-1]

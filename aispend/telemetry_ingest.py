@@ -13,13 +13,13 @@ from __future__ import annotations
 import shutil
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from aispend.config import AispendConfig, SourceConfig
-from aispend.warehouse import writer
+from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import normalize_tag_key
 from connectors.nvidia_smi_more import PROCESS_SCHEMA
 from connectors.telemetry import (
@@ -117,15 +117,14 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
     processes = of_day(batch.processes, "ts", PROCESS_SCHEMA)
     parts = sorted((staged.folder / day).glob("*.parquet")) if day in staged.sample_days else []
     skipped = list(batch.skipped)
-    load_id, started = uuid.uuid4().hex[:12], _now()
+    load_id, started = uuid.uuid4().hex[:12], utc_now()
     key = [source.name, when]
     with writer(warehouse) as con:
         con.register("job_rows", jobs.to_arrow())
         con.register("pod_rows", pods.to_arrow())
         con.register("node_rows", nodes.to_arrow())
         con.register("process_rows", processes.to_arrow())
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute("DELETE FROM raw.gpu_samples WHERE x_source = ? AND day = ?", key)
             if parts:
                 columns = ", ".join(SAMPLE_COLUMNS[2:])
@@ -142,21 +141,10 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
             samples = int(row[0]) if row else 0
             con.execute(
                 "INSERT INTO meta.loads VALUES (?, ?, ?, 'loaded', ?, ?, ?, ?, ?)",
-                [load_id, source.name, day, started, _now(), len(batch.files),
+                [load_id, source.name, day, started, utc_now(), len(batch.files),
                  samples + jobs.height + pods.height,
                  f"skipped {len(skipped)} unreadable line(s)" if skipped else None])
-            if skipped:
-                con.executemany(
-                    "INSERT INTO meta.load_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [[load_id, source.name, day, p.file, p.row, p.column, p.message, _now()]
-                     for p in skipped])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            record_load_errors(con, load_id, source.name, day, skipped)
         con.execute("CHECKPOINT")
     return TelemetryResult(source.name, day, samples, jobs.height, len(skipped))
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -16,10 +16,12 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from aispend.errors import InputProblem
 from connectors.cost_model import COST_LINES
 
 SCHEMAS = ("raw", "staging", "marts", "meta")
@@ -70,6 +72,33 @@ _META_DDL = [
         source VARCHAR, period VARCHAR, billing_currency VARCHAR, rows_in_export BIGINT,
         billed_cost DECIMAL(38,10))""",
 ]
+
+
+def utc_now() -> datetime:
+    """Naive UTC, the warehouse's one convention for timestamps."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One all-or-nothing transaction: committed on success, rolled back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def record_load_errors(con: duckdb.DuckDBPyConnection, load_id: str, source: str, partition: str,
+                       problems: list[InputProblem]) -> None:
+    """The file, row, column and reason of each problem of one load, for `aispend status`."""
+    if problems:
+        con.executemany(
+            "INSERT INTO meta.load_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [[load_id, source, partition, p.file, p.row, p.column, p.message, utc_now()]
+             for p in problems])
 
 
 class WarehouseMissing(Exception):
