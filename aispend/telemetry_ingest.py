@@ -21,11 +21,13 @@ import polars as pl
 from aispend.config import AispendConfig, SourceConfig
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import normalize_tag_key
+from connectors.files import FileRef, filesystem_for
 from connectors.nvidia_smi_more import PROCESS_SCHEMA
 from connectors.telemetry import (
     NODE_SCHEMA,
     POD_SCHEMA,
     SAMPLES_SCHEMA,
+    SUFFIXES,
     TelemetryBatch,
     read_telemetry,
 )
@@ -56,9 +58,29 @@ def archive_dir(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}.telemetry")
 
 
+#: The last staging of each source in this process, with the file listing it was made from:
+#: ``aispend run`` stages a source to find its days and the asset it then runs needs the same.
+_STAGED: dict[tuple[str, ...], tuple[list[FileRef], Staged]] = {}
+
+
 def stage(config: AispendConfig, source: SourceConfig, warehouse: Path | None = None) -> Staged:
-    """Parse every file of ``source``; samples land as parquet parts, a chunk at a time."""
+    """Parse every file of ``source``; samples land as parquet parts, a chunk at a time.
+
+    Within one process a source whose files, settings and warehouse are unchanged is not parsed
+    again."""
     warehouse = warehouse or config.warehouse_path
+    key = (source.model_dump_json(), config.runs.model_dump_json(), str(warehouse))
+    root = config.source_path(source)
+    listed = filesystem_for(root, source.endpoint_url).list(root, SUFFIXES[source.kind])
+    cached = _STAGED.get(key)
+    if cached is not None and cached[0] == listed and cached[1].folder.exists():
+        return cached[1]
+    staged = _stage(config, source, warehouse)
+    _STAGED[key] = (listed, staged)
+    return staged
+
+
+def _stage(config: AispendConfig, source: SourceConfig, warehouse: Path) -> Staged:
     final = archive_dir(warehouse) / source.name
     building = final.with_name(f"{source.name}.{uuid.uuid4().hex[:8]}.partial")
     building.mkdir(parents=True)
@@ -127,15 +149,16 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
         with transaction(con):
             con.execute("DELETE FROM raw.gpu_samples WHERE x_source = ? AND day = ?", key)
             if parts:
+                # By name: a warehouse upgraded from an older aispend has its newer columns last.
                 columns = ", ".join(SAMPLE_COLUMNS[2:])
                 con.execute(
-                    f"INSERT INTO raw.gpu_samples SELECT ?, ?, {columns} FROM read_parquet(?)",
-                    key + [[str(p) for p in parts]])
+                    f"INSERT INTO raw.gpu_samples BY NAME SELECT ? AS x_source, ? AS day, "
+                    f"{columns} FROM read_parquet(?)", key + [[str(p) for p in parts]])
             for table, rows in (("raw.scheduler_jobs", "job_rows"), ("raw.k8s_pods", "pod_rows"),
                                 ("raw.k8s_nodes", "node_rows"),
                                 ("raw.gpu_processes", "process_rows")):
                 con.execute(f"DELETE FROM {table} WHERE x_source = ? AND day = ?", key)
-                con.execute(f"INSERT INTO {table} SELECT * FROM {rows}")
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {rows}")
             row = con.execute("SELECT count(*) FROM raw.gpu_samples WHERE x_source = ? "
                               "AND day = ?", key).fetchone()
             samples = int(row[0]) if row else 0

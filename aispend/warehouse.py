@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -108,20 +109,37 @@ class WarehouseMissing(Exception):
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    con.execute(_COST_LINES_DDL)
-    _add_new_columns(con)
-    for ddl in _META_DDL:
+    for ddl in (_COST_LINES_DDL, *_META_DDL):
         con.execute(ddl)
+    _add_new_columns(con)
+
+
+@cache
+def _declared_columns() -> list[tuple[str, str, str, str]]:
+    """(schema, table, column, type) of every table as this version declares it, read back from
+    an empty in-memory database built with the same DDL."""
+    scratch = duckdb.connect()
+    try:
+        for schema in SCHEMAS:
+            scratch.execute(f"CREATE SCHEMA {schema}")
+        for ddl in (_COST_LINES_DDL, *_META_DDL):
+            scratch.execute(ddl)
+        return scratch.execute(_COLUMNS).fetchall()
+    finally:
+        scratch.close()
+
+
+_COLUMNS = ("select table_schema, table_name, column_name, data_type "
+            "from information_schema.columns where table_catalog = current_database() "
+            "order by table_schema, table_name, ordinal_position")
 
 
 def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
     """A warehouse built by an older aispend gets the columns added since, as nulls."""
-    present = {row[0] for row in con.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = 'marts' and table_name = 'cost_lines'").fetchall()}
-    for name, _, sql_type in COST_LINES:
-        if name not in present:
-            con.execute(f"ALTER TABLE marts.cost_lines ADD COLUMN {name} {sql_type}")
+    present = {(s, t, c) for s, t, c, _ in con.execute(_COLUMNS).fetchall()}
+    for schema, table, column, sql_type in _declared_columns():
+        if (schema, table, column) not in present:
+            con.execute(f'ALTER TABLE {schema}.{table} ADD COLUMN "{column}" {sql_type}')
 
 
 def snapshot_path(path: Path) -> Path:

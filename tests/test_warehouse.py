@@ -61,3 +61,30 @@ def test_an_older_warehouse_gets_new_columns_added(tmp_path: Path) -> None:
         kept = con.execute("select provider, billed_cost from marts.cost_lines").fetchall()
     assert "x_allocated_resource_name" in columns and "x_source" in columns
     assert kept == [("AWS", Decimal("1.5"))]
+
+
+def test_telemetry_loads_into_an_older_warehouse_by_column_name(tmp_path: Path) -> None:
+    import duckdb
+
+    from aispend.config import config_from_dict
+    from aispend.telemetry_ingest import load_telemetry_day
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema raw")
+    con.execute("create table raw.gpu_samples (x_source VARCHAR, day DATE, host VARCHAR, "
+                "gpu_index INTEGER, gpu_uuid VARCHAR, gpu_name VARCHAR, ts TIMESTAMP, "
+                "util_pct DOUBLE, mem_used_mib DOUBLE, mem_total_mib DOUBLE, power_w DOUBLE, "
+                "x_source_file VARCHAR)")  # as the first telemetry release wrote it
+    con.close()
+    log = tmp_path / "n1.csv"
+    log.write_text("timestamp, index, utilization.gpu [%]\n2026/10/05 10:00:00.000, 0, 42 %\n")
+    config = config_from_dict({"warehouse": str(db), "sources": [
+        {"name": "smi", "kind": "nvidia_smi", "path": str(log)}]}, base_dir=tmp_path,
+        origin="test")
+    load_telemetry_day(config, config.sources[0], "2026-10-05")
+    con = duckdb.connect(str(db), read_only=True)
+    row = con.execute("select host, util_pct, x_source_file, mig_instance, job "
+                      "from raw.gpu_samples").fetchall()
+    con.close()
+    assert row == [("n1", 42.0, str(log), None, None)]
