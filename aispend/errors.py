@@ -37,5 +37,13 @@ class InputError(Exception):
         super().__init__(shown + more)
 
 
+class InputProblemError(Exception):
+    """One problem that stops a file from being read at all (raised by connectors)."""
+
+    def __init__(self, problem: InputProblem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
 class ConfigError(Exception):
     """aispend.yaml is missing, unreadable or invalid; the message names the file and key."""

@@ -19,10 +19,10 @@ import duckdb
 import polars as pl
 
 from aispend.config import AispendConfig, SourceConfig
-from aispend.errors import InputError, InputProblem
+from aispend.errors import InputError, InputProblem, InputProblemError
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import COLUMN_NAMES, MAP_COLUMNS
-from connectors.focus import Discovery, InputProblemError
+from connectors.discovery import Discovery
 from connectors.registry import BillingReader, billing_reader
 
 #: Called with the name of each step of a partition replace (delete, insert, commit, checkpoint,

@@ -17,7 +17,7 @@ from aispend.config import AispendConfig, SourceConfig
 from aispend.ingest import discover
 from aispend.telemetry_ingest import stage
 from aispend.telemetry_ingest import telemetry_days as telemetry_day_keys
-from connectors.focus import Discovery
+from connectors.discovery import Discovery
 from pipelines.billing import source_key
 from pipelines.definitions import (
     BILLING_PIPELINES,

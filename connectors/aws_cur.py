@@ -15,9 +15,9 @@ from pathlib import PurePosixPath
 
 import polars as pl
 
-from aispend.errors import InputProblem
+from aispend.errors import InputProblem, InputProblemError
+from connectors.discovery import Discovery
 from connectors.files import FileRef, FileSystem
-from connectors.focus import Discovery, InputProblemError
 from connectors.parsing import NULL_STRINGS, cut_short, require_columns, timestamp_expr
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet")

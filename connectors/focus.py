@@ -7,12 +7,12 @@ assigns each row to its billing period. It applies no business rules: see focus_
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import polars as pl
 
-from aispend.errors import InputProblem
+from aispend.errors import InputProblem, InputProblemError
+from connectors.discovery import Discovery
 from connectors.files import FileRef, FileSystem
 from connectors.parsing import NULL_STRINGS, cut_short, require_columns, timestamp_expr
 
@@ -36,16 +36,6 @@ FOCUS_COLUMNS = [
 _CANONICAL = {name.lower(): name for name in FOCUS_COLUMNS}
 REQUIRED = ("BilledCost", "BillingPeriodStart", "ChargePeriodStart")
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
-
-
-@dataclass
-class Discovery:
-    """What an export holds: files per billing period, files we could not place in a period
-    (they block every period of the source), and problems that fail one period only."""
-
-    periods: dict[str, list[FileRef]] = field(default_factory=dict)
-    unplaced: list[InputProblem] = field(default_factory=list)
-    failed: dict[str, list[InputProblem]] = field(default_factory=dict)
 
 
 class FocusExport:
@@ -121,12 +111,6 @@ class FocusExport:
             frame = pl.scan_csv(path, infer_schema=False, null_values=NULL_STRINGS,
                                 raise_if_empty=True)
         return frame.rename(_canonical_names(frame.collect_schema().names()))
-
-
-class InputProblemError(Exception):
-    def __init__(self, problem: InputProblem):
-        self.problem = problem
-        super().__init__(str(problem))
 
 
 def _canonical_names(columns: list[str]) -> dict[str, str]:

@@ -13,8 +13,9 @@ import polars as pl
 from aispend.errors import InputProblem
 from connectors.aws_cur import CurExport
 from connectors.aws_cur_normalize import cur_problems, normalize_cur
+from connectors.discovery import Discovery
 from connectors.files import FileRef, filesystem_for
-from connectors.focus import Discovery, FocusExport
+from connectors.focus import FocusExport
 from connectors.focus_normalize import focus_problems, normalize_focus
 from connectors.parsing import control_totals
 

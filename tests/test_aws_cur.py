@@ -145,7 +145,7 @@ def test_newest_legacy_delivery_wins_and_older_assemblies_are_ignored(tmp_path: 
 
 
 def test_missing_column_and_missing_manifest_file_are_reported(tmp_path: Path) -> None:
-    from connectors.focus import InputProblemError
+    from aispend.errors import InputProblemError
 
     cur2_layout(tmp_path / "a", "exports", "2026-10", cur2_parquet("2026-10"),
                 extra_listed="exports/cur2/data/BILLING_PERIOD=2026-10/cur2-00002.snappy.parquet")

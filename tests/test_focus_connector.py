@@ -9,9 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from aispend.errors import InputProblemError
 from connectors.cost_model import COLUMN_NAMES
 from connectors.files import LocalFileSystem
-from connectors.focus import FocusExport, InputProblemError
+from connectors.focus import FocusExport
 from connectors.focus_normalize import focus_problems, normalize_focus, parse_tags
 from connectors.parsing import control_totals
 from tests.conftest import DATA, FOCUS_SAMPLE
