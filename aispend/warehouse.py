@@ -38,6 +38,8 @@ _META_DDL = [
     """CREATE TABLE IF NOT EXISTS meta.load_errors (
         load_id VARCHAR, source VARCHAR, period VARCHAR, file VARCHAR, row_number BIGINT,
         column_name VARCHAR, message VARCHAR, recorded_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS meta.host_map (
+        host VARCHAR, resource_id VARCHAR, gpus DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS meta.partition_files (
         source VARCHAR, period VARCHAR, file VARCHAR, size BIGINT, stamp VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS marts.budget_status (

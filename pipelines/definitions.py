@@ -35,6 +35,7 @@ from pipelines.aws.assets import cur_asset
 from pipelines.billing import build_source_checks, source_key
 from pipelines.budgets.assets import budget_asset
 from pipelines.focus.assets import focus_asset
+from pipelines.hosts.assets import HOST_MAP, HOST_MAP_KEY, host_map_asset
 from pipelines.models.assets import (
     COST_LINES,
     build_model_assets,
@@ -102,12 +103,13 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
         "raw.scheduler_jobs": [telemetry_key(s) for s in telemetry
                                if s.kind in ("slurm", "kubernetes")],
         "raw.k8s_pods": [telemetry_key(s) for s in telemetry if s.kind == "kubernetes"],
+        HOST_MAP: [HOST_MAP_KEY],
     }
     params = model_params(config)
     return Graph(
         source_assets=[BILLING_PIPELINES[s.kind](config, s) for s in sources],
         telemetry_assets=[telemetry_asset(config, s) for s in telemetry],
-        model_assets=[*build_model_assets(project, loaders, params),
+        model_assets=[host_map_asset(config), *build_model_assets(project, loaders, params),
                       budget_asset(config, loaders[COST_LINES])],
         checks=[*source_checks, *build_model_checks(project, params)],
         resources={"warehouse": WarehouseResource(path=str(config.warehouse_path))},

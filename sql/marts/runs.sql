@@ -1,7 +1,7 @@
 -- model: marts.runs
 -- grain: one row per training run and host it ran on
 -- materialized: table
--- description: Runs from the schedulers (Slurm jobs with GPUs, GPUs split evenly over their nodes; Kubernetes pods requesting GPUs or MIG slices, grouped by the run label) and runs known only from billing tags (the run tag on billed resources; the host is the billed resource).
+-- description: Runs from the schedulers (basis 'scheduler': Slurm jobs with GPUs, GPUs split evenly over their nodes; Kubernetes pods requesting GPUs or MIG slices, grouped by the run label) and runs known only from billing tags (basis 'billing_tags': a run tag value on billed GPU resources that names no scheduled run by id or name; the host is the billed resource).
 with placed as (
     select
         j.run_id,
@@ -29,7 +29,8 @@ scheduled as (
         -- still running while any of its parts is
         case when count(*) = count(ended_at) then max(ended_at) end as ended_at,
         host,
-        sum(gpu_count) as gpu_count
+        sum(gpu_count) as gpu_count,
+        'scheduler' as basis
     from placed
     group by run_id, host
 ),
@@ -57,8 +58,12 @@ billed as (
         min(charge_period_start) as started_at,
         max(charge_period_end) as ended_at,
         host,
-        max(x_gpu_count) as gpu_count
+        max(x_gpu_count) as gpu_count,
+        'billing_tags' as basis
     from tagged
+    where
+        run_value not in (select s.run_id from scheduled as s)
+        and run_value not in (select s.run_name from scheduled as s where s.run_name is not null)
     group by run_value, host
 )
 

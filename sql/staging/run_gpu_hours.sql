@@ -1,0 +1,109 @@
+-- model: staging.run_gpu_hours
+-- grain: one row per run, host and UTC hour with GPU telemetry
+-- materialized: table
+-- description: What a run's GPUs did, attributed sample by sample before any rollup, then cut at hour boundaries so it can be priced by the billed hour. Where DCGM labels samples with the run's pod or Slurm job (hpc_job), the run holds exactly those GPUs; otherwise it holds its share of the node's GPUs (gpu_count / GPUs seen on the host). gpu_s: GPU-seconds with telemetry; util_gpu_s: the sum of GPU-seconds x utilization (%); util_known_s: GPU-seconds with a utilization reading; idle_gpu_s: GPU-seconds below runs.idle_util_pct.
+with node_gpus as (
+    select host, count(distinct gpu_index) as gpus
+    from staging.gpu_samples
+    group by host
+),
+
+runs as (
+    select
+        r.run_id,
+        r.host,
+        epoch(r.started_at) as start_s,
+        epoch(coalesce(r.ended_at, current_timestamp)) as end_s,
+        r.gpu_count / n.gpus as share
+    from marts.runs as r
+    inner join node_gpus as n on r.host = n.host
+    where r.basis = 'scheduler'
+),
+
+run_labels as (
+    -- what DCGM writes on the samples of a run's GPUs: its pod, or its Slurm job id (hpc_job)
+    select distinct
+        j.run_id,
+        h.host,
+        coalesce(j.namespace || '/' || j.pod, 'job:' || j.job) as label
+    from raw.scheduler_jobs as j
+    cross join unnest(j.hosts) as h (host)
+    where j.pod is not null or j.job is not null
+),
+
+sample_labels as (
+    select
+        *,
+        coalesce(namespace || '/' || pod, 'job:' || job) as label
+    from staging.gpu_sample_spans
+    where pod is not null or job is not null
+),
+
+labelled as (
+    select distinct p.run_id, p.host
+    from run_labels as p
+    inner join sample_labels as s on p.host = s.host and p.label = s.label
+),
+
+by_label as (
+    select
+        r.run_id,
+        r.host,
+        s.util_pct,
+        1.0 as weight,
+        greatest(s.start_s, r.start_s) as from_s,
+        least(s.end_s, r.end_s) as to_s
+    from runs as r
+    inner join run_labels as p on r.run_id = p.run_id and r.host = p.host
+    inner join sample_labels as s
+        on p.host = s.host and p.label = s.label
+        and s.end_s > r.start_s and s.start_s < r.end_s
+),
+
+by_share as (
+    select
+        r.run_id,
+        r.host,
+        s.util_pct,
+        r.share as weight,
+        greatest(s.start_s, r.start_s) as from_s,
+        least(s.end_s, r.end_s) as to_s
+    from runs as r
+    inner join staging.gpu_sample_spans as s
+        on r.host = s.host and s.end_s > r.start_s and s.start_s < r.end_s
+    where not exists (
+        select 1 from labelled as l where l.run_id = r.run_id and l.host = r.host
+    )
+),
+
+attributed as (
+    select * from by_label
+    union all
+    select * from by_share
+),
+
+cut as (
+    select
+        a.run_id,
+        a.host,
+        a.util_pct,
+        h.hour_index * 3600 as hour_s,
+        a.weight * (least(a.to_s, (h.hour_index + 1) * 3600)
+                    - greatest(a.from_s, h.hour_index * 3600)) as gpu_s
+    from attributed as a
+    cross join
+        unnest(range(cast(floor(a.from_s / 3600) as bigint),
+                     cast(ceil(a.to_s / 3600) as bigint))) as h (hour_index)
+)
+
+select
+    run_id,
+    host,
+    hour_s,
+    sum(gpu_s) as gpu_s,
+    sum(case when util_pct is not null then gpu_s * util_pct else 0 end) as util_gpu_s,
+    sum(case when util_pct is not null then gpu_s else 0 end) as util_known_s,
+    sum(case when util_pct < $idle_util_pct then gpu_s else 0 end) as idle_gpu_s
+from cut
+where gpu_s > 0
+group by run_id, host, hour_s
