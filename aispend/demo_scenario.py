@@ -80,7 +80,8 @@ def _ts(hour: float) -> str:
     return (DAY + timedelta(hours=hour)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _line(**values: str) -> dict[str, str]:
+def focus_line(**values: str) -> dict[str, str]:
+    """One FOCUS row with the scenario's account, currency and period, overridden by ``values``."""
     row = dict.fromkeys(FOCUS_COLUMNS, "")
     row.update({"BillingAccountId": ACCOUNT, "SubAccountId": ACCOUNT, "BillingCurrency": "USD",
                 "BillingPeriodStart": "2026-10-01T00:00:00Z",
@@ -95,7 +96,7 @@ def bill_rows() -> list[dict[str, str]]:
     for inst in INSTANCES:
         for hour in range(inst.first_hour, inst.last_hour + 1):
             covered = inst.pricing == "Committed"
-            rows.append(_line(
+            rows.append(focus_line(
                 ChargeCategory="Usage", ChargePeriodStart=_ts(hour), ChargePeriodEnd=_ts(hour + 1),
                 ChargeDescription=f"{inst.instance_type} {inst.pricing.lower()} instance hour",
                 ConsumedQuantity="1", ConsumedUnit="Hours", ListCost=inst.list_cost,
@@ -109,20 +110,20 @@ def bill_rows() -> list[dict[str, str]]:
     day_start, day_end = _ts(0), _ts(24)
     rows += [
         # the fine-tune's checkpoint volume, tagged with the run
-        _line(ChargeCategory="Usage", ChargePeriodStart=day_start, ChargePeriodEnd=day_end,
+        focus_line(ChargeCategory="Usage", ChargePeriodStart=day_start, ChargePeriodEnd=day_end,
               ChargeDescription="gp3 storage", ConsumedQuantity="15.5", ConsumedUnit="GB-Mo",
               ListCost="0.50", ContractedCost="0.50", BilledCost="0.50", EffectiveCost="0.50",
               PricingCategory="Standard", ResourceId="vol-0c1b2c3d4e5f60003",
               ServiceCategory="Storage", ServiceName="Amazon Elastic Block Store",
               Tags=json.dumps({"training_run": "finetune-x", "team": "nlp"})),
         # the savings plan: $21.25 an hour committed, $20.00 of it used by train-a
-        _line(ChargeCategory="Purchase", ChargeFrequency="Recurring", ChargePeriodStart=day_start,
+        focus_line(ChargeCategory="Purchase", ChargeFrequency="Recurring", ChargePeriodStart=day_start,
               ChargePeriodEnd=day_end, ChargeDescription="Compute Savings Plan, $21.25/hour",
               ListCost="510.00", ContractedCost="510.00", BilledCost="510.00",
               EffectiveCost="0.00", PricingCategory="Committed",
               CommitmentDiscountId=SAVINGS_PLAN, ResourceId=SAVINGS_PLAN,
               ServiceCategory="Compute", ServiceName="Savings Plans for AWS Compute usage"),
-        _line(ChargeCategory="Usage", ChargePeriodStart=day_start, ChargePeriodEnd=day_end,
+        focus_line(ChargeCategory="Usage", ChargePeriodStart=day_start, ChargePeriodEnd=day_end,
               ChargeDescription="Unused Savings Plan commitment", ListCost="0.00",
               ContractedCost="0.00", BilledCost="0.00", EffectiveCost="30.00",
               PricingCategory="Committed", CommitmentDiscountId=SAVINGS_PLAN,

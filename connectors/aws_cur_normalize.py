@@ -136,8 +136,12 @@ def normalize_cur(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFram
         usage_amount.alias("usage_quantity"),
         text("pricing_unit").alias("usage_unit"),
         money("pricing_public_on_demand_cost").alias("list_cost"),
-        (money("line_item_net_unblended_cost") if "line_item_net_unblended_cost" in names
-         else unblended).alias("contracted_cost"),
+        # Reserved usage bills 0 and CUR carries no negotiated rate for it, so its contracted
+        # cost is the on-demand cost; otherwise the net of negotiated discounts (EDP, PPA).
+        pl.when(line_type == "DiscountedUsage")
+        .then(pl.coalesce(money("pricing_public_on_demand_cost"), unblended))
+        .otherwise(money("line_item_net_unblended_cost") if "line_item_net_unblended_cost" in names
+                   else unblended).cast(MONEY).alias("contracted_cost"),
         unblended.alias("billed_cost"),
         effective.alias("effective_cost"),
         text("line_item_currency_code").str.to_uppercase().alias("billing_currency"),

@@ -43,11 +43,12 @@ def _by_type(lines: pl.DataFrame) -> dict[str, dict]:  # type: ignore[type-arg]
 # Worked by hand from tests/cur_exports.LINE_ITEMS:
 # billed    196.64 + 29.49 + 10.06 - 10.06 + 100 + 0 + 50 + 1000 + 8 - 20 + 21.50 = 1385.63
 # effective 196.64 + 29.49 + 6.00 + 0 + (100 - 6) + 12.50 + (3 + 2) + 0 + 8 - 20 + 21.50 = 353.13
-# contracted: billed with line 1 net 186.81 (not 196.64) and the EDP discount net 0 = 1395.80
+# contracted: billed with line 1 net 186.81 (not 196.64), the EDP discount net 0 and the reserved
+#   usage at its on-demand cost 15.30 (not 0) = 1411.10
 # list      196.64 + 98.31 + 10.06 + 15.30 + 21.50 = 341.81
 # GPU-hours 2 x 8 (p5) + 3 x 8 (p4d spot) + 10 x 1 (g5, SP) + 5 x 1 (p3, RI) + 0 (trn1) = 55
 EXPECTED = {"billed_cost": D("1385.63"), "effective_cost": D("353.13"),
-            "contracted_cost": D("1395.80"), "list_cost": D("341.81"), "x_gpu_hours": D("55")}
+            "contracted_cost": D("1411.10"), "list_cost": D("341.81"), "x_gpu_hours": D("55")}
 
 
 @pytest.mark.parametrize("layout", ["legacy_csv", "cur2_parquet"])

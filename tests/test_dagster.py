@@ -27,14 +27,21 @@ def test_definitions_hold_source_assets_models_checks_job_and_schedule(tmp_path:
     assert keys == {"billing/sample", "marts/cost_by_provider", "marts/cost_by_service_daily",
                     "marts/untagged_gpu_spend", "staging/gpu_cost_lines", "marts/budget_status",
                     "marts/gpu_usage", "marts/runs", "marts/run_gpu_usage",
-                    "staging/gpu_sample_spans", "staging/gpu_samples"}
+                    "staging/gpu_sample_spans", "staging/gpu_samples", "meta/host_map",
+                    "staging/host_resources", "staging/gpu_billed_hours",
+                    "staging/run_gpu_hours", "staging/run_hour_cost", "marts/run_cost",
+                    "marts/idle_waste", "marts/savings"}
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert checks == {("billing/sample", "cost_lines_reconcile"),
                       ("billing/sample", "cost_lines_required"),
                       ("billing/sample", "export_totals"),
-                      ("marts/cost_by_provider", "cost_by_provider_totals")}
+                      ("marts/cost_by_provider", "cost_by_provider_totals"),
+                      ("marts/idle_waste", "host_cost_allocation")}
     assert graph.get(AssetKey(["marts", "cost_by_provider"])).parent_keys == {
         AssetKey(["billing", "sample"])}
+    assert graph.get(AssetKey(["staging", "host_resources"])).parent_keys == {
+        AssetKey(["billing", "sample"]), AssetKey(["meta", "host_map"]),
+        AssetKey(["staging", "gpu_samples"])}
     job = defs.resolve_job_def("nightly_load")
     assert job.partitions_def is not None
 

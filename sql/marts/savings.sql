@@ -1,8 +1,30 @@
 -- model: marts.savings
 -- grain: one row per billing period, provider, service, billing currency and kind
 -- materialized: table
--- description: What discounts saved, as the FinOps toolkit defines them. kind 'negotiated': list - contracted cost on non-spot usage and purchases (a missing or zero list cost counts as the contracted cost); 'commitment': contracted - effective cost on commitment-covered usage; 'commitment_unused': the unused part of commitments as a negative saving, so a poorly used savings plan shows a loss rather than 0; 'spot': on-demand list cost - effective cost on Dynamic-priced (spot) usage. savings_rate: savings / the cost before the discount (list for negotiated and spot, contracted for commitment). lines_without_list: spot lines with no on-demand price to compare with (left out of savings). interruptions and interrupted_gpu_hours (spot only): scheduler jobs that ended PREEMPTED or NODE_FAIL while their host was billed as spot, and the GPU-hours they had run.
-with lines as (
+-- description: What discounts saved, as the FinOps toolkit defines them. kind 'negotiated': list - contracted cost on non-spot usage (a missing or zero list cost counts as the contracted cost, and a zero contracted cost on a billed line without commitment as the billed cost); 'commitment': contracted - effective cost on commitment-covered usage; 'commitment_unused': the unused part of commitments as a negative saving, so a poorly used savings plan shows a loss rather than 0; 'spot': on-demand list cost - effective cost on Dynamic-priced (spot) usage. savings_rate: savings / the cost before the discount (list for negotiated and spot, contracted for commitment). lines_without_list: spot lines with no on-demand price to compare with (left out of savings). interruptions and interrupted_gpu_hours (spot only): scheduler jobs that ended PREEMPTED or NODE_FAIL while their host was billed as spot, and the GPU-hours they had run.
+with filled as (
+    select
+        x_billing_period,
+        provider,
+        service_name,
+        billing_currency,
+        charge_category,
+        pricing_category,
+        commitment_discount_status,
+        x_line_item_type,
+        effective_cost,
+        list_cost,
+        -- a contracted cost of 0 on a billed line without commitment is missing, not free
+        case
+            when coalesce(contracted_cost, 0) = 0 and billed_cost <> 0
+                and coalesce(pricing_category, '') <> 'Committed'
+            then billed_cost
+            else contracted_cost
+        end as contracted_cost
+    from marts.cost_lines
+),
+
+lines as (
     select
         x_billing_period as billing_period,
         provider,
@@ -16,8 +38,11 @@ with lines as (
         case when list_cost is null or list_cost = 0 then contracted_cost else list_cost end
             as list_cost,
         list_cost as raw_list_cost
-    from marts.cost_lines
-    where charge_category in ('Usage', 'Purchase')
+    from filled
+    where
+        charge_category in ('Usage', 'Purchase')
+        -- CUR's negation lines only cancel the on-demand billing of covered usage
+        and coalesce(x_line_item_type, '') <> 'SavingsPlanNegation'
 ),
 
 kinds as (
@@ -30,7 +55,8 @@ kinds as (
         0 as without_list
     from lines
     where
-        coalesce(pricing_category, '') <> 'Dynamic'
+        charge_category = 'Usage'
+        and coalesce(pricing_category, '') <> 'Dynamic'
         and coalesce(commitment_discount_status, '') <> 'Unused'
         and contracted_cost is not null
 
@@ -47,7 +73,7 @@ kinds as (
     where
         charge_category = 'Usage'
         and pricing_category = 'Committed'
-        and coalesce(commitment_discount_status, 'Used') = 'Used'
+        and commitment_discount_status = 'Used'
         and contracted_cost is not null
 
     union all
