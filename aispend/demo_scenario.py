@@ -1,4 +1,4 @@
-"""Writes the bundled demo scenario: one bill, GPU logs and Slurm jobs about the same hosts and hours.
+"""Writes the bundled demo scenario: a bill, GPU logs and Slurm jobs about the same hosts and hours.
 
 The real samples come from different companies and years, so they can never show a run's cost or
 idle GPUs. This scenario is small enough that every answer is worked by hand (see
@@ -110,25 +110,28 @@ def bill_rows() -> list[dict[str, str]]:
     day_start, day_end = _ts(0), _ts(24)
     rows += [
         # the fine-tune's checkpoint volume, tagged with the run
-        focus_line(ChargeCategory="Usage", ChargePeriodStart=day_start, ChargePeriodEnd=day_end,
-              ChargeDescription="gp3 storage", ConsumedQuantity="15.5", ConsumedUnit="GB-Mo",
-              ListCost="0.50", ContractedCost="0.50", BilledCost="0.50", EffectiveCost="0.50",
-              PricingCategory="Standard", ResourceId="vol-0c1b2c3d4e5f60003",
-              ServiceCategory="Storage", ServiceName="Amazon Elastic Block Store",
-              Tags=json.dumps({"training_run": "finetune-x", "team": "nlp"})),
+        focus_line(
+            ChargeCategory="Usage", ChargePeriodStart=day_start, ChargePeriodEnd=day_end,
+            ChargeDescription="gp3 storage", ConsumedQuantity="15.5", ConsumedUnit="GB-Mo",
+            ListCost="0.50", ContractedCost="0.50", BilledCost="0.50", EffectiveCost="0.50",
+            PricingCategory="Standard", ResourceId="vol-0c1b2c3d4e5f60003",
+            ServiceCategory="Storage", ServiceName="Amazon Elastic Block Store",
+            Tags=json.dumps({"training_run": "finetune-x", "team": "nlp"})),
         # the savings plan: $21.25 an hour committed, $20.00 of it used by train-a
-        focus_line(ChargeCategory="Purchase", ChargeFrequency="Recurring", ChargePeriodStart=day_start,
-              ChargePeriodEnd=day_end, ChargeDescription="Compute Savings Plan, $21.25/hour",
-              ListCost="510.00", ContractedCost="510.00", BilledCost="510.00",
-              EffectiveCost="0.00", PricingCategory="Committed",
-              CommitmentDiscountId=SAVINGS_PLAN, ResourceId=SAVINGS_PLAN,
-              ServiceCategory="Compute", ServiceName="Savings Plans for AWS Compute usage"),
-        focus_line(ChargeCategory="Usage", ChargePeriodStart=day_start, ChargePeriodEnd=day_end,
-              ChargeDescription="Unused Savings Plan commitment", ListCost="0.00",
-              ContractedCost="0.00", BilledCost="0.00", EffectiveCost="30.00",
-              PricingCategory="Committed", CommitmentDiscountId=SAVINGS_PLAN,
-              CommitmentDiscountStatus="Unused", ResourceId=SAVINGS_PLAN,
-              ServiceCategory="Compute", ServiceName="Savings Plans for AWS Compute usage"),
+        focus_line(
+            ChargeCategory="Purchase", ChargeFrequency="Recurring", ChargePeriodStart=day_start,
+            ChargePeriodEnd=day_end, ChargeDescription="Compute Savings Plan, $21.25/hour",
+            ListCost="510.00", ContractedCost="510.00", BilledCost="510.00",
+            EffectiveCost="0.00", PricingCategory="Committed",
+            CommitmentDiscountId=SAVINGS_PLAN, ResourceId=SAVINGS_PLAN,
+            ServiceCategory="Compute", ServiceName="Savings Plans for AWS Compute usage"),
+        focus_line(
+            ChargeCategory="Usage", ChargePeriodStart=day_start, ChargePeriodEnd=day_end,
+            ChargeDescription="Unused Savings Plan commitment", ListCost="0.00",
+            ContractedCost="0.00", BilledCost="0.00", EffectiveCost="30.00",
+            PricingCategory="Committed", CommitmentDiscountId=SAVINGS_PLAN,
+            CommitmentDiscountStatus="Unused", ResourceId=SAVINGS_PLAN,
+            ServiceCategory="Compute", ServiceName="Savings Plans for AWS Compute usage"),
     ]
     return rows
 

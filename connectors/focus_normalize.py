@@ -228,4 +228,17 @@ def _instance_type(names: set[str]) -> pl.Expr:
         details = pl.col("SkuPriceDetails").cast(pl.Utf8)
         candidates += [details.str.json_path_match("$.InstanceType"),
                        details.str.json_path_match("$.instanceType")]
+    if "ChargeDescription" in names:
+        # FOCUS 1.0 exports from AWS carry the instance type only in the line item description:
+        # "$1.624 per On Demand Linux g5.4xlarge Instance Hour".
+        description = pl.col("ChargeDescription").cast(pl.Utf8)
+        candidates.append(
+            pl.when(description.str.contains(r"(?i)\binstance\b"))
+            .then(description.str.extract(_INSTANCE_IN_DESCRIPTION, 1)))
     return pl.coalesce(candidates) if candidates else pl.lit(None, dtype=pl.Utf8)
+
+
+_INSTANCE_IN_DESCRIPTION = (
+    r"(?:^|[\s,(])((?:ml\.)?[a-z][a-z0-9-]*\.(?:[0-9]*x?large|metal[a-z0-9-]*|medium|small|"
+    r"micro|nano))(?:[\s,)]|$)"
+)

@@ -1,4 +1,4 @@
-"""Run cost, idle waste and their reconciliation on small worlds whose answers are worked by hand."""
+"""Run cost, idle waste and their reconciliation on small worlds, worked by hand."""
 
 from __future__ import annotations
 
@@ -122,3 +122,27 @@ def test_the_allocation_check_fails_when_a_run_is_priced_twice(cli, tmp_path: Pa
     # billed $32 = $8 charged to the run + $24 unallocated; the copy adds another $8
     assert (row["host"], row["billed"], row["allocated"], row["unallocated"]) == (
         "n1", D("32"), D("16"), D("24"))
+
+
+def test_savings_on_a_cur_export_worked_by_hand(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import write_config as write_sources
+    from tests.cur_exports import legacy_csv_gz, legacy_layout
+
+    legacy_layout(tmp_path / "exports", "cur", "2026-10", [legacy_csv_gz("2026-10")])
+    write_sources(tmp_path, [{"name": "aws", "kind": "aws_cur", "path": "exports"}])
+    run_ok(cli)
+    got = {r["kind"]: r for r in query(cli, "select * from marts.savings")}
+    # negotiated: p5 on demand, list 196.64 - net unblended 186.81 (EDP) = 9.83; the covered
+    #   g5 (10.06), reserved p3 (15.30) and trn1 (21.50) lines save nothing on price.
+    # commitment: SP-covered g5 10.06 - 6.00 = 4.06, reserved p3 15.30 - 12.50 = 2.80 = 6.86
+    # commitment_unused: SP fee 100.00 - 6.00 used = 94.00, RI unused 3.00 + 2.00 = 5.00: -99.00
+    # spot: p4d list 98.31 - 29.49 = 68.82
+    assert {k: D(str(r["savings"])) for k, r in got.items()} == {
+        "negotiated": D("9.83"), "commitment": D("6.86"), "commitment_unused": D("-99"),
+        "spot": D("68.82")}
+    assert D(str(got["negotiated"]["list_cost"])) == D("243.50")
+    assert D(str(got["commitment"]["contracted_cost"])) == D("25.36")
+    assert abs(got["spot"]["savings_rate"] - 68.82 / 98.31) < 1e-6
+    assert abs(got["commitment"]["savings_rate"] - 6.86 / 25.36) < 1e-6
+    # no scheduler data, so no interruption is claimed
+    assert got["spot"]["interruptions"] == 0

@@ -40,7 +40,8 @@ def test_demo_answers_equal_the_hand_worked_ones(cli, tmp_path: Path) -> None:  
         ("finetune-x", "billing_tags", 20, D("27.5"), None, None, D("1.375"), None, False),
     ]
     assert rows(cli, "select day::varchar, gpu_resource, kind, gpu_hours, cost "
-                     "from marts.idle_waste order by gpu_resource, kind") == [
+                     "from marts.idle_waste where day = '2026-10-14' "
+                     "order by gpu_resource, kind") == [
         ("2026-10-14", "i-0d1b2c3d4e5f60004", "unobserved", 24, 24),
         ("2026-10-14", "train-a", "allocated_idle", 16, 40),
         ("2026-10-14", "train-a", "unallocated", 96, 240),
