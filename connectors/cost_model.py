@@ -59,6 +59,11 @@ COST_LINES: list[tuple[str, pl.DataType, str]] = [
     ("x_allocated_method_id", pl.Utf8(), "VARCHAR"),
     ("x_allocated_resource_id", pl.Utf8(), "VARCHAR"),
     ("x_allocated_resource_name", pl.Utf8(), "VARCHAR"),
+    # GCP credits by type (negative amounts); billed_cost is already net of them.
+    *[(f"x_credits_{kind}", MONEY, "DECIMAL(38,10)") for kind in (
+        "committed_usage_discount", "committed_usage_discount_dollar_base",
+        "sustained_usage_discount", "discount", "promotion", "free_tier",
+        "fee_utilization_offset", "subscription_benefit", "reseller_margin", "other")],
     ("x_source", pl.Utf8(), "VARCHAR"),
     ("x_source_file", pl.Utf8(), "VARCHAR"),
     ("x_source_row", pl.Int64(), "BIGINT"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -17,6 +17,8 @@ from connectors.discovery import Discovery
 from connectors.files import FileRef, filesystem_for
 from connectors.focus import FocusExport
 from connectors.focus_normalize import focus_problems, normalize_focus
+from connectors.gcp_billing import GcpBillingExport
+from connectors.gcp_billing_normalize import gcp_control_totals, gcp_problems, normalize_gcp
 from connectors.parsing import control_totals
 
 
@@ -54,7 +56,9 @@ class UnsupportedKind(Exception):
     """A source kind the config accepts but this version cannot read yet."""
 
 
-def billing_reader(kind: str, root: str, endpoint_url: str | None = None) -> BillingReader:
+def billing_reader(kind: str, root: str, endpoint_url: str | None = None,
+                   on_demand: Mapping[str, Decimal] | None = None) -> BillingReader:
+    """``on_demand``: spot SKU id -> on-demand price per pricing unit (USD), from the catalog."""
     fs = filesystem_for(root, endpoint_url)
     if kind == "focus":
         return BillingReader(FocusExport(root, fs), focus_problems, normalize_focus,
@@ -64,6 +68,9 @@ def billing_reader(kind: str, root: str, endpoint_url: str | None = None) -> Bil
         return BillingReader(CurExport(root, fs), cur_problems, normalize_cur,
                              partial(control_totals, cost="line_item_unblended_cost",
                                      currency="line_item_currency_code"))
+    if kind == "gcp_billing":
+        return BillingReader(GcpBillingExport(root, fs), gcp_problems,
+                             partial(normalize_gcp, on_demand=on_demand), gcp_control_totals)
     raise UnsupportedKind(
         f"source kind {kind!r} has no connector in this version of aispend yet; "
         "export the data as FOCUS (kind: focus) meanwhile")

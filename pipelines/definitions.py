@@ -35,6 +35,7 @@ from pipelines.aws.assets import cur_asset
 from pipelines.billing import build_source_checks, source_key
 from pipelines.budgets.assets import budget_asset
 from pipelines.focus.assets import focus_asset
+from pipelines.gcp.assets import gcp_asset
 from pipelines.hosts.assets import HOST_MAP, HOST_MAP_KEY, host_map_asset
 from pipelines.models.assets import (
     COST_LINES,
@@ -52,6 +53,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 BILLING_PIPELINES: dict[str, Callable[[AispendConfig, SourceConfig], AssetsDefinition]] = {
     "focus": focus_asset,
     "aws_cur": cur_asset,
+    "gcp_billing": gcp_asset,
 }
 
 LOAD_JOB = "nightly_load"

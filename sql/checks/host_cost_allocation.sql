@@ -8,13 +8,18 @@ with hosts as (
     group by resource_id
 ),
 
+gpu_resources as (
+    select distinct resource_id from marts.cost_lines where x_gpu_count > 0
+),
+
 bill as (
     select h.host, l.billing_currency, sum(l.effective_cost) as billed
     from marts.cost_lines as l
     inner join hosts as h on l.resource_id = h.resource_id
     where
         l.charge_category = 'Usage'
-        and (l.x_gpu_count > 0 or h.gpus is not null)
+        and (l.resource_id in (select g.resource_id from gpu_resources as g)
+             or h.gpus is not null)
         and l.charge_period_end > l.charge_period_start
     group by h.host, l.billing_currency
 ),

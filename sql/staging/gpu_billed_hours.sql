@@ -1,10 +1,19 @@
 -- model: staging.gpu_billed_hours
 -- grain: one row per billed GPU resource (its host name where known), UTC hour and billing currency
 -- materialized: table
--- description: The GPU bill spread over the hours it covers: a line spanning several hours (Azure's daily rows) spreads evenly. cost is effective cost; billed_gpu_s the GPU-seconds billed in the hour (usage hours x GPUs, or the GPUs over the hour the line covers where the usage is not in hours); host is null for resources no telemetry host maps to.
+-- description: The GPU bill spread over the hours it covers: a line spanning several hours (Azure's daily rows) spreads evenly. A GPU resource's usage lines all count (a GCP GPU VM's cores and memory are their own SKUs). cost is effective cost; billed_gpu_s the GPU-seconds billed in the hour (usage hours x GPUs from the GPU lines, or, for a configured host whose bill gives no GPU-hours, its GPUs over the hour the lines cover); host is null for resources no telemetry host maps to.
 with mapped as (
     select resource_id, min(host) as host, max(gpus) as gpus
     from staging.host_resources
+    group by resource_id
+),
+
+gpu_resources as (
+    -- resources with GPU lines; their other usage lines (GCP bills a GPU VM's cores and memory
+    -- as separate SKUs) are part of the host's cost but bill no GPU-seconds
+    select resource_id, max(case when x_gpu_hours > 0 then 1 else 0 end) = 1 as has_gpu_hours
+    from marts.cost_lines
+    where x_gpu_count > 0 and resource_id is not null
     group by resource_id
 ),
 
@@ -26,14 +35,16 @@ lines as (
         epoch(l.charge_period_end) as end_s,
         case
             when l.x_gpu_count > 0 then coalesce(l.x_gpu_hours / l.x_gpu_count, 0) * 3600
-            else epoch(l.charge_period_end) - epoch(l.charge_period_start)
-        end as instance_s
+            else 0
+        end as instance_s,
+        coalesce(g.has_gpu_hours, false) as has_gpu_hours
     from marts.cost_lines as l
     left join mapped as m on l.resource_id = m.resource_id
+    left join gpu_resources as g on l.resource_id = g.resource_id
     where
         l.charge_category = 'Usage'
         and l.resource_id is not null
-        and (l.x_gpu_count > 0 or m.gpus is not null)
+        and (g.resource_id is not null or m.gpus is not null)
         and l.charge_period_end > l.charge_period_start
 ),
 
@@ -82,7 +93,7 @@ select
     sum(cost_part) as cost,
     sum(list_part) as list_cost,
     case
-        when sum(gpu_s_part) > 0 then sum(gpu_s_part)
+        when max(case when has_gpu_hours then 1 else 0 end) = 1 then sum(gpu_s_part)
         else max(gpus) * max(covered_s)
     end as billed_gpu_s,
     max(case when pricing_category = 'Dynamic' then 1 else 0 end) = 1 as is_spot,

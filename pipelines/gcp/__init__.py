@@ -1,0 +1,1 @@
+"""GCP Cloud Billing export sources."""
