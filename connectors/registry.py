@@ -17,6 +17,7 @@ from connectors.discovery import Discovery
 from connectors.files import FileRef, filesystem_for
 from connectors.focus import FocusExport
 from connectors.focus_normalize import focus_problems, normalize_focus
+from connectors.gcp_bigquery import BigQueryBillingExport, QueryClient
 from connectors.gcp_billing import GcpBillingExport
 from connectors.gcp_billing_normalize import gcp_control_totals, gcp_problems, normalize_gcp
 from connectors.parsing import control_totals
@@ -57,8 +58,13 @@ class UnsupportedKind(Exception):
 
 
 def billing_reader(kind: str, root: str, endpoint_url: str | None = None,
-                   on_demand: Mapping[str, Decimal] | None = None) -> BillingReader:
-    """``on_demand``: spot SKU id -> on-demand price per pricing unit (USD), from the catalog."""
+                   on_demand: Mapping[str, Decimal] | None = None,
+                   bigquery: QueryClient | None = None) -> BillingReader:
+    """``on_demand``: spot SKU id -> on-demand price per pricing unit (USD), from the catalog;
+    ``bigquery``: a client for ``bq://`` sources (default: the official client)."""
+    if kind == "gcp_billing" and root.startswith("bq://"):
+        return BillingReader(BigQueryBillingExport(root, bigquery), gcp_problems,
+                             partial(normalize_gcp, on_demand=on_demand), gcp_control_totals)
     fs = filesystem_for(root, endpoint_url)
     if kind == "focus":
         return BillingReader(FocusExport(root, fs), focus_problems, normalize_focus,

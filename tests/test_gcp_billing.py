@@ -151,3 +151,64 @@ def test_a_cost_that_is_not_a_number_fails_its_month_only(cli, tmp_path: Path) -
     assert result.exit_code == 1
     assert "b.json.gz, row 2, column 'cost': a number expected, found '3,00'" in result.output
     assert "gcp 2026-09: loaded 1 rows" in result.output  # the other month still loads
+
+
+class FakeBigQuery:
+    """Stands in for google.cloud.bigquery.Client: answers with the library's own Row objects,
+    shaped as the documented export schema (RECORD fields as dicts, REPEATED as lists,
+    TIMESTAMP as aware datetimes), and records each query and its parameters."""
+
+    def __init__(self, rows: list[dict[str, object]]):
+        self.rows = rows
+        self.queries: list[tuple[str, dict[str, object]]] = []
+
+    def query(self, query: str, job_config: object = None) -> FakeBigQuery._Job:
+        from google.cloud.bigquery.table import Row
+
+        params = {p.name: p.value for p in getattr(job_config, "query_parameters", [])}
+        self.queries.append((query, params))
+        if "GROUP BY month" in query:
+            months: dict[str, int] = {}
+            for r in self.rows:
+                month = r["invoice"]["month"]  # type: ignore[index]
+                months[month] = months.get(month, 0) + 1
+            out = [Row((m, n, "2026-10-15 04:12:33.123000+00"),
+                       {"month": 0, "row_count": 1, "newest": 2}) for m, n in months.items()]
+        else:
+            wanted = [r for r in self.rows if r["invoice"]["month"] == params["month"]]  # type: ignore[index]
+            names = list(wanted[0])
+            out = [Row(tuple(r[n] for n in names), {n: i for i, n in enumerate(names)})
+                   for r in wanted]
+        return self._Job(out)
+
+    class _Job:
+        def __init__(self, rows: list[object]):
+            self.rows = rows
+
+        def result(self) -> list[object]:
+            return self.rows
+
+
+def test_bigquery_source_pushes_the_month_down_and_gives_the_same_totals() -> None:
+    from datetime import UTC, datetime
+
+    def typed(row: dict[str, object]) -> dict[str, object]:
+        out = dict(row)
+        for key in ("usage_start_time", "usage_end_time", "export_time"):
+            text = str(row[key]).removesuffix(" UTC")
+            out[key] = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        return out
+
+    client = FakeBigQuery([typed(r) for r in export_rows()])
+    reader = billing_reader("gcp_billing", "bq://acme-billing.exports.gcp_billing_export_v1_01A2B3",
+                            bigquery=client)
+    found = reader.discover()
+    assert sorted(found.periods) == ["2026-09", "2026-10"]
+    assert found.periods["2026-10"][0].size == 8  # rows the month holds, its delivery stamp
+    raw = reader.read("2026-10", found.periods["2026-10"]).collect()
+    lines = reader.normalize(raw.lazy(), source="gcp", period="2026-10").collect()
+    assert lines["billed_cost"].sum() == D("43.81") and lines["contracted_cost"].sum() == D(
+        "62.16")
+    assert lines["charge_period_start"].min() == datetime(2026, 9, 30, 23)  # naive UTC
+    query, params = client.queries[-1]
+    assert "WHERE invoice.month = @month" in query and params == {"month": "202610"}
