@@ -102,14 +102,23 @@ def demo(warehouse: str) -> None:
     Example:
       aispend demo && aispend sql "select * from marts.cost_by_provider"
     """
+    from aispend.alerts import check_budgets
     from aispend.demo import demo_config, print_headlines
+    from aispend.demo_scenario import DAY
+    from aispend.report.build import write_report
     from aispend.run import run_pipeline
 
     config = demo_config(warehouse)
-    click.echo(f"Building {config.warehouse_path} from the bundled FOCUS 1.0 sample ...")
+    click.echo(f"Building {config.warehouse_path} from the bundled FOCUS 1.0 sample and the "
+               "demo scenario ...")
     summary = run_pipeline(config, None, click.echo)
     click.echo(f"Checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed.")
+    # the scenario's budget as it stood on the scenario's day, not today
+    check_budgets(config, month=f"{DAY:%Y-%m}", as_of=DAY.date())
     print_headlines(config, click.echo, _command_name())
+    report = config.warehouse_path.with_name("report.html")
+    write_report(config, report, f"{DAY:%Y-%m}")
+    click.echo(f"\nThe same answers as a page: {report} (aispend report --period {DAY:%Y-%m})")
     if not summary.ok:
         sys.exit(1)
 
@@ -153,6 +162,31 @@ def sql(obj: Context, query: str, fmt: str) -> None:
     finally:
         con.close()
     click.echo(render(columns, rows, fmt))
+
+
+@main.command()
+@click.option("--period", metavar="YYYY-MM", help="Billing period (default: the latest loaded).")
+@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the page.")
+@click.pass_obj
+def report(obj: Context, period: str | None, out: str) -> None:
+    """Write one self-contained HTML page: spend, budgets, runs, idle waste, savings, freshness.
+
+    \b
+    Example:
+      aispend report --period 2026-10 --out report.html
+    """
+    from aispend.periods import parse_period
+    from aispend.report.build import NothingToReport, write_report
+    from aispend.warehouse import WarehouseMissing
+
+    if period is not None:
+        parse_period(period)
+    try:
+        shown = write_report(obj.config(required=False), Path(out), period)
+    except (WarehouseMissing, NothingToReport) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {out} ({shown}).")
 
 
 @main.command()

@@ -33,6 +33,11 @@ def demo_config(warehouse: str = "aispend.duckdb", base_dir: Path | None = None)
                 {"name": "scenario_gpus", "kind": "nvidia_smi", "path": str(SCENARIO / "gpu")},
                 {"name": "scenario_jobs", "kind": "slurm", "path": str(SCENARIO / "slurm")},
             ],
+            "budgets": [
+                {"name": "aws-gpu-training", "scope": {"provider": "AWS"}, "period": "monthly",
+                 "amount": 1500, "currency": "USD",
+                 "thresholds": [{"percent": 80, "on": "forecast"}, {"percent": 100}]},
+            ],
         },
         base_dir=base_dir or Path.cwd(),
         origin="(built-in demo config)",

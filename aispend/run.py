@@ -15,6 +15,7 @@ from dagster import AssetKey, AssetSelection, DagsterEventType, ExecuteInProcess
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.ingest import discover
+from aispend.progress import Progress
 from aispend.telemetry_ingest import stage
 from aispend.telemetry_ingest import telemetry_days as telemetry_day_keys
 from connectors.discovery import Discovery
@@ -44,7 +45,10 @@ class RunSummary:
         return not self.failed and not self.failed_checks
 
 
-def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo) -> RunSummary:
+def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
+                 progress: bool | None = None) -> RunSummary:
+    """Load, then rebuild the models; ``progress`` draws a bar on stderr (default: when stderr
+    is a terminal)."""
     logging.getLogger("dagster").setLevel(logging.CRITICAL)
     summary = RunSummary()
     for source in config.sources:
@@ -60,24 +64,35 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo) -
     if not wanted:
         echo("No billing periods found in the configured sources.")
     graph = build_graph(config)
+    telemetry = telemetry_sources(config)
+    bar = Progress(len(wanted) + len(telemetry) + 1, enabled=progress)
+    echo = bar.wrap(echo)
     for index, period in enumerate(wanted, start=1):
         targets = [s for s in sources if periods or period in found[s.name].periods]
         echo(f"[{index}/{len(wanted)}] period {period}: "
              f"{', '.join(s.name for s in targets) or 'no source has it'}")
+        bar.step(f"period {period}")
         if targets:
             _load_period(graph, targets, period, found, echo, summary)
-    for source in telemetry_sources(config):
+        bar.advance()
+    for source in telemetry:
+        bar.step(f"telemetry {source.name}")
         _load_telemetry(config, graph, source, echo, summary)
+        bar.advance()
     echo("Rebuilding SQL models and running their checks ...")
+    bar.step("models and checks")
     result = _materialize(graph, AssetSelection.assets(*[a.key for a in graph.model_assets]), None)
+    bar.advance()
+    bar.close()
     for key, failure in _failures_by_asset(result).items():
         echo(f"  {key.to_user_string().replace('/', '.')}: FAILED: {failure}")
         summary.failed.append(key.to_user_string())
     _report_checks(result, echo, summary)
     for event in result.get_asset_materialization_events():
         rows = event.materialization.metadata.get("rows")
-        echo(f"  {event.materialization.asset_key.to_user_string().replace('/', '.')}: "
-             f"{rows.value if rows else '?'} rows")
+        if rows is not None:
+            echo(f"  {event.materialization.asset_key.to_user_string().replace('/', '.')}: "
+                 f"{rows.value} rows")
     return summary
 
 

@@ -44,6 +44,7 @@ from pipelines.models.assets import (
     per_source_checks,
 )
 from pipelines.partitions import billing_periods, telemetry_days
+from pipelines.report.assets import report_asset
 from pipelines.resources import WarehouseResource
 from pipelines.telemetry.assets import TELEMETRY_KINDS, telemetry_asset, telemetry_key
 
@@ -108,11 +109,12 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
         HOST_MAP: [HOST_MAP_KEY],
     }
     params = model_params(config)
+    models = [host_map_asset(config), *build_model_assets(project, loaders, params),
+              budget_asset(config, loaders[COST_LINES])]
     return Graph(
         source_assets=[BILLING_PIPELINES[s.kind](config, s) for s in sources],
         telemetry_assets=[telemetry_asset(config, s) for s in telemetry],
-        model_assets=[host_map_asset(config), *build_model_assets(project, loaders, params),
-                      budget_asset(config, loaders[COST_LINES])],
+        model_assets=[*models, report_asset(config, [a.key for a in models])],
         checks=[*source_checks, *build_model_checks(project, params)],
         resources={"warehouse": WarehouseResource(path=str(config.warehouse_path))},
     )

@@ -16,7 +16,7 @@ from tests.conftest import FOCUS_SAMPLE, write_config
 def _config(tmp_path: Path):  # type: ignore[no-untyped-def]
     return load_config(write_config(tmp_path, [
         {"name": "sample", "kind": "focus", "path": str(FOCUS_SAMPLE)},
-        {"name": "later", "kind": "gcp_billing", "path": "gcp/"},
+        {"name": "later", "kind": "focus", "path": "later/", "enabled": False},
     ]))
 
 
@@ -30,7 +30,7 @@ def test_definitions_hold_source_assets_models_checks_job_and_schedule(tmp_path:
                     "staging/gpu_sample_spans", "staging/gpu_samples", "meta/host_map",
                     "staging/host_resources", "staging/gpu_billed_hours",
                     "staging/run_gpu_hours", "staging/run_hour_cost", "marts/run_cost",
-                    "marts/idle_waste", "marts/savings"}
+                    "marts/idle_waste", "marts/savings", "reports/spend_report"}
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert checks == {("billing/sample", "cost_lines_reconcile"),
                       ("billing/sample", "cost_lines_required"),

@@ -21,6 +21,7 @@ from dagster import (
 
 from dbt_like import Project, SqlNode, run_check, run_model
 from pipelines.billing import WRITER_POOL, check_result
+from pipelines.models.metadata import table_metadata
 from pipelines.resources import WarehouseResource
 
 COST_LINES = "marts.cost_lines"
@@ -70,8 +71,9 @@ def _model_asset(
     def _build(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         with warehouse.connect() as con:
             rows = run_model(con, node, params)
+            metadata = table_metadata(con, node.name, rows)
         context.log.info(f"{node.name}: {rows} rows")
-        return MaterializeResult(metadata={"rows": rows})
+        return MaterializeResult(metadata=metadata)
 
     return _build
 

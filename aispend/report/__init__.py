@@ -1,0 +1,1 @@
+"""``aispend report``: one self-contained HTML page of spend, waste and savings."""

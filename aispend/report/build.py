@@ -1,0 +1,33 @@
+"""Write the report for a period from the warehouse (used by the CLI and the Dagster asset)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aispend.config import AispendConfig
+from aispend.report.data import collect, latest_period
+from aispend.report.page import render
+from aispend.warehouse import reader, utc_now
+
+
+class NothingToReport(Exception):
+    """The warehouse holds no cost lines yet."""
+
+
+def write_report(config: AispendConfig, out: Path, period: str | None = None) -> str:
+    """Render ``period`` (default: the latest billing period loaded) to ``out``; returns the
+    period shown."""
+    con = reader(config.warehouse_path)
+    try:
+        chosen = period or latest_period(con)
+        if chosen is None:
+            raise NothingToReport(f"{config.warehouse_path} holds no cost lines yet: run "
+                                  "`aispend run` first")
+        html = render(collect(con, chosen), utc_now())
+    finally:
+        con.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(html, encoding="utf-8")
+    partial.replace(out)
+    return chosen

@@ -1,0 +1,33 @@
+"""What a model's asset shows in the Dagster UI: its row count, its money totals and its top
+rows, so a glance at the asset answers "did last night's numbers look right?"."""
+
+from typing import Any
+
+import duckdb
+from dagster import MetadataValue
+
+MONEY_COLUMNS = ("billed_cost", "effective_cost", "cost", "idle_cost", "savings",
+                 "gpu_effective_cost", "untagged_effective_cost")
+PREVIEW_ROWS = 10
+
+
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str, rows: int) -> dict[str, Any]:
+    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    metadata: dict[str, Any] = {"rows": rows}
+    money = [c for c in MONEY_COLUMNS if c in columns]
+    if money and "billing_currency" in columns:
+        sums = ", ".join(f"sum({c})" for c in money)
+        for currency, *totals in con.execute(
+                f"SELECT billing_currency, {sums} FROM {table} GROUP BY 1 ORDER BY 1").fetchall():
+            for column, total in zip(money, totals, strict=True):
+                if total is not None:
+                    metadata[f"total {column} ({currency or 'no currency'})"] = float(total)
+    if rows:
+        order = f" ORDER BY {money[0]} DESC NULLS LAST" if money else ""
+        cursor = con.execute(f"SELECT * FROM {table}{order} LIMIT {PREVIEW_ROWS}")
+        names = [d[0] for d in cursor.description or []]
+        lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+        lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |"
+                  for row in cursor.fetchall()]
+        metadata["preview"] = MetadataValue.md("\n".join(lines))
+    return metadata

@@ -1,0 +1,1 @@
+"""The report page as a Dagster asset, rebuilt after the marts each night."""
