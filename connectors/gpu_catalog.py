@@ -24,6 +24,11 @@ def _sizes(family: str, model: str, counts: dict[str, float]) -> dict[str, Accel
     return {f"{family}.{size}": Accelerators(n, model) for size, n in counts.items()}
 
 
+def _azure(model: str, counts: dict[str, float]) -> dict[str, Accelerators]:
+    """Azure VM sizes, keyed as ``standard_<size>`` in lower case."""
+    return {f"standard_{size}": Accelerators(n, model) for size, n in counts.items()}
+
+
 _SMALL = ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")
 
 _CATALOG: dict[str, Accelerators] = {
@@ -72,20 +77,20 @@ _CATALOG: dict[str, Accelerators] = {
     "a4-highgpu-8g": Accelerators(8, "B200"),
     "g2-standard-24": Accelerators(2, "L4"), "g2-standard-48": Accelerators(4, "L4"),
     "g2-standard-96": Accelerators(8, "L4"),
-    # Microsoft Azure
-    "standard_nc24ads_a100_v4": Accelerators(1, "A100"),
-    "standard_nc48ads_a100_v4": Accelerators(2, "A100"),
-    "standard_nc96ads_a100_v4": Accelerators(4, "A100"),
-    "standard_nd96asr_v4": Accelerators(8, "A100"),
-    "standard_nd96amsr_a100_v4": Accelerators(8, "A100 80GB"),
-    "standard_nd96isr_h100_v5": Accelerators(8, "H100"),
-    "standard_nd96isr_h200_v5": Accelerators(8, "H200"),
-    "standard_nc6s_v3": Accelerators(1, "V100"), "standard_nc12s_v3": Accelerators(2, "V100"),
-    "standard_nc24s_v3": Accelerators(4, "V100"), "standard_nc24rs_v3": Accelerators(4, "V100"),
-    "standard_nc40ads_h100_v5": Accelerators(1, "H100"),
-    "standard_nc80adis_h100_v5": Accelerators(2, "H100"),
-    "standard_nv36ads_a10_v5": Accelerators(1, "A10"),
-    "standard_nv72ads_a10_v5": Accelerators(2, "A10"),
+    # Microsoft Azure (sizes pages of learn.microsoft.com, "GPU partition" for NVadsA10 v5).
+    **_azure("A100", {"nc24ads_a100_v4": 1, "nc48ads_a100_v4": 2, "nc96ads_a100_v4": 4,
+                      "nd96asr_v4": 8, "nd96asr_a100_v4": 8}),
+    **_azure("A100 80GB", {"nd96amsr_a100_v4": 8}),
+    **_azure("H100", {"nc40ads_h100_v5": 1, "nc80adis_h100_v5": 2, "ncc40ads_h100_v5": 1,
+                      "nd96isr_h100_v5": 8}),
+    **_azure("H200", {"nd96isr_h200_v5": 8}),
+    **_azure("MI300X", {"nd96isr_mi300x_v5": 8}),
+    **_azure("V100", {"nc6s_v3": 1, "nc12s_v3": 2, "nc24s_v3": 4, "nc24rs_v3": 4}),
+    **_azure("T4", {"nc4as_t4_v3": 1, "nc8as_t4_v3": 1, "nc16as_t4_v3": 1, "nc64as_t4_v3": 4}),
+    **_azure("M60", {"nv12s_v3": 1, "nv24s_v3": 2, "nv48s_v3": 4}),
+    # NVadsA10 v5 sizes get a partition of one A10: 1/6, 1/3 and 1/2 of a GPU.
+    **_azure("A10", {"nv6ads_a10_v5": 1 / 6, "nv12ads_a10_v5": 1 / 3, "nv18ads_a10_v5": 1 / 2,
+                     "nv36ads_a10_v5": 1, "nv36adms_a10_v5": 1, "nv72ads_a10_v5": 2}),
 }
 
 #: GCP a2-/a3- names end in the GPU count: a2-highgpu-4g has 4 A100s.
@@ -93,12 +98,15 @@ _GCP_SUFFIX = re.compile(r"^a2-(?:high|ultra)gpu-(\d+)g$")
 
 
 def accelerators(instance_type: str | None) -> Accelerators | None:
-    """What an instance type carries; SageMaker's ``ml.`` prefix is ignored."""
+    """What an instance type carries; SageMaker's ``ml.`` prefix is ignored, and Azure sizes
+    match with or without their ``Standard_`` prefix, in any case."""
     if not instance_type:
         return None
     key = instance_type.strip().lower().removeprefix("ml.")
     if key in _CATALOG:
         return _CATALOG[key]
+    if f"standard_{key}" in _CATALOG:
+        return _CATALOG[f"standard_{key}"]
     match = _GCP_SUFFIX.match(key)
     if match:
         return Accelerators(float(match.group(1)), "A100 80GB" if "ultra" in key else "A100")
