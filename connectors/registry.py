@@ -13,6 +13,8 @@ import polars as pl
 from aispend.errors import InputProblem
 from connectors.aws_cur import CurExport
 from connectors.aws_cur_normalize import cur_problems, normalize_cur
+from connectors.azure_cost import AzureCostExport
+from connectors.azure_cost_normalize import azure_control_totals, azure_problems, normalize_azure
 from connectors.discovery import Discovery
 from connectors.files import FileRef, filesystem_for
 from connectors.focus import FocusExport
@@ -77,6 +79,9 @@ def billing_reader(kind: str, root: str, endpoint_url: str | None = None,
     if kind == "gcp_billing":
         return BillingReader(GcpBillingExport(root, fs), gcp_problems,
                              partial(normalize_gcp, on_demand=on_demand), gcp_control_totals)
+    if kind == "azure_cost":
+        return BillingReader(AzureCostExport(root, fs), azure_problems, normalize_azure,
+                             azure_control_totals)
     raise UnsupportedKind(
         f"source kind {kind!r} has no connector in this version of aispend yet; "
         "export the data as FOCUS (kind: focus) meanwhile")

@@ -32,6 +32,7 @@ from aispend.periods import open_periods
 from connectors.cost_model import normalize_tag_key
 from dbt_like import discover
 from pipelines.aws.assets import cur_asset
+from pipelines.azure.assets import azure_asset
 from pipelines.billing import build_source_checks, source_key
 from pipelines.budgets.assets import budget_asset
 from pipelines.focus.assets import focus_asset
@@ -55,6 +56,7 @@ BILLING_PIPELINES: dict[str, Callable[[AispendConfig, SourceConfig], AssetsDefin
     "focus": focus_asset,
     "aws_cur": cur_asset,
     "gcp_billing": gcp_asset,
+    "azure_cost": azure_asset,
 }
 
 LOAD_JOB = "nightly_load"

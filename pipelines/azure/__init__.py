@@ -1,0 +1,1 @@
+"""Azure Cost Management export sources."""
