@@ -87,6 +87,17 @@ class RunsConfig(_Strict):
     idle_util_pct: float = Field(default=1.0, ge=0, le=100)
 
 
+class PricesConfig(_Strict):
+    """Public list prices for what spot would have cost on demand (GCP's Cloud Catalog, the
+    Azure Retail Prices API), cached in the warehouse with their fetch date."""
+
+    fetch: bool = True
+    max_age_days: int = Field(default=7, ge=0)
+    #: Default: Google's API with application default credentials. Set for a mirror.
+    gcp_catalog_endpoint: str | None = None
+    azure_retail_url: str = "https://prices.azure.com/api/retail/prices"
+
+
 class Threshold(_Strict):
     percent: float = Field(gt=0)
     on: Literal["actual", "forecast"] = "actual"
@@ -176,6 +187,7 @@ class AispendConfig(_Strict):
     sources: list[SourceConfig] = Field(default_factory=list)
     hosts: list[HostConfig] = Field(default_factory=list)
     runs: RunsConfig = Field(default_factory=RunsConfig)
+    prices: PricesConfig = Field(default_factory=PricesConfig)
     budgets: list[BudgetConfig] = Field(default_factory=list)
     alerts: dict[str, AlertSink] = Field(default_factory=dict)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)

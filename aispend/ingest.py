@@ -20,6 +20,7 @@ import polars as pl
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblem, InputProblemError
+from aispend.price_catalog import azure_lookup, gcp_lookup
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import COLUMN_NAMES, MAP_COLUMNS
 from connectors.discovery import Discovery
@@ -45,8 +46,13 @@ class LoadResult:
     problems: list[InputProblem] = field(default_factory=list)
 
 
-def reader_for(config: AispendConfig, source: SourceConfig) -> BillingReader:
-    return billing_reader(source.kind, config.source_path(source), source.endpoint_url)
+def reader_for(config: AispendConfig, source: SourceConfig,
+               warehouse: Path | None = None) -> BillingReader:
+    """The source's connector, with the price catalogs that fill spot lines' list cost."""
+    where = warehouse or config.warehouse_path
+    return billing_reader(source.kind, config.source_path(source), source.endpoint_url,
+                          on_demand=gcp_lookup(config, where),
+                          azure_on_demand=azure_lookup(config, where))
 
 
 def discover(config: AispendConfig, source: SourceConfig) -> Discovery:
@@ -65,7 +71,7 @@ def load_billing_partition(
     warehouse = warehouse or config.warehouse_path
     load_id = uuid.uuid4().hex[:12]
     started = utc_now()
-    reader = reader_for(config, source)
+    reader = reader_for(config, source, warehouse)
     discovery = discovery or reader.discover()
     files = discovery.periods.get(period, [])
     try:

@@ -38,6 +38,10 @@ _META_DDL = [
     """CREATE TABLE IF NOT EXISTS meta.load_errors (
         load_id VARCHAR, source VARCHAR, period VARCHAR, file VARCHAR, row_number BIGINT,
         column_name VARCHAR, message VARCHAR, recorded_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS meta.price_catalog (
+        provider VARCHAR, sku_id VARCHAR, description VARCHAR, region VARCHAR, os VARCHAR,
+        usage_unit VARCHAR, currency VARCHAR, unit_price DECIMAL(38,10),
+        on_demand_sku_id VARCHAR, on_demand_price DECIMAL(38,10), fetched_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS meta.host_map (
         host VARCHAR, resource_id VARCHAR, gpus DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS meta.partition_files (

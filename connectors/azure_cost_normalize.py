@@ -18,6 +18,7 @@ billed cost is the effective (amortized) cost.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -41,9 +42,20 @@ from connectors.parsing import MONEY
 _ZERO = pl.lit(0).cast(MONEY)
 
 
-def normalize_azure(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
-    """Raw rows of one billing period (actual, amortized or both) -> cost_lines."""
+AzureKey = tuple[str, str, str]
+AzureOnDemand = Callable[[set[AzureKey]], Mapping[AzureKey, Decimal]]
+
+
+def normalize_azure(raw: pl.LazyFrame, *, source: str, period: str,
+                    on_demand: AzureOnDemand | None = None) -> pl.LazyFrame:
+    """Raw rows of one billing period (actual, amortized or both) -> cost_lines.
+
+    ``on_demand`` prices spot lines: asked once with the period's (VM size, region, os) keys, it
+    gives the pay-as-you-go USD price of an hour, converted with the export's own exchange rate
+    (or 1 for a USD bill); without a price, or a rate, a spot line's list cost stays null."""
     rows = azure_rows(raw, source=source, period=period)
+    if on_demand is not None:
+        rows = _spot_list_cost(rows, on_demand)
     kinds = _kinds(raw)
     if kinds == {"actual", "amortized"}:
         return conform(_combined(rows))
@@ -152,3 +164,23 @@ def azure_control_totals(raw: pl.DataFrame) -> list[tuple[str | None, int, Decim
     for code, count in counted.group_by("currency").len().iter_rows():
         totals.setdefault(code, [0, Decimal(0)])[0] = count
     return [(code, count, total) for code, (count, total) in totals.items()]
+
+
+def _spot_list_cost(rows: pl.LazyFrame, on_demand: AzureOnDemand) -> pl.LazyFrame:
+    keys = ["_vm_size", "_region_key", "_os"]
+    wanted = (rows.filter(pl.col("_spot_hours") & pl.col("_vm_size").is_not_null()
+                          & pl.col("_region_key").is_not_null())
+              .select(keys).unique().collect())
+    if wanted.is_empty():
+        return rows
+    prices = on_demand({(str(a), str(b), str(c)) for a, b, c in wanted.iter_rows()})
+    if not prices:
+        return rows
+    table = pl.DataFrame(
+        [(*k, str(v)) for k, v in prices.items()],
+        schema={"_vm_size": pl.Utf8, "_region_key": pl.Utf8, "_os": pl.Utf8, "_price": pl.Utf8},
+        orient="row").with_columns(pl.col("_price").cast(MONEY))
+    filled = (pl.col("_price") * pl.col("usage_quantity") * pl.col("_usd_rate")).cast(MONEY)
+    return rows.join(table.lazy(), on=keys, how="left").with_columns(
+        pl.when(pl.col("_spot_hours") & pl.col("list_cost").is_null()).then(filled)
+        .otherwise(pl.col("list_cost")).alias("list_cost")).drop("_price")

@@ -159,6 +159,17 @@ def azure_rows(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
         pl.col("_row").cast(pl.Int64).alias("x_source_row"),
         kind.alias("_kind"),
         cost.alias("_cost"),
+        # what a retail price lookup needs for a spot line (see normalize_azure)
+        (spot & hourly_usage).alias("_spot_hours"),
+        _instance_type(cols).str.to_lowercase().alias("_vm_size"),
+        pl.coalesce(cols.text("ResourceLocation"), cols.text("Location")).str.to_lowercase()
+        .str.replace_all(" ", "").alias("_region_key"),
+        pl.when(pl.concat_str([cols.text("MeterSubCategory"), cols.text("ProductName")],
+                              ignore_nulls=True).str.contains("(?i)windows"))
+        .then(pl.lit("windows")).otherwise(pl.lit("linux")).alias("_os"),
+        pl.when(money(cols.text("ExchangeRatePricingToBilling")).fill_null(0) != 0)
+        .then(money(cols.text("ExchangeRatePricingToBilling")))
+        .when(currency == "USD").then(pl.lit(1).cast(MONEY)).cast(MONEY).alias("_usd_rate"),
         (bought & commitment).alias("_commitment_purchase"),
         grain_key(names),
     )

@@ -18,7 +18,7 @@ those SKUs' hours; the VM's cores and memory are other lines of the same resourc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -49,9 +49,18 @@ PARSED = {"cost": "a number", "cost_at_list": "a number", "usage.amount": "a num
           "usage_start_time": "a timestamp", "usage_end_time": "a timestamp"}
 
 
+OnDemand = Mapping[str, Decimal] | Callable[[set[str]], Mapping[str, Decimal]]
+
+
 def normalize_gcp(raw: pl.LazyFrame, *, source: str, period: str,
-                  on_demand: Mapping[str, Decimal] | None = None) -> pl.LazyFrame:
+                  on_demand: OnDemand | None = None) -> pl.LazyFrame:
+    """``on_demand``: spot SKU id -> on-demand USD price per pricing unit, or a function asked
+    once with the period's spot SKU ids (so a catalog is fetched only when there are some)."""
     names = set(raw.collect_schema().names())
+    if callable(on_demand):
+        spot_skus = (raw.filter(pl.col("sku.description").str.contains(_SPOT))
+                     .select("sku.id").unique().collect().to_series().drop_nulls().to_list())
+        on_demand = on_demand(set(spot_skus)) if spot_skus else {}
 
     def text(name: str) -> pl.Expr:
         if name not in names:

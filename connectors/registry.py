@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -14,14 +14,24 @@ from aispend.errors import InputProblem
 from connectors.aws_cur import CurExport
 from connectors.aws_cur_normalize import cur_problems, normalize_cur
 from connectors.azure_cost import AzureCostExport
-from connectors.azure_cost_normalize import azure_control_totals, azure_problems, normalize_azure
+from connectors.azure_cost_normalize import (
+    AzureOnDemand,
+    azure_control_totals,
+    azure_problems,
+    normalize_azure,
+)
 from connectors.discovery import Discovery
 from connectors.files import FileRef, filesystem_for
 from connectors.focus import FocusExport
 from connectors.focus_normalize import focus_problems, normalize_focus
 from connectors.gcp_bigquery import BigQueryBillingExport, QueryClient
 from connectors.gcp_billing import GcpBillingExport
-from connectors.gcp_billing_normalize import gcp_control_totals, gcp_problems, normalize_gcp
+from connectors.gcp_billing_normalize import (
+    OnDemand,
+    gcp_control_totals,
+    gcp_problems,
+    normalize_gcp,
+)
 from connectors.parsing import control_totals
 
 
@@ -60,9 +70,11 @@ class UnsupportedKind(Exception):
 
 
 def billing_reader(kind: str, root: str, endpoint_url: str | None = None,
-                   on_demand: Mapping[str, Decimal] | None = None,
+                   on_demand: OnDemand | None = None,
+                   azure_on_demand: AzureOnDemand | None = None,
                    bigquery: QueryClient | None = None) -> BillingReader:
-    """``on_demand``: spot SKU id -> on-demand price per pricing unit (USD), from the catalog;
+    """``on_demand``: GCP spot SKU id -> on-demand price per pricing unit (USD), from the
+    catalog; ``azure_on_demand``: (VM size, region, os) -> pay-as-you-go USD price of an hour;
     ``bigquery``: a client for ``bq://`` sources (default: the official client)."""
     if kind == "gcp_billing" and root.startswith("bq://"):
         return BillingReader(BigQueryBillingExport(root, bigquery), gcp_problems,
@@ -80,7 +92,8 @@ def billing_reader(kind: str, root: str, endpoint_url: str | None = None,
         return BillingReader(GcpBillingExport(root, fs), gcp_problems,
                              partial(normalize_gcp, on_demand=on_demand), gcp_control_totals)
     if kind == "azure_cost":
-        return BillingReader(AzureCostExport(root, fs), azure_problems, normalize_azure,
+        return BillingReader(AzureCostExport(root, fs), azure_problems,
+                             partial(normalize_azure, on_demand=azure_on_demand),
                              azure_control_totals)
     raise UnsupportedKind(
         f"source kind {kind!r} has no connector in this version of aispend yet; "
