@@ -1,5 +1,5 @@
-"""The three marts on the real samples together: a FOCUS export, a CUR export in NOK, an H100's
-nvidia-smi log and a Slurm cluster's sacct. They share no hosts, hours or tags, so the answers
+"""The three marts on the real samples together: a FOCUS export, a CUR export in NOK, GCP and
+Azure EA exports, an H100's nvidia-smi log and a Slurm cluster's sacct. They share no hosts, hours or tags, so the answers
 are what such data can say: GPU bills with no telemetry are 'unobserved' waste, GPU jobs with no
 bill are unpriced, and savings stay in their own currency. Expected values are computed here
 from the raw files, not from what aispend loaded."""
@@ -41,7 +41,9 @@ def test_the_answers_on_the_real_samples_together(cli, tmp_path: Path) -> None: 
         {"name": "cur_nok", "kind": "aws_cur", "path": str(DATA / "aws" / "2023-06-01.csv")},
         {"name": "h100", "kind": "nvidia_smi", "path": "h100-node.csv"},
         {"name": "phillips", "kind": "slurm", "path": str(DATA / "slurm" / "phillips.log")},
-    ]}))
+        {"name": "gcp_koku", "kind": "gcp_billing", "path": str(DATA / "gcp")},
+        {"name": "azure_ea", "kind": "azure_cost", "path": str(DATA / "azure" / "ea")},
+    ], "prices": {"fetch": False}}))
     result = cli("run")
     assert result.exit_code == 0, result.output
     assert "0 failed; checks:" in result.output and ", 0 failed." in result.output
@@ -77,6 +79,16 @@ def test_the_answers_on_the_real_samples_together(cli, tmp_path: Path) -> None: 
     assert [(r["kind"], D(str(r["contracted_cost"])), D(str(r["effective_cost"])),
              D(str(r["savings"])), D(str(r["savings_rate"]))) for r in nok] == [
         ("commitment", D(30), D("0.3"), D("29.7"), D("0.99"))]
+    # Azure EA: the two reservation- and savings-plan-covered rows of the amortized export save
+    # contracted - effective, worked from the file: (0.146 x 8 - 0.493152) + (0.0416 x
+    # 0.32085564 - 0.006000000468), each stored to 10 places: 0.674848 + 0.0073475941.
+    azure = sql(cli, "select savings from marts.savings where provider = 'Microsoft' "
+                     "and kind = 'commitment'")
+    assert [D(str(r["savings"])) for r in azure] == [D("0.6821955941")]
+    # GCP: the koku samples' credits cancel their cost (free trial), so they add nothing anywhere
+    gcp = sql(cli, "select sum(billed_cost) as billed, count(*) as n from marts.cost_lines "
+                   "where provider = 'Google Cloud'")
+    assert gcp == [{"billed": 0.000012, "n": 34}]
     # The FOCUS sample's negotiated savings on EC2, by the documented rule, from the raw rows.
     negotiated = D(0)
     for r in _focus_rows():
