@@ -1,8 +1,8 @@
 """The three marts on the real samples together: a FOCUS export, a CUR export in NOK, GCP and
-Azure EA exports, an H100's nvidia-smi log and a Slurm cluster's sacct. They share no hosts, hours or tags, so the answers
-are what such data can say: GPU bills with no telemetry are 'unobserved' waste, GPU jobs with no
-bill are unpriced, and savings stay in their own currency. Expected values are computed here
-from the raw files, not from what aispend loaded."""
+Azure EA exports, an H100's nvidia-smi log and a Slurm cluster's sacct. They share no hosts, hours
+or tags, so the answers are what such data can say: GPU bills with no telemetry are 'unobserved'
+waste, GPU jobs with no bill are unpriced, and savings stay in their own currency. Expected values
+are computed here from the raw files, not from what aispend loaded."""
 
 from __future__ import annotations
 
