@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint check bench bench-telemetry lock clean
+.PHONY: setup demo test lint check bench bench-focus bench-telemetry lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "aispend needs Python 3.11 or newer")'
@@ -27,7 +27,11 @@ lint: setup
 
 check: lint test
 
+# A CUR 2.0 month (10 M line items) against DuckDB's own CTAS and a pandas pipeline.
 bench: setup
+	$(BIN)/python bench/cur.py
+
+bench-focus: setup
 	$(BIN)/python bench/run.py
 
 bench-telemetry: setup

@@ -16,14 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblem, InputProblemError
-from aispend.price_catalog import azure_lookup, gcp_lookup
+from aispend.price_catalog import azure_lookup, gcp_lookup, using
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import COLUMN_NAMES, MAP_COLUMNS
 from connectors.discovery import Discovery
+from connectors.files import FileRef
 from connectors.registry import BillingReader, billing_reader
 
 #: Called with the name of each step of a partition replace (delete, insert, commit, checkpoint,
@@ -83,45 +83,39 @@ def load_billing_partition(
             raise InputError(discovery.failed[period])
         if not files:
             return LoadResult(source.name, period, "empty")
-        raw = reader.read(period, files).collect()
-        lines = reader.normalize(raw.lazy(), source=source.name, period=period).collect()
-        problems = reader.problems(raw, lines)
-        if problems:
-            raise InputError(problems)
-        totals = reader.control_totals(raw)
+        with writer(warehouse) as con:
+            rows, totals = _replace_partition(con, load_id, source.name, period, started, reader,
+                                              files, on_step or _no_step)
     except InputProblemError as exc:
         _record_failure(warehouse, load_id, source.name, period, started, len(files), [exc.problem])
         raise InputError([exc.problem]) from exc
     except InputError as exc:
         _record_failure(warehouse, load_id, source.name, period, started, len(files), exc.problems)
         raise
-
-    with writer(warehouse) as con:
-        _replace_partition(con, load_id, source.name, period, started, lines, totals, files,
-                           on_step or _no_step)
     billed = {code or "": total for code, _, total in totals}
-    return LoadResult(source.name, period, "loaded", lines.height, len(files), billed)
+    return LoadResult(source.name, period, "loaded", rows, len(files), billed)
 
 
 def _replace_partition(
     con: duckdb.DuckDBPyConnection, load_id: str, source: str, period: str, started: datetime,
-    lines: pl.DataFrame, totals: list[tuple[str | None, int, Decimal]], files: list,
-    on_step: StepHook,
-) -> None:
-    con.register("incoming", lines.to_arrow())
-    columns = ", ".join(COLUMN_NAMES)
-    select = ", ".join(f"map_from_entries({c})" if c in MAP_COLUMNS else c for c in COLUMN_NAMES)
+    reader: BillingReader, files: list[FileRef], on_step: StepHook,
+) -> tuple[int, list[tuple[str | None, int, Decimal]]]:
+    """Delete the period and insert it again batch by batch, in one transaction: a bad value in
+    any batch rolls the whole period back to what it was."""
     key = [source, period]
+    counts: dict[str | None, list[int]] = {}
+    sums: dict[str | None, Decimal] = {}
     with transaction(con):
         on_step("delete")
         con.execute("DELETE FROM marts.cost_lines WHERE x_source = ? AND x_billing_period = ?", key)
         on_step("insert")
-        con.execute(f"INSERT INTO marts.cost_lines ({columns}) SELECT {select} FROM incoming")
+        with using(con):
+            rows = _insert_batches(con, reader, source, period, files, counts, sums)
+        totals = [(code, counts[code][0], sums[code]) for code in counts]
         con.execute("DELETE FROM meta.control_totals WHERE source = ? AND period = ?", key)
-        con.executemany(
-            "INSERT INTO meta.control_totals VALUES (?, ?, ?, ?, ?)",
-            [[source, period, code, count, total] for code, count, total in totals],
-        )
+        if totals:
+            con.executemany("INSERT INTO meta.control_totals VALUES (?, ?, ?, ?, ?)",
+                            [[source, period, code, count, total] for code, count, total in totals])
         con.execute("DELETE FROM meta.partition_files WHERE source = ? AND period = ?", key)
         con.executemany(
             "INSERT INTO meta.partition_files VALUES (?, ?, ?, ?, ?)",
@@ -129,12 +123,34 @@ def _replace_partition(
         )
         con.execute(
             "INSERT INTO meta.loads VALUES (?, ?, ?, 'loaded', ?, ?, ?, ?, NULL)",
-            [load_id, source, period, started, utc_now(), len(files), lines.height],
+            [load_id, source, period, started, utc_now(), len(files), rows],
         )
         on_step("commit")
     on_step("checkpoint")
     con.execute("CHECKPOINT")
     on_step("done")
+    return rows, totals
+
+
+def _insert_batches(con: duckdb.DuckDBPyConnection, reader: BillingReader, source: str,
+                    period: str, files: list[FileRef], counts: dict[str | None, list[int]],
+                    sums: dict[str | None, Decimal]) -> int:
+    columns = ", ".join(COLUMN_NAMES)
+    select = ", ".join(f"map_from_entries({c})" if c in MAP_COLUMNS else c for c in COLUMN_NAMES)
+    rows = 0
+    for raw in reader.iter_batches(period, files):
+        lines = reader.normalize(raw.lazy(), source=source, period=period).collect()
+        problems = reader.problems(raw, lines)
+        if problems:
+            raise InputError(problems)
+        for code, count, total in reader.control_totals(raw):
+            counts.setdefault(code, [0])[0] += count
+            sums[code] = sums.get(code, Decimal(0)) + total
+        con.register("incoming", lines.to_arrow())
+        con.execute(f"INSERT INTO marts.cost_lines ({columns}) SELECT {select} FROM incoming")
+        con.unregister("incoming")
+        rows += lines.height
+    return rows
 
 
 def _record_failure(

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+
+import duckdb
 
 from aispend.config import AispendConfig
 from aispend.warehouse import transaction, utc_now, writer
@@ -23,6 +27,8 @@ from connectors.catalog import azure, gcp
 BUNDLED = Path(__file__).resolve().parent / "demo_data" / "catalog" / "prices.json"
 AzureKey = tuple[str, str, str]  # (VM size, region, os), lower case
 log = logging.getLogger(__name__)
+_ACTIVE: ContextVar[duckdb.DuckDBPyConnection | None] = ContextVar("price_catalog_con",
+                                                                  default=None)
 
 _COLUMNS = ("provider", "sku_id", "description", "region", "os", "usage_unit", "currency",
             "unit_price", "on_demand_sku_id", "on_demand_price")
@@ -92,10 +98,31 @@ def _row(price: gcp.Price) -> dict[str, object]:
             "on_demand_sku_id": price.on_demand_sku_id, "on_demand_price": price.on_demand_price}
 
 
+@contextmanager
+def using(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Within a load that already holds the writer (and its transaction), read and write the
+    cache through that connection: opening a second writer would wait for ourselves."""
+    token = _ACTIVE.set(con)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+@contextmanager
+def _connection(warehouse: Path, publish: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    active = _ACTIVE.get()
+    if active is not None:
+        yield active
+        return
+    with writer(warehouse, publish=publish) as con, transaction(con):
+        yield con
+
+
 def _cached(warehouse: Path, provider: str, max_age_days: int | None) -> list[dict[str, object]]:
-    if not warehouse.exists():
+    if _ACTIVE.get() is None and not warehouse.exists():
         return []
-    with writer(warehouse, publish=False) as con:
+    with _connection(warehouse, publish=False) as con:
         query = f"SELECT {', '.join(_COLUMNS)} FROM meta.price_catalog WHERE provider = ?"
         params: list[object] = [provider]
         if max_age_days is not None:
@@ -108,7 +135,7 @@ def _cached(warehouse: Path, provider: str, max_age_days: int | None) -> list[di
 def _store(warehouse: Path, provider: str, rows: list[dict[str, object]],
            replace: bool = True) -> None:
     fetched_at = utc_now()
-    with writer(warehouse) as con, transaction(con):
+    with _connection(warehouse, publish=True) as con:
         if replace:
             con.execute("DELETE FROM meta.price_catalog WHERE provider = ?", [provider])
         else:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from aispend.errors import InputProblem, InputProblemError
 from connectors.discovery import Discovery
@@ -24,6 +27,8 @@ DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 MANIFEST_SUFFIX = "manifest.json"
 REQUIRED = ("line_item_unblended_cost", "line_item_usage_start_date", "line_item_line_item_type")
 PERIOD_COLUMN = "bill_billing_period_start_date"
+#: Rows normalized and inserted at a time: a month of CUR never sits in memory whole.
+BATCH_ROWS = 250_000
 
 #: The columns the normalizer reads, in CUR 2.0 / Athena spelling.
 KNOWN = [
@@ -127,6 +132,41 @@ class CurExport:
                 frame = frame.filter(_period_expr(frame) == period)
             frames.append(frame)
         return pl.concat(frames, how="diagonal_relaxed").lazy()
+
+    def batches(self, period: str, files: list[FileRef],
+                rows: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
+        """Like ``read``, in batches of about ``rows`` (parquet row groups; a CSV file whole)."""
+        for ref in files:
+            if not ref.uri.lower().endswith(".parquet"):
+                yield self.read(period, [ref]).collect()
+                continue
+            offset = 0
+            for batch in self._parquet_batches(ref, rows):
+                if offset == 0:
+                    problem = require_columns(batch, REQUIRED, ref.uri, "CUR")
+                    if problem is not None:
+                        raise InputProblemError(problem)
+                frame = batch.with_columns(
+                    pl.lit(ref.uri).alias("_file"),
+                    pl.int_range(offset + 1, offset + batch.height + 1,
+                                 dtype=pl.Int64).alias("_row"))
+                offset += batch.height
+                if period_from_path(ref.uri) is None:
+                    frame = frame.filter(_period_expr(frame) == period)
+                yield frame
+
+    def _parquet_batches(self, ref: FileRef, rows: int) -> Iterator[pl.DataFrame]:
+        path = self.fs.local_path(ref)
+        try:
+            source = pq.ParquetFile(path)
+            for batch in source.iter_batches(batch_size=rows):
+                frame = pl.from_arrow(batch)
+                assert isinstance(frame, pl.DataFrame)
+                yield frame.rename(canonical_columns(frame.columns))
+        except (pa.ArrowException, OSError) as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputProblemError(InputProblem(
+                file=ref.uri, message=f"cannot be read as a CUR file: {message}")) from exc
 
     def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
         path = self.fs.local_path(ref)

@@ -116,6 +116,8 @@ def normalize_cur(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFram
         .then(usage_type.str.extract(_INSTANCE_IN_USAGE_TYPE, 1)),
     )
     hourly = text("pricing_unit").str.to_lowercase().is_in(["hrs", "hours", "hour"])
+    # computed once: the product map is costly to search, and five columns derive from it
+    raw = raw.with_columns(instance_type.alias("_instance_type"))
     out = raw.select(
         pl.lit("AWS").alias("provider"),
         text("bill_payer_account_id").alias("billing_account_id"),
@@ -153,7 +155,8 @@ def normalize_cur(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFram
         _tags(schema).alias("tags"),
         pl.lit(period).alias("x_billing_period"),
         line_type.alias("x_line_item_type"),
-        *accelerator_columns(instance_type, usage_amount, is_type(_GPU_HOUR_TYPES) & hourly),
+        *accelerator_columns(pl.col("_instance_type"), usage_amount,
+                             is_type(_GPU_HOUR_TYPES) & hourly),
         text("line_item_line_item_description").alias("x_charge_description"),
         pl.lit(source).alias("x_source"),
         pl.col("_file").alias("x_source_file"),

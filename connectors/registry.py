@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -63,6 +63,16 @@ class BillingReader:
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         return self.export.read(period, files)
+
+    def iter_batches(self, period: str, files: list[FileRef]) -> Iterator[pl.DataFrame]:
+        """The period's raw rows in batches that normalize independently, so a month of tens of
+        millions of lines never sits in memory at once; exports whose rows depend on each other
+        (Azure's actual and amortized exports) come as one batch."""
+        batches = getattr(self.export, "batches", None)
+        if batches is None:
+            yield self.read(period, files).collect()
+        else:
+            yield from batches(period, files)
 
 
 class UnsupportedKind(Exception):
