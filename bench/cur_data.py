@@ -36,9 +36,15 @@ def _ts(values: np.ndarray) -> pa.Array:
     return pa.array(values.astype("datetime64[us]"), type=pa.timestamp("us"))
 
 
-def _money(rng: np.random.Generator, n: int, scale: float) -> pa.Array:
-    cents = np.round(rng.gamma(0.6, scale, n), 8)
-    return pa.array(cents.astype(str)).cast(pa.decimal128(38, 10)).cast(pa.float64())
+def _map(sizes: np.ndarray, keys: np.ndarray, values: np.ndarray) -> pa.Array:
+    """A MAP<string,string> column from entry counts per row and the flat keys and values."""
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32)
+    return pa.MapArray.from_arrays(pa.array(offsets), _flat(keys), _flat(values))
+
+
+def _flat(values: np.ndarray) -> pa.Array:
+    array = pa.array(values, type=pa.string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def table(rows: int, period: str, seed: int) -> pa.Table:
@@ -58,11 +64,13 @@ def table(rows: int, period: str, seed: int) -> pa.Table:
     public = np.round(unblended * np.where(spot, 3.0, 1.0), 8)
     team = TEAMS[rng.integers(0, len(TEAMS), rows)]
     run = np.char.add("run-", rng.integers(0, 5_000, rows).astype(str))
-    tags = [[("user_team", t), ("user_training_run", r)] if t else []
-            for t, r in zip(team.tolist(), run.tolist(), strict=True)]
-    products = [[("product_name", p), ("region", "us-east-1"), ("instance_type", i)]
-                for p, i in zip(product.tolist(), instance.tolist(), strict=True)]
-    text_map = pa.map_(pa.string(), pa.string())
+    tagged = team != ""
+    tags = _map(np.where(tagged, 2, 0),
+                np.tile(["user_team", "user_training_run"], int(tagged.sum())),
+                np.stack([team[tagged], run[tagged]], axis=1).ravel())
+    products = _map(np.full(rows, 3), np.tile(["product_name", "region", "instance_type"], rows),
+                    np.stack([product, np.full(rows, "us-east-1"), instance], axis=1).ravel())
+    empty = np.zeros(rows, dtype=np.int64)
     columns = {
         "bill_bill_type": pa.array(np.full(rows, "Anniversary")),
         "bill_billing_period_start_date": _ts(np.full(rows, start)),
@@ -89,10 +97,11 @@ def table(rows: int, period: str, seed: int) -> pa.Table:
         "product_instance_type": pa.array(instance),
         "product_region_code": pa.array(np.full(rows, "us-east-1")),
         "product_sku": pa.array(np.char.add("SKU", rng.integers(0, 3000, rows).astype(str))),
-        "product": pa.array(products, type=text_map),
-        "resource_tags": pa.array(tags, type=text_map),
-        "cost_category": pa.array([[] for _ in range(rows)], type=text_map),
-        "discount": pa.array([[] for _ in range(rows)], type=pa.map_(pa.string(), pa.float64())),
+        "product": products,
+        "resource_tags": tags,
+        "cost_category": _map(empty, np.array([], dtype=str), np.array([], dtype=str)),
+        "discount": pa.MapArray.from_arrays(pa.array(np.zeros(rows + 1, dtype=np.int32)),
+                                            pa.array([], pa.string()), pa.array([], pa.float64())),
         "savings_plan_savings_plan_effective_cost": pa.array(np.round(unblended * 0.7, 8)),
         "savings_plan_savings_plan_a_r_n": pa.array(np.full(rows, "arn:aws:savingsplans::1:sp/1")),
         "reservation_effective_cost": pa.array(np.round(unblended * 0.6, 8)),
