@@ -1,7 +1,7 @@
 -- model: marts.cost_by_service_daily
 -- grain: one row per charge day (UTC), provider, service and billing currency
 -- materialized: table
--- description: Daily spend per service, the base for trends and budget run rates.
+-- description: Daily spend per service, the base for trends and budget run rates. charge_date: the UTC day a line's charge period starts; billed_cost and effective_cost as in marts.cost_by_provider; gpu_hours: billed GPU-hours (instance hours x GPUs, or GPU SKU hours).
 with lines as (
     select
         cast(charge_period_start as date) as charge_date,
