@@ -146,10 +146,12 @@ def _insert_batches(con: duckdb.DuckDBPyConnection, reader: BillingReader, sourc
         for code, count, total in reader.control_totals(raw):
             counts.setdefault(code, [0])[0] += count
             sums[code] = sums.get(code, Decimal(0)) + total
-        con.register("incoming", lines.to_arrow())
+        # Scanned by name from this frame (a DuckDB replacement scan), not registered as a view:
+        # a view made inside the transaction would keep every batch alive until the commit.
+        incoming = lines.to_arrow()  # noqa: F841
         con.execute(f"INSERT INTO marts.cost_lines ({columns}) SELECT {select} FROM incoming")
-        con.unregister("incoming")
         rows += lines.height
+        del incoming
     return rows
 
 

@@ -26,6 +26,9 @@ from aispend.errors import InputProblem
 from connectors.cost_model import COST_LINES
 
 SCHEMAS = ("raw", "staging", "marts", "meta")
+#: DuckDB's buffer pool for the writer: it otherwise keeps up to 80 % of RAM cached, and a big
+#: load's pages stay resident. Larger work spills to disk (temp_directory beside the file).
+WRITER_MEMORY = os.environ.get("AISPEND_DUCKDB_MEMORY", "1GB")
 
 _COST_LINES_DDL = "CREATE TABLE IF NOT EXISTS marts.cost_lines (\n    " + ",\n    ".join(
     f"{name} {sql_type}" for name, _, sql_type in COST_LINES) + "\n)"
@@ -168,7 +171,8 @@ def writer(path: Path, wait_seconds: float = 600.0, publish: bool = True
         # Rows need no insertion order (tables carry their own keys); not keeping it halves
         # the memory and time of big inserts.
         con = duckdb.connect(str(path), config={"checkpoint_threshold": "4GB",
-                                                "preserve_insertion_order": False})
+                                                "preserve_insertion_order": False,
+                                                "memory_limit": WRITER_MEMORY})
         finished = False
         try:
             ensure_schema(con)
