@@ -18,7 +18,7 @@ import polars as pl
 
 from aispend.errors import InputProblem, InputProblemError
 from connectors.aws_cur import newest_delivery
-from connectors.discovery import Discovery
+from connectors.discovery import Discovery, place_files
 from connectors.files import FileRef, FileSystem
 from connectors.parsing import NULL_STRINGS, cut_short
 
@@ -113,18 +113,9 @@ class AzureCostExport:
         return self.fs.list(self.root, SUFFIXES)
 
     def discover(self) -> Discovery:
-        found: dict[str, list[FileRef]] = defaultdict(list)
-        unplaced: list[InputProblem] = []
-        for ref in self.files():
-            try:
-                periods, problems = self._periods_in(ref)
-            except InputProblemError as exc:
-                periods, problems = set(), [exc.problem]
-            unplaced.extend(problems)
-            for period in periods:
-                found[period].append(ref)
-        return Discovery({p: _newest_runs(refs, self.root)
-                          for p, refs in sorted(found.items())}, unplaced)
+        found, unplaced = place_files(self.files(), self._periods_in)
+        return Discovery({p: _newest_runs(refs, self.root) for p, refs in found.items()},
+                         unplaced)
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         """Raw rows of ``period`` as text, with _file, _row (1-based) and _kind columns."""

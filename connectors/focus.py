@@ -6,13 +6,12 @@ assigns each row to its billing period. It applies no business rules: see focus_
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
 
 import polars as pl
 
 from aispend.errors import InputProblem, InputProblemError
-from connectors.discovery import Discovery
+from connectors.discovery import Discovery, place_files
 from connectors.files import FileRef, FileSystem
 from connectors.parsing import NULL_STRINGS, cut_short, require_columns, timestamp_expr
 
@@ -49,19 +48,8 @@ class FocusExport:
         return self.fs.list(self.root, SUFFIXES)
 
     def discover(self) -> Discovery:
-        found: dict[str, list[FileRef]] = defaultdict(list)
-        unplaced: list[InputProblem] = []
-        for ref in self.files():
-            try:
-                frame = self._read(ref, columns=("BillingPeriodStart", "BillingPeriodEnd"))
-                periods, problems = _periods_of(frame)
-            except InputProblemError as exc:
-                periods, problems = set(), [exc.problem]
-            if problems:
-                unplaced.extend(problems)
-            for period in periods:
-                found[period].append(ref)
-        return Discovery(dict(sorted(found.items())), unplaced)
+        return Discovery(*place_files(self.files(), lambda ref: _periods_of(
+            self._read(ref, columns=("BillingPeriodStart", "BillingPeriodEnd")))))
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         """Raw rows of ``period`` from ``files`` (as discovered), with _file and _row columns."""
