@@ -122,35 +122,22 @@ class CurExport:
                          unplaced, failed)
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
-        frames = []
-        for ref in files:
-            frame = self._read(ref)
-            problem = require_columns(frame, REQUIRED, ref.uri, "CUR")
-            if problem is not None:
-                raise InputProblemError(problem)
-            if period_from_path(ref.uri) is None:
-                frame = frame.filter(_period_expr(frame) == period)
-            frames.append(frame)
-        return pl.concat(frames, how="diagonal_relaxed").lazy()
+        return pl.concat(list(self.batches(period, files)), how="diagonal_relaxed").lazy()
 
     def batches(self, period: str, files: list[FileRef],
                 rows: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
-        """Like ``read``, in batches of about ``rows`` (parquet row groups; a CSV file whole)."""
+        """The period's raw rows, with _file and _row, in batches of about ``rows`` (parquet
+        row groups; a CSV file whole)."""
         for ref in files:
-            if not ref.uri.lower().endswith(".parquet"):
-                yield self.read(period, [ref]).collect()
-                continue
-            offset = 0
-            for batch in self._parquet_batches(ref, rows):
-                if offset == 0:
-                    problem = require_columns(batch, REQUIRED, ref.uri, "CUR")
+            if ref.uri.lower().endswith(".parquet"):
+                parts: Iterator[pl.DataFrame] = self._parquet_batches(ref, rows)
+            else:
+                parts = iter([self._read(ref)])
+            for index, frame in enumerate(parts):
+                if index == 0:
+                    problem = require_columns(frame, REQUIRED, ref.uri, "CUR")
                     if problem is not None:
                         raise InputProblemError(problem)
-                frame = batch.with_columns(
-                    pl.lit(ref.uri).alias("_file"),
-                    pl.int_range(offset + 1, offset + batch.height + 1,
-                                 dtype=pl.Int64).alias("_row"))
-                offset += batch.height
                 if period_from_path(ref.uri) is None:
                     frame = frame.filter(_period_expr(frame) == period)
                 yield frame
@@ -159,10 +146,17 @@ class CurExport:
         path = self.fs.local_path(ref)
         try:
             source = pq.ParquetFile(path)
-            for batch in source.iter_batches(batch_size=rows):
+            offset = 0
+            arrow = source.iter_batches(batch_size=rows) if source.metadata.num_rows else iter(
+                [source.schema_arrow.empty_table()])
+            for batch in arrow:
                 frame = pl.from_arrow(batch)
                 assert isinstance(frame, pl.DataFrame)
-                yield frame.rename(canonical_columns(frame.columns))
+                yield frame.rename(canonical_columns(frame.columns)).with_columns(
+                    pl.lit(ref.uri).alias("_file"),
+                    pl.int_range(offset + 1, offset + frame.height + 1,
+                                 dtype=pl.Int64).alias("_row"))
+                offset += frame.height
         except (pa.ArrowException, OSError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputProblemError(InputProblem(
