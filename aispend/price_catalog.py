@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,7 +39,8 @@ def gcp_lookup(config: AispendConfig, warehouse: Path) -> Callable[[set[str]], d
     def lookup(spot_skus: set[str]) -> dict[str, Decimal]:
         if not spot_skus:
             return {}
-        rows = _cached(warehouse, "gcp", config.prices.max_age_days)
+        cached = _cached(warehouse, "gcp")
+        rows = _fresh(cached, config.prices.max_age_days)
         if not rows and config.prices.fetch:
             try:
                 client = gcp.catalog_client(config.prices.gcp_catalog_endpoint)
@@ -48,7 +49,7 @@ def gcp_lookup(config: AispendConfig, warehouse: Path) -> Callable[[set[str]], d
                 rows = fetched
             except Exception as exc:  # noqa: BLE001 - an unreachable price list never fails a load
                 log.warning("GCP Cloud Catalog not reachable (%s); using cached prices", exc)
-        rows = rows or _cached(warehouse, "gcp", None) or _bundled("gcp")
+        rows = rows or cached or _bundled("gcp")
         found = {r["sku_id"]: r["on_demand_price"] for r in rows if r["on_demand_price"]}
         return {sku: Decimal(str(found[sku])) for sku in spot_skus if sku in found}
     return lookup
@@ -60,7 +61,8 @@ def azure_lookup(config: AispendConfig, warehouse: Path
     def lookup(keys: set[AzureKey]) -> dict[AzureKey, Decimal]:
         if not keys:
             return {}
-        known = _azure_prices(_cached(warehouse, "azure", config.prices.max_age_days))
+        cached = _cached(warehouse, "azure")
+        known = _azure_prices(_fresh(cached, config.prices.max_age_days))
         missing = [k for k in keys if k not in known]
         if missing and config.prices.fetch:
             fetched = []
@@ -79,7 +81,7 @@ def azure_lookup(config: AispendConfig, warehouse: Path
             if fetched:
                 _store(warehouse, "azure", fetched, replace=False)
                 known.update(_azure_prices(fetched))
-        for fallback in (_cached(warehouse, "azure", None), _bundled("azure")):
+        for fallback in (cached, _bundled("azure")):
             for key, price in _azure_prices(fallback).items():
                 known.setdefault(key, price)
         return {k: known[k] for k in keys if k in known}
@@ -119,17 +121,19 @@ def _connection(warehouse: Path, publish: bool) -> Iterator[duckdb.DuckDBPyConne
         yield con
 
 
-def _cached(warehouse: Path, provider: str, max_age_days: int | None) -> list[dict[str, object]]:
+def _cached(warehouse: Path, provider: str) -> list[dict[str, object]]:
+    """Every cached price of ``provider``, with its ``fetched_at``."""
     if _ACTIVE.get() is None and not warehouse.exists():
         return []
     with _connection(warehouse, publish=False) as con:
-        query = f"SELECT {', '.join(_COLUMNS)} FROM meta.price_catalog WHERE provider = ?"
-        params: list[object] = [provider]
-        if max_age_days is not None:
-            query += " AND fetched_at >= ?"
-            params.append(utc_now() - timedelta(days=max_age_days))
-        return [dict(zip(_COLUMNS, row, strict=True))
-                for row in con.execute(query, params).fetchall()]
+        rows = con.execute(f"SELECT {', '.join(_COLUMNS)}, fetched_at FROM meta.price_catalog "
+                           "WHERE provider = ?", [provider]).fetchall()
+    return [dict(zip((*_COLUMNS, "fetched_at"), row, strict=True)) for row in rows]
+
+
+def _fresh(rows: list[dict[str, object]], max_age_days: int) -> list[dict[str, object]]:
+    cutoff = utc_now() - timedelta(days=max_age_days)
+    return [r for r in rows if isinstance(r["fetched_at"], datetime) and r["fetched_at"] >= cutoff]
 
 
 def _store(warehouse: Path, provider: str, rows: list[dict[str, object]],
