@@ -110,8 +110,11 @@ def _replace_partition(
         con.execute("DELETE FROM marts.cost_lines WHERE x_source = ? AND x_billing_period = ?", key)
         on_step("insert")
         with using(con):
-            rows = _insert_batches(con, reader, source, period, files, counts, sums)
-        totals = [(code, counts[code][0], sums[code]) for code in counts]
+            if reader.insert is not None:
+                rows, totals = reader.insert(con, source, period, files)
+            else:
+                rows = _insert_batches(con, reader, source, period, files, counts, sums)
+                totals = [(code, counts[code][0], sums[code]) for code in counts]
         con.execute("DELETE FROM meta.control_totals WHERE source = ? AND period = ?", key)
         if totals:
             con.executemany("INSERT INTO meta.control_totals VALUES (?, ?, ?, ?, ?)",

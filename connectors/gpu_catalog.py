@@ -118,3 +118,19 @@ def accelerators(instance_type: str | None) -> Accelerators | None:
 def gpus_per_instance(instance_type: str | None) -> float | None:
     found = accelerators(instance_type)
     return found.gpus if found else None
+
+
+def catalog_entries() -> list[tuple[str, Accelerators]]:
+    """Every key ``accelerators`` answers for, in its matching form (lower case, no ``ml.``),
+    so SQL can join on it: Azure sizes with and without ``standard_``, and the GCP names that
+    a pattern covers."""
+    keys = set(_CATALOG)
+    keys.update(key.removeprefix("standard_") for key in _CATALOG if key.startswith("standard_"))
+    keys.update(f"a2-{kind}gpu-{n}g" for kind in ("high", "ultra") for n in (1, 2, 4, 8, 16))
+    keys.update(f"g2-standard-{n}" for n in (4, 8, 12, 16, 24, 32, 48, 96))
+    entries = []
+    for key in sorted(keys):
+        found = accelerators(key)
+        if found is not None:
+            entries.append((key, found))
+    return entries

@@ -8,11 +8,12 @@ from decimal import Decimal
 from functools import partial
 from typing import Protocol
 
+import duckdb
 import polars as pl
 
 from aispend.errors import InputProblem
 from connectors.aws_cur import CurExport
-from connectors.aws_cur_normalize import cur_problems, normalize_cur
+from connectors.aws_cur_load import CurLoader, cur_problems, normalize_cur
 from connectors.azure_cost import AzureCostExport
 from connectors.azure_cost_normalize import (
     AzureOnDemand,
@@ -44,6 +45,7 @@ class Export(Protocol):
 
 
 Totals = list[tuple[str | None, int, Decimal]]
+Insert = Callable[[duckdb.DuckDBPyConnection, str, str, list[FileRef]], tuple[int, Totals]]
 
 
 @dataclass
@@ -57,6 +59,9 @@ class BillingReader:
     normalize: Callable[..., pl.LazyFrame]
     #: The export's own billed total per currency, read from the raw text.
     control_totals: Callable[[pl.DataFrame], Totals]
+    #: Where a connector inserts a period itself (in SQL, streaming from its files), this does:
+    #: (connection, source, period, files) -> (rows, control totals).
+    insert: Insert | None = None
 
     def discover(self) -> Discovery:
         return self.export.discover()
@@ -95,9 +100,11 @@ def billing_reader(kind: str, root: str, endpoint_url: str | None = None,
                              partial(control_totals, cost="BilledCost",
                                      currency="BillingCurrency"))
     if kind == "aws_cur":
-        return BillingReader(CurExport(root, fs), cur_problems, normalize_cur,
+        export = CurExport(root, fs)
+        return BillingReader(export, cur_problems, normalize_cur,
                              partial(control_totals, cost="line_item_unblended_cost",
-                                     currency="line_item_currency_code"))
+                                     currency="line_item_currency_code"),
+                             insert=CurLoader(export).insert)
     if kind == "gcp_billing":
         return BillingReader(GcpBillingExport(root, fs), gcp_problems,
                              partial(normalize_gcp, on_demand=on_demand), gcp_control_totals)

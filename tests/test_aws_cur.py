@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from connectors.aws_cur import CurExport, canonical_columns
-from connectors.aws_cur_normalize import cur_problems, normalize_cur
+from connectors.aws_cur_load import cur_problems, normalize_cur
 from connectors.files import LocalFileSystem
 from tests.conftest import DATA
 from tests.cur_exports import (
