@@ -31,21 +31,25 @@ def bind(node: SqlNode, params: Mapping[str, Any]) -> dict[str, Any]:
     return {name: params[name] for name in node.params}
 
 
-def run_model(con: duckdb.DuckDBPyConnection, node: SqlNode, params: Mapping[str, Any]) -> int:
-    """(Re)build one model; returns its row count."""
+def run_model(con: duckdb.DuckDBPyConnection, node: SqlNode, params: Mapping[str, Any]
+              ) -> int | None:
+    """(Re)build one model; returns its row count, or None for a view: a view is computed
+    when it is read, and counting it would compute it once more for nothing."""
     schema = node.name.split(".")[0]
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     kind = "VIEW" if node.materialized == "view" else "TABLE"
     values = bind(node, params)
     con.execute(f"CREATE OR REPLACE {kind} {node.name} AS\n{node.sql}", values or None)
-    row = con.execute(f"SELECT count(*) FROM {node.name}").fetchone()
-    return int(row[0]) if row else 0
+    if kind == "VIEW":
+        return None
+    rows = con.execute(f"SELECT count(*) FROM {node.name}").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def run_models(
     con: duckdb.DuckDBPyConnection, project: Project, params: Mapping[str, Any],
     select: Iterable[str] | None = None,
-) -> list[tuple[str, int]]:
+) -> list[tuple[str, int | None]]:
     wanted = set(select) if select is not None else None
     return [
         (node.name, run_model(con, node, params))

@@ -33,7 +33,10 @@ def test_dependencies_come_from_the_sql_and_models_run_in_order(tmp_path: Path) 
 
     con = duckdb.connect()
     con.execute("create schema raw; create table raw.numbers as select * from range(1, 5) t(x)")
-    assert run_models(con, project, {}) == [("staging.a", 4), ("marts.b", 1)]
+    # a view is not counted (that would compute it), a table is
+    assert run_models(con, project, {}) == [("staging.a", None), ("marts.b", 1)]
+    assert con.execute("select table_type from information_schema.tables "
+                       "where table_name = 'a'").fetchall() == [("VIEW",)]
     assert run_check(con, check, {"floor": 0}).passed  # 1+2+3+4 = 10 > 0
     failing = run_check(con, check, {"floor": 10})
     assert (failing.passed, failing.failures, failing.sample) == (False, 1, [(10,)])

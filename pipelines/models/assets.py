@@ -72,7 +72,7 @@ def _model_asset(
         with warehouse.connect() as con:
             rows = run_model(con, node, params)
             metadata = table_metadata(con, node.name, rows)
-        context.log.info(f"{node.name}: {rows} rows")
+        context.log.info(f"{node.name}: {'a view' if rows is None else f'{rows} rows'}")
         return MaterializeResult(metadata=metadata)
 
     return _build

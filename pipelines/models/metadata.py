@@ -11,18 +11,21 @@ MONEY_COLUMNS = ("billed_cost", "effective_cost", "cost", "idle_cost", "savings"
 PREVIEW_ROWS = 10
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, table: str, rows: int) -> dict[str, Any]:
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str, rows: int | None
+                   ) -> dict[str, Any]:
+    """``rows`` is None for a view: it shows its preview, with no count and no totals (each
+    would compute the whole view)."""
     columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    metadata: dict[str, Any] = {"rows": rows}
+    metadata: dict[str, Any] = {} if rows is None else {"rows": rows}
     money = [c for c in MONEY_COLUMNS if c in columns]
-    if money and "billing_currency" in columns:
+    if rows is not None and money and "billing_currency" in columns:
         sums = ", ".join(f"sum({c})" for c in money)
         for currency, *totals in con.execute(
                 f"SELECT billing_currency, {sums} FROM {table} GROUP BY 1 ORDER BY 1").fetchall():
             for column, total in zip(money, totals, strict=True):
                 if total is not None:
                     metadata[f"total {column} ({currency or 'no currency'})"] = float(total)
-    if rows:
+    if rows is None or rows:
         order = f" ORDER BY {money[0]} DESC NULLS LAST" if money else ""
         cursor = con.execute(f"SELECT * FROM {table}{order} LIMIT {PREVIEW_ROWS}")
         names = [d[0] for d in cursor.description or []]

@@ -1,6 +1,6 @@
 -- model: staging.gpu_sample_spans
 -- grain: one row per GPU sample (source, host, GPU or MIG instance, instant)
--- materialized: table
+-- materialized: view
 -- description: Each sample stands for the time until the next one, capped at twice the GPU's usual sampling interval; a longer gap is no telemetry, never idle. Times in epoch seconds, UTC.
 with ordered as (
     select

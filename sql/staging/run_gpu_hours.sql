@@ -1,7 +1,7 @@
 -- model: staging.run_gpu_hours
 -- grain: one row per run, host and UTC hour with GPU telemetry
 -- materialized: table
--- description: What a run's GPUs did, attributed sample by sample before any rollup, then cut at hour boundaries so it can be priced by the billed hour. Where DCGM labels samples with the run's pod or Slurm job (hpc_job), the run holds exactly those GPUs; otherwise it holds its share of the node's GPUs (gpu_count / GPUs seen on the host). gpu_s: GPU-seconds with telemetry; util_gpu_s: the sum of GPU-seconds x utilization (%); util_known_s: GPU-seconds with a utilization reading; idle_gpu_s: GPU-seconds below runs.idle_util_pct.
+-- description: What a run's GPUs did, attributed sample by sample before any rollup, then cut at hour boundaries so it can be priced by the billed hour. Samples meet runs on (host, UTC hour), so the work grows with the samples, not with samples x runs on a host. Where DCGM labels samples with the run's pod or Slurm job (hpc_job), the run holds exactly those GPUs; otherwise it holds its share of the node's GPUs (gpu_count / GPUs seen on the host). gpu_s: GPU-seconds with telemetry; util_gpu_s: the sum of GPU-seconds x utilization (%); util_known_s: GPU-seconds with a utilization reading; idle_gpu_s: GPU-seconds below runs.idle_util_pct.
 with node_gpus as (
     select host, count(distinct gpu_index) as gpus
     from staging.gpu_samples
@@ -20,6 +20,30 @@ runs as (
     where r.basis = 'scheduler'
 ),
 
+run_hours as (
+    -- a run once per UTC hour it touches
+    select r.*, h.hour_index
+    from runs as r
+    cross join
+        unnest(range(cast(floor(r.start_s / 3600) as bigint),
+                     cast(ceil(r.end_s / 3600) as bigint))) as h (hour_index)
+),
+
+sample_hours as (
+    -- a sample once per UTC hour its span touches (one, unless it crosses the hour)
+    select
+        s.host,
+        s.util_pct,
+        s.start_s,
+        s.end_s,
+        coalesce(s.namespace || '/' || s.pod, 'job:' || s.job) as label,
+        h.hour_index
+    from staging.gpu_sample_spans as s
+    cross join
+        unnest(range(cast(floor(s.start_s / 3600) as bigint),
+                     cast(ceil(s.end_s / 3600) as bigint))) as h (hour_index)
+),
+
 run_labels as (
     -- what DCGM writes on the samples of a run's GPUs: its pod, or its Slurm job id (hpc_job)
     select distinct
@@ -31,32 +55,27 @@ run_labels as (
     where j.pod is not null or j.job is not null
 ),
 
-sample_labels as (
-    select
-        *,
-        coalesce(namespace || '/' || pod, 'job:' || job) as label
-    from staging.gpu_sample_spans
-    where pod is not null or job is not null
-),
-
 labelled as (
     select distinct p.run_id, p.host
     from run_labels as p
-    inner join sample_labels as s on p.host = s.host and p.label = s.label
+    inner join (
+        select distinct host, label from sample_hours where label is not null
+    ) as s on p.host = s.host and p.label = s.label
 ),
 
 by_label as (
     select
         r.run_id,
         r.host,
+        r.hour_index,
         s.util_pct,
         1.0 as weight,
-        greatest(s.start_s, r.start_s) as from_s,
-        least(s.end_s, r.end_s) as to_s
-    from runs as r
+        greatest(s.start_s, r.start_s, r.hour_index * 3600) as from_s,
+        least(s.end_s, r.end_s, (r.hour_index + 1) * 3600) as to_s
+    from run_hours as r
     inner join run_labels as p on r.run_id = p.run_id and r.host = p.host
-    inner join sample_labels as s
-        on p.host = s.host and p.label = s.label
+    inner join sample_hours as s
+        on p.host = s.host and r.hour_index = s.hour_index and p.label = s.label
         and s.end_s > r.start_s and s.start_s < r.end_s
 ),
 
@@ -64,36 +83,32 @@ by_share as (
     select
         r.run_id,
         r.host,
+        r.hour_index,
         s.util_pct,
         r.share as weight,
-        greatest(s.start_s, r.start_s) as from_s,
-        least(s.end_s, r.end_s) as to_s
-    from runs as r
-    inner join staging.gpu_sample_spans as s
-        on r.host = s.host and s.end_s > r.start_s and s.start_s < r.end_s
+        greatest(s.start_s, r.start_s, r.hour_index * 3600) as from_s,
+        least(s.end_s, r.end_s, (r.hour_index + 1) * 3600) as to_s
+    from run_hours as r
+    inner join sample_hours as s
+        on r.host = s.host and r.hour_index = s.hour_index
+        and s.end_s > r.start_s and s.start_s < r.end_s
     where not exists (
         select 1 from labelled as l where l.run_id = r.run_id and l.host = r.host
     )
 ),
 
-attributed as (
-    select * from by_label
-    union all
-    select * from by_share
-),
-
 cut as (
     select
-        a.run_id,
-        a.host,
-        a.util_pct,
-        h.hour_index * 3600 as hour_s,
-        a.weight * (least(a.to_s, (h.hour_index + 1) * 3600)
-                    - greatest(a.from_s, h.hour_index * 3600)) as gpu_s
-    from attributed as a
-    cross join
-        unnest(range(cast(floor(a.from_s / 3600) as bigint),
-                     cast(ceil(a.to_s / 3600) as bigint))) as h (hour_index)
+        run_id,
+        host,
+        util_pct,
+        hour_index * 3600 as hour_s,
+        weight * (to_s - from_s) as gpu_s
+    from (
+        select * from by_label
+        union all
+        select * from by_share
+    ) as attributed
 )
 
 select
