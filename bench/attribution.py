@@ -102,6 +102,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=8)
     parser.add_argument("--days", type=float, default=1.0)
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
+                        help="folder for the JSON results (default bench/results)")
     args = parser.parse_args()
     seconds = int(args.days * 86_400)
     runs = jobs(args.hosts, seconds)
@@ -120,7 +122,7 @@ def main() -> None:
         timings["polars_join_asof"] = float(fastest["seconds"][0])
     exact = _same(ours, fastest.drop("seconds")) and _same(asof, fastest.drop("seconds"))
     report = summarize(timings, samples, len(runs), exact)
-    out = ROOT / "bench" / "results" / f"attribution_{report['date'][:10]}.json"
+    out = args.results / f"attribution_{report['date'][:10]}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(f"{samples:,} samples, {len(runs):,} runs; GPU-seconds per run agree: {exact}")

@@ -100,6 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--period", default="2026-10")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
+                        help="folder for the JSON results (default bench/results)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aispend-bench-") as tmp:
         folder = Path(tmp)
@@ -123,7 +125,7 @@ def main() -> None:
             print(f"  {name} ...", flush=True)
             results[name] = child(code)
     report = summarize(results, args.rows)
-    out = ROOT / "bench" / "results" / f"cur_{report['date'][:10]}.json"
+    out = args.results / f"cur_{report['date'][:10]}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print_table(report)

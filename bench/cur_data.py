@@ -54,16 +54,21 @@ def table(rows: int, period: str, seed: int) -> pa.Table:
     hour = rng.integers(0, 30 * 24, rows).astype("timedelta64[h]")
     line_type = LINE_TYPES[rng.integers(0, len(LINE_TYPES), rows)]
     product = PRODUCTS[np.minimum(rng.zipf(1.6, rows) - 1, len(PRODUCTS) - 1)]
-    instance = INSTANCES[rng.integers(0, len(INSTANCES), rows)]
-    spot = rng.random(rows) < 0.08
+    # A resource keeps its instance type and its tags from line to line, as in a real export;
+    # only EC2 lines name an instance type.
+    resource_index = rng.integers(0, 200_000, rows)
+    ec2 = product == "AmazonEC2"
+    instance = np.where(ec2, INSTANCES[resource_index % len(INSTANCES)], "")
+    spot = ec2 & (rng.random(rows) < 0.08)
     usage_type = np.where(spot, np.char.add("USE1-SpotUsage:", instance),
-                          np.char.add("USE1-BoxUsage:", instance))
-    resource = np.char.add("i-0", rng.integers(0, 200_000, rows).astype(str))
+                          np.where(ec2, np.char.add("USE1-BoxUsage:", instance),
+                                   np.char.add("USE1-Requests-Tier1:", product)))
+    resource = np.char.add("i-0", resource_index.astype(str))
     account = np.char.add("1234567890", rng.integers(10, 60, rows).astype(str))
     unblended = np.round(rng.gamma(0.6, 4.0, rows), 8)
     public = np.round(unblended * np.where(spot, 3.0, 1.0), 8)
-    team = TEAMS[rng.integers(0, len(TEAMS), rows)]
-    run = np.char.add("run-", rng.integers(0, 5_000, rows).astype(str))
+    team = TEAMS[(resource_index // 7) % len(TEAMS)]
+    run = np.char.add("run-", ((resource_index // 40) % 5_000).astype(str))
     tagged = team != ""
     tags = _map(np.where(tagged, 2, 0),
                 np.tile(["user_team", "user_training_run"], int(tagged.sum())),

@@ -1,7 +1,8 @@
 """Benchmark: a month of 1-second nvidia-smi samples (default 8 hosts x 8 GPUs x 30 days =
 165,888,000 samples) staged and loaded by aispend, against DuckDB reading the same CSV files
 into a table (the baseline, measured in the same run). Each step runs in a fresh child process;
-peak memory is its VmHWM. Results go to bench/results/telemetry_<date>.json.
+peak memory is its VmHWM. Results go to bench/results/telemetry_<date>.json; ``x_baseline`` is
+baseline seconds / step seconds (above 1: faster than the baseline).
 
     make bench-telemetry            # the full month
     python bench/telemetry.py --hosts 1 --days 1   # a quick look
@@ -83,6 +84,8 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=8)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
+                        help="folder for the JSON results (default bench/results)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         logs = Path(tmp) / "logs"
@@ -97,13 +100,13 @@ def main() -> None:
     base = steps["baseline_duckdb_read_csv"]["seconds"]
     report = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "samples": total,
               "hosts": args.hosts, "days": args.days,
-              "steps": {k: {**v, "ratio_to_baseline": round(v["seconds"] / base, 2)}
+              "steps": {k: {**v, "x_baseline": round(base / v["seconds"], 2)}
                         for k, v in steps.items()}}
-    out = ROOT / "bench" / "results" / f"telemetry_{report['date'][:10]}.json"
+    out = args.results / f"telemetry_{report['date'][:10]}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     for name, step in report["steps"].items():
-        print(f"{name:28s} {step['seconds']:8.1f} s  {step['ratio_to_baseline']:5.2f}x  "
+        print(f"{name:28s} {step['seconds']:8.1f} s  x baseline {step['x_baseline']:5.2f}  "
               f"peak {step['peak_rss_mib']:,.0f} MiB  rows {step['rows']:,}")
 
 

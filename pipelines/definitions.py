@@ -47,6 +47,7 @@ from pipelines.models.assets import (
 from pipelines.partitions import billing_periods, telemetry_days
 from pipelines.report.assets import report_asset
 from pipelines.resources import WarehouseResource
+from pipelines.snapshot.assets import SNAPSHOT_KEY, snapshot_asset
 from pipelines.telemetry.assets import TELEMETRY_KINDS, telemetry_asset, telemetry_key
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -113,10 +114,14 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
     params = model_params(config)
     models = [host_map_asset(config), *build_model_assets(project, loaders, params),
               budget_asset(config, loaders[COST_LINES])]
+    source_assets = [BILLING_PIPELINES[s.kind](config, s) for s in sources]
+    telemetry_assets = [telemetry_asset(config, s) for s in telemetry]
+    report = report_asset(config, [a.key for a in models])
+    everything = [a.key for a in [*source_assets, *telemetry_assets, *models, report]]
     return Graph(
-        source_assets=[BILLING_PIPELINES[s.kind](config, s) for s in sources],
-        telemetry_assets=[telemetry_asset(config, s) for s in telemetry],
-        model_assets=[*models, report_asset(config, [a.key for a in models])],
+        source_assets=source_assets,
+        telemetry_assets=telemetry_assets,
+        model_assets=[*models, report, snapshot_asset(everything)],
         checks=[*source_checks, *build_model_checks(project, params)],
         resources={"warehouse": WarehouseResource(path=str(config.warehouse_path))},
     )
@@ -153,7 +158,8 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
                                  partition_key=period)
 
     telemetry_job = define_asset_job(
-        "nightly_telemetry", selection=AssetSelection.groups("telemetry"),
+        "nightly_telemetry",
+        selection=AssetSelection.groups("telemetry") | AssetSelection.assets(SNAPSHOT_KEY),
         partitions_def=telemetry_days,
         description="Load one UTC day of GPU telemetry and scheduler logs from every source.")
 

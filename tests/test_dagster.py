@@ -30,7 +30,11 @@ def test_definitions_hold_source_assets_models_checks_job_and_schedule(tmp_path:
                     "staging/gpu_sample_spans", "staging/gpu_samples", "meta/host_map",
                     "staging/host_resources", "staging/gpu_billed_hours",
                     "staging/run_gpu_hours", "staging/run_hour_cost", "marts/run_cost",
-                    "marts/idle_waste", "marts/savings", "reports/spend_report"}
+                    "marts/idle_waste", "marts/savings", "reports/spend_report",
+                    "meta/reader_snapshot"}
+    # the readers' snapshot is refreshed last, after every asset of a job
+    snapshot = graph.get(AssetKey(["meta", "reader_snapshot"]))
+    assert snapshot.parent_keys == {AssetKey(k.split("/")) for k in keys} - {snapshot.key}
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert checks == {("billing/sample", "cost_lines_reconcile"),
                       ("billing/sample", "cost_lines_required"),

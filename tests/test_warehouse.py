@@ -5,9 +5,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from aispend.warehouse import writer
+from aispend.warehouse import publish, reader, snapshot_is_stale, writer
 
 
 def _hold_writer(path: str, seconds: float, ready: "multiprocessing.synchronize.Event") -> None:
@@ -88,3 +89,28 @@ def test_telemetry_loads_into_an_older_warehouse_by_column_name(tmp_path: Path) 
                       "from raw.gpu_samples").fetchall()
     con.close()
     assert row == [("n1", 42.0, str(log), None, None)]
+
+
+def test_writers_mark_changes_and_the_snapshot_is_copied_once_when_read(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    snapshot = tmp_path / "w.read.duckdb"
+
+    def total(con: duckdb.DuckDBPyConnection) -> int:
+        rows = con.execute("select sum(x) from raw.t").fetchall()
+        con.close()
+        return int(rows[0][0])
+
+    with writer(path) as con:
+        con.execute("create table raw.t as select 1 as x")
+    assert not snapshot.exists()  # a write session copies nothing
+    assert total(reader(path)) == 1  # the first reader publishes it
+    with writer(path) as con:
+        con.execute("insert into raw.t values (2)")
+    assert snapshot_is_stale(path)
+    assert total(duckdb.connect(str(snapshot), read_only=True)) == 1  # not copied yet
+    with writer(path) as con:
+        con.execute("insert into raw.t values (4)")
+        # a writer is at work: the reader reads the last published state, without waiting
+        assert total(reader(path)) == 1
+    assert publish(path) is True and publish(path) is False  # once, then up to date
+    assert total(reader(path)) == 7

@@ -1,0 +1,39 @@
+"""The benchmarks still run and still check what they claim, at a size that takes seconds.
+Nothing here is timed: speed is read from the full runs (make bench, bench/*.py)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench(script: str, *args: str, results: Path) -> dict:  # type: ignore[type-arg]
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args,
+                           "--results", str(results)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    [out] = results.glob(f"{script.removesuffix('.py')}_*.json")
+    return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+
+def test_cur_bench_loads_the_generated_month_and_reports_every_step(tmp_path: Path) -> None:
+    report = _bench("cur.py", "--rows", "20000", results=tmp_path)
+    assert report["rows"] == 20000
+    assert set(report["steps"]) == {"ctas_default", "ctas_same_settings", "pandas",
+                                    "aispend_ingest", "aispend_restate_month"}
+    assert all(step["peak_mib"] > 0 for step in report["steps"].values())
+
+
+def test_attribution_bench_methods_agree_on_every_run(tmp_path: Path) -> None:
+    report = _bench("attribution.py", "--hosts", "2", "--days", "0.05", results=tmp_path)
+    assert report["samples"] == 2 * 8 * 4320
+    assert report["gpu_seconds_agree"] is True
+
+
+def test_nightly_bench_runs_the_whole_refresh(tmp_path: Path) -> None:
+    report = _bench("nightly.py", "--rows", "20000", "--hosts", "1", results=tmp_path)
+    assert (report["rows"], report["samples"]) == (20000, 8 * 86400)
+    assert report["runs"] > 0
+    assert report["steps"]["aispend_nightly_run"]["summary"] == (
+        "Done: 3 partition(s) loaded, 0 failed; checks: 5 passed, 0 failed.")
