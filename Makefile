@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint check bench bench-focus bench-telemetry lock clean
+.PHONY: setup demo test lint check bench bench-focus bench-telemetry bench-attribution \
+	bench-nightly lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "aispend needs Python 3.11 or newer")'
@@ -36,6 +37,14 @@ bench-focus: setup
 
 bench-telemetry: setup
 	$(BIN)/python bench/telemetry.py
+
+# GPU samples attributed to runs, against polars join_asof and DuckDB ASOF JOIN.
+bench-attribution: setup
+	$(BIN)/python bench/attribution.py
+
+# The nightly refresh: a 10 M-line month restated and a day of 64-GPU telemetry, end to end.
+bench-nightly: setup
+	$(BIN)/python bench/nightly.py
 
 # Re-resolve the lock after changing dependencies in pyproject.toml (needs network).
 lock:

@@ -7,6 +7,7 @@ partition succeeds or fails on its own; the SQL models are rebuilt once at the e
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -81,7 +82,9 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
         bar.advance()
     echo("Rebuilding SQL models and running their checks ...")
     bar.step("models and checks")
+    started = time.monotonic()
     result = _materialize(graph, AssetSelection.assets(*[a.key for a in graph.model_assets]), None)
+    echo(f"  models and checks took {time.monotonic() - started:.1f} s")
     bar.advance()
     bar.close()
     for key, failure in _failures_by_asset(result).items():
@@ -99,7 +102,9 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
 def _load_period(graph: Graph, targets: list[SourceConfig], period: str,
                  found: dict[str, Discovery], echo: Echo, summary: RunSummary) -> None:
     keys = [source_key(s) for s in targets]
+    started = time.monotonic()
     result = _materialize(graph, AssetSelection.assets(*keys), period)
+    took = f"{time.monotonic() - started:.1f} s"
     done = {e.asset_key: e for e in result.get_asset_materialization_events()}
     failures = _failures_by_asset(result)
     for source, key in zip(targets, keys, strict=True):
@@ -114,7 +119,7 @@ def _load_period(graph: Graph, targets: list[SourceConfig], period: str,
             money = ", ".join(f"{k.removeprefix('billed_cost_')} {Decimal(str(v)):.2f}"
                               for k, v in meta.items() if k.startswith("billed_cost_"))
             echo(f"  {label}: loaded {meta.get('rows')} rows from {meta.get('files')} file(s); "
-                 f"billed {money}")
+                 f"billed {money} ({took} for the period)")
             summary.loaded.append(label)
         else:
             echo(f"  {label}: FAILED, period kept as it was: {failures.get(key, 'see logs')}")
@@ -130,9 +135,11 @@ def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, e
     if not days:
         echo(f"  {source.name}: no telemetry found")
         return
+    started = time.monotonic()
     result = _materialize(graph, AssetSelection.assets(telemetry_key(source)), None,
                           tags={"dagster/asset_partition_range_start": days[0],
                                 "dagster/asset_partition_range_end": days[-1]})
+    took = time.monotonic() - started
     events = result.get_asset_materialization_events()
     if not events:
         failure = _failures_by_asset(result).get(telemetry_key(source), "see logs")
@@ -141,7 +148,8 @@ def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, e
         return
     meta = {k: v.value for k, v in events[0].materialization.metadata.items()}
     echo(f"  {source.name}: {meta.get('days')} day(s), {meta.get('samples')} GPU samples, "
-         f"{meta.get('jobs')} jobs; {meta.get('skipped_lines')} unreadable line(s) skipped")
+         f"{meta.get('jobs')} jobs; {meta.get('skipped_lines')} unreadable line(s) skipped "
+         f"({took:.1f} s)")
     summary.loaded.append(source.name)
 
 

@@ -64,7 +64,10 @@ def normalize_sql(types: Mapping[str, str], relation: str, tag_keys: Mapping[str
     spot = (f"(coalesce(contains({c.text('line_item_usage_type')}, 'SpotUsage'), false) "
             f"OR coalesce({c.text('pricing_term')} = 'Spot', false))")
     usage_type = c.text("line_item_usage_type")
-    from_usage_type = (f"CASE WHEN NOT coalesce(contains({usage_type}, 'SoftwareUsage'), true) "
+    # The pattern needs a ':' and a '.'; checking for them first spares the regular expression
+    # on most lines that name no instance (storage, requests, data transfer).
+    from_usage_type = (f"CASE WHEN contains({usage_type}, ':') AND contains({usage_type}, '.') "
+                       f"AND NOT contains({usage_type}, 'SoftwareUsage') "
                        f"THEN nullif(regexp_extract({usage_type}, "
                        f"{literal(INSTANCE_IN_USAGE_TYPE)}, 1), '') END")
     instance = (f"coalesce({c.text('product_instance_type')}, "
@@ -143,7 +146,8 @@ def normalize_sql(types: Mapping[str, str], relation: str, tag_keys: Mapping[str
             WHEN {line_type} IN ('SavingsPlanCoveredUsage', 'DiscountedUsage') THEN 'Used'
             WHEN {line_type} IN ('SavingsPlanRecurringFee', 'RIFee') THEN 'Unused' END""",
         "tags": c.tags(),
-        "x_tags_normalized": f"map_from_entries({normalized})",
+        "x_tags_normalized": (f"CASE WHEN len(_tags) = 0 THEN MAP {{}} "
+                              f"ELSE map_from_entries({normalized}) END"),
         "x_billing_period": "$period",
         "x_line_item_type": line_type,
         "x_instance_type": "_instance_type",
