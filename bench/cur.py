@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -29,9 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cur_data import EXPORT, write_month  # noqa: E402
-
-PEAK = ("import json, re; print(json.dumps({'peak_mib': int(re.search(r'VmHWM:\\s+(\\d+)', "
-        "open('/proc/self/status').read()).group(1)) // 1024, 'seconds': SECONDS}))")
+from bench.steps import child  # noqa: E402
 
 CTAS = """
 import duckdb, time
@@ -88,12 +85,6 @@ result = load_billing_partition(config, config.sources[0], {period!r})
 assert result.status == "loaded", result
 SECONDS = time.perf_counter() - start
 """
-
-
-def child(code: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", code + "\n" + PEAK], cwd=ROOT, check=True,
-                          capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def main() -> None:

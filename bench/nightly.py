@@ -16,22 +16,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.attribution import jobs  # noqa: E402
 from bench.cur_data import EXPORT, write_month  # noqa: E402
+from bench.steps import child  # noqa: E402
 from bench.telemetry import write_host  # noqa: E402
 
-PEAK = ("import json, re; print(json.dumps({'peak_mib': int(re.search(r'VmHWM:\\s+(\\d+)', "
-        "open('/proc/self/status').read()).group(1)) // 1024, 'seconds': SECONDS}))")
 RUN = """
 import time, sys
 from aispend.cli import main
@@ -69,20 +66,6 @@ def sacct(path: Path, hosts: int, seconds: int) -> int:
             host.replace("node-", "gpu-node-"), f"train-{index}"]))
     path.write_text("\n".join(lines) + "\n")
     return len(runs)
-
-
-def child(code: str, show: int = 0) -> dict[str, Any]:
-    """Runs a step; ``show``: how many of its last output lines to print (what it loaded)."""
-    done = subprocess.run([sys.executable, "-c", code + "\n" + PEAK], cwd=ROOT,
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"step failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    lines = done.stdout.strip().splitlines()
-    for line in lines[-show - 1:-1] if show else []:
-        print(f"    | {line}")
-    result: dict[str, Any] = json.loads(lines[-1])
-    result["summary"] = next((line.strip() for line in lines if line.startswith("Done:")), "")
-    return result
 
 
 def config(folder: Path, with_telemetry: bool) -> Path:
