@@ -180,10 +180,24 @@ _SINK_KINDS = frozenset({"slack", "webhook", "email", "file"})
 AlertSink = Annotated[SlackSink | WebhookSink | EmailSink | FileSink, Field(discriminator="kind")]
 
 
+class SparkConfig(_Strict):
+    """Where the Spark driver connects and any other Spark settings (``spark.*`` keys)."""
+
+    master: str = "local[*]"
+    app_name: str = "aispend"
+    conf: dict[str, str] = Field(default_factory=dict)
+
+
 class AispendConfig(_Strict):
     """The whole aispend.yaml. ``base_dir`` is the folder the file was read from."""
 
     warehouse: str = "aispend.duckdb"
+    #: What runs the SQL models: DuckDB (one machine) or Spark (a cluster; needs ``store``).
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    #: A folder or s3:// URI holding the warehouse as Hive-partitioned parquet instead of the
+    #: DuckDB file: loads write partitions in parallel and any engine can read it.
+    store: str | None = None
+    spark: SparkConfig = Field(default_factory=SparkConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     hosts: list[HostConfig] = Field(default_factory=list)
     runs: RunsConfig = Field(default_factory=RunsConfig)
@@ -203,7 +217,19 @@ class AispendConfig(_Strict):
             for sink in budget.notify:
                 if sink not in self.alerts:
                     raise ValueError(f"budget {budget.name!r} notifies unknown alert {sink!r}")
+        if self.engine == "spark" and not self.store:
+            raise ValueError("engine: spark reads and writes a parquet store: set 'store:' to a "
+                             "folder or s3:// URI")
         return self
+
+    @property
+    def store_uri(self) -> str | None:
+        """The parquet store as an absolute path or s3:// URI; None for the DuckDB file."""
+        if self.store is None:
+            return None
+        if "://" in self.store:
+            return self.store.rstrip("/")
+        return str(resolve_path(self.store, self.base_dir))
 
     @property
     def warehouse_path(self) -> Path:

@@ -125,7 +125,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @cache
-def _declared_columns() -> list[tuple[str, str, str, str]]:
+def declared_columns() -> list[tuple[str, str, str, str]]:
     """(schema, table, column, type) of every table as this version declares it, read back from
     an empty in-memory database built with the same DDL."""
     scratch = duckdb.connect()
@@ -147,7 +147,7 @@ _COLUMNS = ("select table_schema, table_name, column_name, data_type "
 def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
     """A warehouse built by an older aispend gets the columns added since, as nulls."""
     present = {(s, t, c) for s, t, c, _ in con.execute(_COLUMNS).fetchall()}
-    for schema, table, column, sql_type in _declared_columns():
+    for schema, table, column, sql_type in declared_columns():
         if (schema, table, column) not in present:
             con.execute(f'ALTER TABLE {schema}.{table} ADD COLUMN "{column}" {sql_type}')
 

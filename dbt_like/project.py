@@ -1,7 +1,8 @@
 """Find SQL models and checks, read their headers, and work out dependencies from the SQL itself.
 
 A model file holds one statement after a header of ``-- key: value`` lines:
-``model`` (schema.name), ``grain``, ``materialized`` (table | view) and an optional ``description``.
+``model`` (schema.name), ``grain``, ``materialized`` (table | view), an optional ``description``
+and ``partition_by`` (the columns a parquet store partitions the table by).
 A check file (under ``checks/``) has ``check``, ``severity`` (error | warn) and optionally
 ``asset``, the table it guards. Dependencies are the tables a statement reads, found with
 sqlglot, so a header can never disagree with the SQL.
@@ -39,6 +40,8 @@ class SqlNode:
     description: str | None = None
     severity: str = "error"
     asset: str | None = None
+    #: columns a parquet store partitions the table by (``-- partition_by: billing_period``)
+    partition_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -117,6 +120,8 @@ def parse_file(path: Path, *, is_check: bool) -> SqlNode:
         name=name, kind=key, path=path, sql=text.strip().rstrip(";"), refs=refs, params=params,
         materialized=materialized, grain=header.get("grain"),
         description=header.get("description"), severity=severity, asset=header.get("asset"),
+        partition_by=tuple(c.strip() for c in header.get("partition_by", "").split(",")
+                           if c.strip()),
     )
 
 

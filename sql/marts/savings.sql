@@ -1,6 +1,7 @@
 -- model: marts.savings
 -- grain: one row per billing period, provider, service, billing currency and kind
 -- materialized: table
+-- partition_by: billing_period
 -- description: What discounts saved, as the FinOps toolkit defines them. kind 'negotiated': list - contracted cost on non-spot usage (a missing or zero list cost counts as the contracted cost, and a zero contracted cost on a billed line without commitment as the billed cost); 'commitment': contracted - effective cost on commitment-covered usage; 'commitment_unused': the unused part of commitments as a negative saving, so a poorly used savings plan shows a loss rather than 0; 'spot': on-demand list cost - effective cost on Dynamic-priced (spot) usage. savings_rate: savings / the cost before the discount (list for negotiated and spot, contracted for commitment). lines_without_list: spot lines with no on-demand price to compare with (left out of savings). interruptions and interrupted_gpu_hours (spot only): scheduler jobs that ended PREEMPTED or NODE_FAIL while their host was billed as spot, and the GPU-hours they had run.
 with filled as (
     select

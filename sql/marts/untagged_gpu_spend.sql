@@ -1,6 +1,7 @@
 -- model: marts.untagged_gpu_spend
 -- grain: one row per billing period, provider, sub account and billing currency with GPU spend
 -- materialized: table
+-- partition_by: billing_period
 -- description: GPU spend that carries no run tag (tags are not backfilled before a key is activated), next to the tagged part. gpu_effective_cost: effective cost of GPU lines; untagged_effective_cost and untagged_gpu_hours: the part without the runs.run_tag tag; no_team_effective_cost: the part without the runs.team_tag tag; gpu_lines: how many GPU lines.
 with gpu_lines as (
     select

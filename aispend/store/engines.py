@@ -1,0 +1,185 @@
+"""Run the sql/ models on a parquet store with DuckDB or with Spark: one set of models, two
+engines, the same tables written back to the store.
+
+Both read the store's loaded tables with the columns and types the DuckDB warehouse declares,
+write each table model to a staging folder and swap it in, and read it back from there for the
+models downstream. Views are never written: they are registered and computed where read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, Protocol
+
+from aispend.config import AispendConfig, SparkConfig
+from aispend.store.catalog import attach_model, declared_tables, model_tables, store_connection
+from aispend.store.layout import LOADED, PARTITION_TYPES, model_layout
+from aispend.store.objects import LocalStore, ObjectStore, open_store
+from dbt_like import CheckResult, SqlNode, run_check
+from dbt_like.runner import bind
+from dbt_like.spark_sql import to_spark, view_name
+
+
+class Engine(Protocol):
+    def run_model(self, node: SqlNode, params: Mapping[str, Any]) -> int | None: ...
+
+    def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult: ...
+
+    def close(self) -> None: ...
+
+
+class DuckDBStoreEngine:
+    """DuckDB in memory over the store's files: the default engine when ``store:`` is set."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+        self.con = store_connection(store)
+
+    def run_model(self, node: SqlNode, params: Mapping[str, Any]) -> int | None:
+        schema = node.name.split(".")[0]
+        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        values = bind(node, params) or None
+        if node.materialized == "view":
+            self.con.execute(f"CREATE OR REPLACE VIEW {node.name} AS\n{node.sql}", values)
+            return None
+        layout = model_layout(node.name, node.partition_by)
+        if isinstance(self.store, LocalStore):
+            staged = self.store.staging_prefix()
+            self._copy(node, values, self.store.root / staged)
+            self.store.swap_folder(staged, layout.prefix)
+        else:
+            import tempfile
+            from pathlib import Path
+
+            with tempfile.TemporaryDirectory(prefix="aispend-model-") as folder:
+                self._copy(node, values, Path(folder) / "table")
+                self.store.replace_folder(Path(folder) / "table", layout.prefix)
+        attach_model(self.con, self.store, node.name)
+        rows = self.con.execute(f"SELECT count(*) FROM {node.name}").fetchall()
+        return int(rows[0][0])
+
+    def _copy(self, node: SqlNode, values: dict[str, Any] | None, folder: Any) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if node.partition_by:
+            target = str(folder)
+            options = f"PARTITION_BY ({', '.join(node.partition_by)}), OVERWRITE_OR_IGNORE"
+        else:
+            target, options = str(folder / "part-0.parquet"), ""
+        self.con.execute(f"COPY (\n{node.sql}\n) TO '{target}' (FORMAT parquet"
+                         f"{', ' + options if options else ''})", values)
+
+    def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult:
+        return run_check(self.con, node, params)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def spark_session(settings: SparkConfig) -> Any:
+    """One SparkSession per process (Spark allows no more); settings from the config's
+    ``spark:``. The session is UTC, as every timestamp in the warehouse is, and partition
+    values stay text (a billing period such as 2026-01 is not a date)."""
+    return _session(settings.model_dump_json())
+
+
+@cache
+def _session(settings_json: str) -> Any:
+    from pyspark.sql import SparkSession
+
+    settings = SparkConfig.model_validate_json(settings_json)
+    builder = (SparkSession.builder.master(settings.master).appName(settings.app_name)
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false"))
+    for key, value in settings.conf.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+class SparkEngine:
+    """Each model transpiled to Spark SQL (dbt_like.spark_sql) and run on a SparkSession."""
+
+    def __init__(self, store: ObjectStore, settings: SparkConfig) -> None:
+        self.store = store
+        self.spark = spark_session(settings)
+        declared = declared_tables()
+        for name, layout in LOADED.items():
+            self._register_loaded(name, declared[name], layout.partition_by)
+        for name in model_tables(store):
+            self._register_model(name)
+
+    def _register_loaded(self, name: str, columns: list[tuple[str, str]],
+                         partition_by: tuple[str, ...]) -> None:
+        prefix = LOADED[name].prefix
+        types = {c: spark_type(t) for c, t in columns}
+        if self.store.keys(prefix):
+            path = self.store.location(prefix)
+            frame = self.spark.read.option("basePath", path).parquet(path)
+            present = set(frame.columns)
+            select = [
+                f"CAST(`{c}` AS {spark_type(PARTITION_TYPES.get(c, 'VARCHAR'))}) AS `{c}`"
+                if c in partition_by else
+                (f"CAST(`{c}` AS {types[c]}) AS `{c}`" if c in present
+                 else f"CAST(NULL AS {types[c]}) AS `{c}`")
+                for c, _ in columns]
+            frame = frame.selectExpr(*select)
+        else:
+            schema = ", ".join(f"`{c}` {t}" for c, t in types.items())
+            frame = self.spark.createDataFrame([], schema=schema)
+        frame.createOrReplaceTempView(view_name(name))
+
+    def _register_model(self, name: str) -> None:
+        path = self.store.location(model_layout(name).prefix)
+        frame = self.spark.read.option("basePath", path).parquet(path)
+        frame.createOrReplaceTempView(view_name(name))
+
+    def run_model(self, node: SqlNode, params: Mapping[str, Any]) -> int | None:
+        frame = _naive_timestamps(self.spark.sql(to_spark(node.sql), args=bind(node, params)))
+        if node.materialized == "view":
+            frame.createOrReplaceTempView(view_name(node.name))
+            return None
+        layout = model_layout(node.name, node.partition_by)
+        staged = self.store.staging_prefix()
+        writer = frame.write.mode("overwrite")
+        if node.partition_by:
+            writer = writer.partitionBy(*node.partition_by)
+        writer.parquet(self.store.location(staged))
+        self.store.swap_folder(staged, layout.prefix)
+        self._register_model(node.name)
+        return int(self.spark.table(view_name(node.name)).count())
+
+    def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult:
+        frame = self.spark.sql(to_spark(node.sql), args=bind(node, params))
+        rows = [tuple(r) for r in frame.collect()]
+        return CheckResult(node.name, node.severity, len(rows), list(frame.columns), rows[:5])
+
+    def close(self) -> None:
+        return None  # the session is shared by the process; Spark stops it at exit
+
+
+def spark_type(duckdb_type: str) -> str:
+    """A DuckDB column type as Spark writes it; timestamps are zone-less (TIMESTAMP_NTZ)."""
+    from sqlglot import exp
+
+    if duckdb_type.upper() == "TIMESTAMP":
+        return "TIMESTAMP_NTZ"
+    return exp.DataType.build(duckdb_type, dialect="duckdb").sql(dialect="spark")
+
+
+def _naive_timestamps(frame: Any) -> Any:
+    """Spark's session-zone timestamps as zone-less UTC ones, as the DuckDB engine writes."""
+    from pyspark.sql.types import TimestampType
+
+    for field in frame.schema.fields:
+        if isinstance(field.dataType, TimestampType):
+            frame = frame.withColumn(field.name, frame[field.name].cast("timestamp_ntz"))
+    return frame
+
+
+def open_engine(config: AispendConfig) -> Engine:
+    """The engine the config names, over its store."""
+    assert config.store_uri is not None, "the DuckDB file runs models through dbt_like itself"
+    store = open_store(config.store_uri)
+    if config.engine == "spark":
+        return SparkEngine(store, config.spark)
+    return DuckDBStoreEngine(store)

@@ -1,0 +1,149 @@
+"""Load a (source, period) or (source, day) partition into a parquet store.
+
+The load itself is the same code that fills the DuckDB warehouse, run against a scratch DuckDB
+file of this process's own (so any number of loads run side by side: there is no shared writer).
+The partition is then written out as one parquet file per table and swapped in (see
+objects.py): data first, then its control totals and file manifest, then the load record. A
+load killed before the data swap leaves the previous partition; one killed after it leaves the
+new partition whole, and its manifest not yet written, so the next run loads it again.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from aispend.config import AispendConfig, SourceConfig
+from aispend.errors import InputError
+from aispend.ingest import LoadResult, load_billing_partition
+from aispend.store.layout import LOADED, TELEMETRY_TABLES
+from aispend.store.objects import ObjectStore, open_store
+from aispend.telemetry_ingest import TelemetryResult, load_telemetry_day, stage, telemetry_days
+
+StepHook = Callable[[str], None]
+
+#: Billing tables a period's load writes, keyed as the partition is: (period column, source
+#: column) in each.
+_BILLING = (("marts.cost_lines", "x_billing_period", "x_source"),
+            ("meta.control_totals", "period", "source"),
+            ("meta.partition_files", "period", "source"))
+
+
+def _no_step(step: str) -> None:
+    return None
+
+
+@contextmanager
+def scratch() -> Iterator[Path]:
+    """A private DuckDB file to load into, removed afterwards (``$AISPEND_SCRATCH`` or the
+    system's temporary folder: it must hold one partition)."""
+    with tempfile.TemporaryDirectory(prefix="aispend-load-",
+                                     dir=os.environ.get("AISPEND_SCRATCH")) as folder:
+        yield Path(folder) / "load.duckdb"
+
+
+def load_billing_to_store(config: AispendConfig, source: SourceConfig, period: str, *,
+                          on_step: StepHook | None = None) -> LoadResult:
+    """Replace ``period`` of ``source`` in the store; raise InputError, keeping the partition
+    as it was, if its input is bad."""
+    assert config.store_uri is not None
+    store = open_store(config.store_uri)
+    step = on_step or _no_step
+    with scratch() as db:
+        try:
+            result = load_billing_partition(config, source, period, warehouse=db)
+        except InputError:
+            _write_history(db, store)
+            raise
+        if result.status == "loaded":
+            step("export")
+            files = _export(db, db.parent, [
+                (table, f"{col_p} = ? AND {col_s} = ?", [period, source.name], (col_p, col_s))
+                for table, col_p, col_s in _BILLING])
+            for table, _, _ in _BILLING:
+                step(f"swap {table}")
+                store.put(files[table],
+                          LOADED[table].partition_prefix(period, source.name) + "/part-0.parquet")
+        _write_history(db, store)
+        step("done")
+    return result
+
+
+def load_telemetry_to_store(config: AispendConfig, source: SourceConfig,
+                            days: set[str] | None = None) -> list[TelemetryResult]:
+    """Every day of ``source`` (or those in ``days``) replaced in the store, a day at a time."""
+    assert config.store_uri is not None
+    store = open_store(config.store_uri)
+    results = []
+    with scratch() as db:
+        staged = stage(config, source, db)
+        for day in telemetry_days(staged):
+            if days is not None and day not in days:
+                continue
+            results.append(load_telemetry_day(config, source, day, warehouse=db, staged=staged))
+            files = _export(db, db.parent / day, [
+                (table, "day = ? AND x_source = ?", [day, source.name], ("day", "x_source"))
+                for table in TELEMETRY_TABLES])
+            for table in TELEMETRY_TABLES:
+                store.put(files[table],
+                          LOADED[table].partition_prefix(day, source.name) + "/part-0.parquet")
+        _write_history(db, store)
+    return results
+
+
+def _export(db: Path, folder: Path,
+            tables: list[tuple[str, str, list[str], tuple[str, ...]]]) -> dict[str, Path]:
+    """One parquet file per table with the partition's rows, without its partition columns."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for table, where, params, drop in tables:
+            target = folder / f"{table}.parquet"
+            excluded = ", ".join(f'"{c}"' for c in drop)
+            con.execute(f"COPY (SELECT * EXCLUDE ({excluded}) FROM {table} WHERE {where}) "
+                        f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)", params)
+            out[table] = target
+    finally:
+        con.close()
+    return out
+
+
+def _write_history(db: Path, store: ObjectStore) -> None:
+    """This process's load records and errors, as files of their own (one writer each)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        ids = [r[0] for r in con.execute("SELECT DISTINCT load_id FROM meta.loads").fetchall()]
+        for table in ("meta.loads", "meta.load_errors"):
+            target = db.parent / f"{table}.parquet"
+            count = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            if not count or not ids:
+                continue
+            con.execute(f"COPY {table} TO '{target}' (FORMAT parquet)")
+            store.put(target, f"{LOADED[table].prefix}/{ids[0]}-{len(ids)}.parquet")
+    finally:
+        con.close()
+
+
+def write_host_map(config: AispendConfig) -> int:
+    """meta.host_map from the config's hosts: list, replaced whole."""
+    assert config.store_uri is not None
+    store = open_store(config.store_uri)
+    rows = [(h.host, h.resource_id, h.gpus) for h in config.hosts]
+    with scratch() as db:
+        con = duckdb.connect()
+        try:
+            con.execute("CREATE TABLE host_map (host VARCHAR, resource_id VARCHAR, gpus DOUBLE)")
+            if rows:
+                con.executemany("INSERT INTO host_map VALUES (?, ?, ?)", rows)
+            target = db.parent / "host_map.parquet"
+            con.execute(f"COPY host_map TO '{target}' (FORMAT parquet)")
+        finally:
+            con.close()
+        store.put(target, f"{LOADED['meta.host_map'].prefix}/part-0.parquet")
+    return len(rows)
