@@ -84,7 +84,10 @@ def run(obj: Context, periods: tuple[str, ...]) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from exc
     config = obj.config()
-    click.echo(f"Warehouse: {config.warehouse_path}")
+    if config.store_uri:
+        click.echo(f"Warehouse: parquet store {config.store_uri} (engine: {config.engine})")
+    else:
+        click.echo(f"Warehouse: {config.warehouse_path}")
     summary = run_pipeline(config, wanted, click.echo)
     click.echo(f"Done: {len(summary.loaded)} partition(s) loaded, {len(summary.failed)} failed; "
                f"checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed.")
@@ -131,6 +134,8 @@ def demo(warehouse: str) -> None:
 def sql(obj: Context, query: str, fmt: str) -> None:
     """Run a read-only query against the warehouse (QUERY '-' reads it from stdin).
 
+    With ``store:`` set, the parquet store is read whichever engine built it.
+
     \b
     Example:
       aispend sql "select provider, sum(billed_cost) from marts.cost_lines group by 1"
@@ -144,7 +149,13 @@ def sql(obj: Context, query: str, fmt: str) -> None:
     config = obj.config(required=False)
     text = sys.stdin.read() if query == "-" else query
     try:
-        con = reader(config.warehouse_path)
+        if config.store_uri:
+            from aispend.store.catalog import read_only
+            from aispend.store.objects import open_store
+
+            con = read_only(open_store(config.store_uri))
+        else:
+            con = reader(config.warehouse_path)
     except WarehouseMissing as exc:
         raise click.ClickException(str(exc)) from exc
     except duckdb.IOException as exc:

@@ -7,8 +7,11 @@ partition succeeds or fails on its own; the SQL models are rebuilt once at the e
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -68,8 +71,13 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
     telemetry = telemetry_sources(config)
     bar = Progress(len(wanted) + len(telemetry) + 1, enabled=progress)
     echo = bar.wrap(echo)
-    for index, period in enumerate(wanted, start=1):
-        targets = [s for s in sources if periods or period in found[s.name].periods]
+    plan = [(period, [s for s in sources if periods or period in found[s.name].periods])
+            for period in wanted]
+    if config.store_uri and len(plan) > 1:
+        _load_in_parallel(config, plan, found, echo, summary, bar)
+    for index, (period, targets) in enumerate(plan, start=1):
+        if config.store_uri and len(plan) > 1:
+            break
         echo(f"[{index}/{len(wanted)}] period {period}: "
              f"{', '.join(s.name for s in targets) or 'no source has it'}")
         bar.step(f"period {period}")
@@ -125,6 +133,39 @@ def _load_period(graph: Graph, targets: list[SourceConfig], period: str,
             echo(f"  {label}: FAILED, period kept as it was: {failures.get(key, 'see logs')}")
             summary.failed.append(label)
     _report_checks(result, echo, summary)
+
+
+def _load_in_parallel(config: AispendConfig, plan: list[tuple[str, list[SourceConfig]]],
+                      found: dict[str, Discovery], echo: Echo, summary: RunSummary,
+                      bar: Progress) -> None:
+    """A parquet store has no single writer: every period loads in its own process (spawned,
+    not forked: DuckDB's and Dagster's threads do not survive a fork)."""
+    workers = max(1, min(os.cpu_count() or 1, len(plan)))
+    echo(f"Loading {len(plan)} periods in parallel ({workers} processes) ...")
+    bar.step(f"{len(plan)} periods")
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_load_period_alone, config, period, [s.name for s in targets],
+                               found) for period, targets in plan if targets]
+        for index, future in enumerate(futures, start=1):
+            lines, part = future.result()
+            echo(f"[{index}/{len(futures)}] {lines[0]}")
+            for line in lines[1:]:
+                echo(line)
+            summary.loaded += part.loaded
+            summary.failed += part.failed
+            summary.failed_checks += part.failed_checks
+            summary.passed_checks += part.passed_checks
+            bar.advance()
+
+
+def _load_period_alone(config: AispendConfig, period: str, names: list[str],
+                       found: dict[str, Discovery]) -> tuple[list[str], RunSummary]:
+    logging.getLogger("dagster").setLevel(logging.CRITICAL)
+    lines = [f"period {period}: {', '.join(names)}"]
+    summary = RunSummary()
+    _load_period(build_graph(config), [config.source(n) for n in names], period, found,
+                 lines.append, summary)
+    return lines, summary
 
 
 def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, echo: Echo,

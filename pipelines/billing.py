@@ -6,7 +6,8 @@ its checks (sql/checks with a $source parameter) run right after it.
 """
 
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from dagster import (
     AssetCheckResult,
@@ -26,6 +27,7 @@ from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError
 from aispend.export_totals import export_mismatches
 from aispend.ingest import load_billing_partition
+from aispend.store.loads import load_billing_to_store
 from dbt_like import CheckResult, SqlNode, run_check
 from pipelines.partitions import billing_periods
 from pipelines.resources import WarehouseResource
@@ -46,12 +48,15 @@ def build_billing_asset(config: AispendConfig, source: SourceConfig, description
         kinds={"duckdb", "polars", source.kind},
         description=description,
         metadata={"path": source.path, "writes": "marts.cost_lines"},
-        pool=WRITER_POOL,
+        pool=writer_pool(config),
     )
     def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         period = context.partition_key
         try:
-            result = load_billing_partition(config, source, period, warehouse=warehouse.file)
+            if config.store_uri:
+                result = load_billing_to_store(config, source, period)
+            else:
+                result = load_billing_partition(config, source, period, warehouse=warehouse.file)
         except InputError as exc:
             raise Failure(
                 description=f"{source.name} {period} not loaded (kept as it was): {exc}",
@@ -69,9 +74,17 @@ def build_billing_asset(config: AispendConfig, source: SourceConfig, description
     return _load
 
 
+def writer_pool(config: AispendConfig) -> str | None:
+    """The DuckDB file takes one writer at a time; a parquet store one per partition."""
+    return None if config.store_uri else WRITER_POOL
+
+
 def build_source_checks(config: AispendConfig, source: SourceConfig, checks: list[SqlNode]
                         ) -> list[AssetChecksDefinition]:
-    return [_source_check(source, check) for check in checks] + [_export_check(config, source)]
+    sql_checks = [_source_check(config, source, check) for check in checks]
+    if config.store_uri:
+        return sql_checks  # export_totals re-reads the files through the DuckDB file's writer
+    return sql_checks + [_export_check(config, source)]
 
 
 def _export_check(config: AispendConfig, source: SourceConfig) -> AssetChecksDefinition:
@@ -98,7 +111,8 @@ def _export_check(config: AispendConfig, source: SourceConfig) -> AssetChecksDef
     return _check
 
 
-def _source_check(source: SourceConfig, check: SqlNode) -> AssetChecksDefinition:
+def _source_check(config: AispendConfig, source: SourceConfig, check: SqlNode
+                  ) -> AssetChecksDefinition:
     """Runs after each load of the source; it checks all the source's periods, which costs
     little and catches damage anywhere in the source's rows, not only in the new partition."""
 
@@ -109,11 +123,22 @@ def _source_check(source: SourceConfig, check: SqlNode) -> AssetChecksDefinition
         blocking=check.severity == "error",
     )
     def _check(warehouse: WarehouseResource) -> AssetCheckResult:
-        with warehouse.connect(publish=False) as con:
-            outcome = run_check(con, check, {"source": source.name})
-        return check_result(outcome)
+        return check_result(run_sql_check(config, warehouse, check, {"source": source.name}))
 
     return _check
+
+
+def run_sql_check(config: AispendConfig, warehouse: WarehouseResource, check: SqlNode,
+                  params: Mapping[str, Any]) -> CheckResult:
+    """On the DuckDB file, or on the store with the configured engine."""
+    if config.store_uri:
+        from aispend.store.engines import open_engine
+
+        engine = open_engine(config)
+        engine.refresh(sorted(check.refs))
+        return engine.run_check(check, params)
+    with warehouse.connect(publish=False) as con:
+        return run_check(con, check, params)
 
 
 def check_result(outcome: CheckResult) -> AssetCheckResult:

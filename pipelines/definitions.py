@@ -22,6 +22,7 @@ from dagster import (
     SensorEvaluationContext,
     define_asset_job,
     in_process_executor,
+    multiprocess_executor,
     schedule,
     sensor,
 )
@@ -112,17 +113,20 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
         HOST_MAP: [HOST_MAP_KEY],
     }
     params = model_params(config)
-    models = [host_map_asset(config), *build_model_assets(project, loaders, params),
-              budget_asset(config, loaders[COST_LINES])]
+    models = [host_map_asset(config), *build_model_assets(config, project, loaders, params)]
     source_assets = [BILLING_PIPELINES[s.kind](config, s) for s in sources]
     telemetry_assets = [telemetry_asset(config, s) for s in telemetry]
-    report = report_asset(config, [a.key for a in models])
-    everything = [a.key for a in [*source_assets, *telemetry_assets, *models, report]]
+    if not config.store_uri:
+        # Budgets, the HTML report and the readers' snapshot work on the DuckDB file.
+        models.append(budget_asset(config, loaders[COST_LINES]))
+        report = report_asset(config, [a.key for a in models])
+        everything = [a.key for a in [*source_assets, *telemetry_assets, *models, report]]
+        models.extend([report, snapshot_asset(everything)])
     return Graph(
         source_assets=source_assets,
         telemetry_assets=telemetry_assets,
-        model_assets=[*models, report, snapshot_asset(everything)],
-        checks=[*source_checks, *build_model_checks(project, params)],
+        model_assets=models,
+        checks=[*source_checks, *build_model_checks(config, project, params)],
         resources={"warehouse": WarehouseResource(path=str(config.warehouse_path))},
     )
 
@@ -151,15 +155,17 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
     def redelivered_periods(context: SensorEvaluationContext) -> Iterator[RunRequest]:
         for source in billing_sources(config):
             found = ingest.discover(config, source)
-            for period, fingerprint in ingest.changed_periods(found, source.name,
-                                                       config.warehouse_path).items():
+            for period, fingerprint in ingest.changed_periods(
+                    found, source.name, config.warehouse_path, config.store_uri).items():
                 context.log.info(f"{source.name} {period}: files changed since the last load")
                 yield RunRequest(run_key=f"{source.name}:{period}:{fingerprint}",
                                  partition_key=period)
 
     telemetry_job = define_asset_job(
         "nightly_telemetry",
-        selection=AssetSelection.groups("telemetry") | AssetSelection.assets(SNAPSHOT_KEY),
+        selection=AssetSelection.groups("telemetry") | (
+            AssetSelection.assets(SNAPSHOT_KEY) if not config.store_uri else AssetSelection.groups(
+                "telemetry")),
         partitions_def=telemetry_days,
         description="Load one UTC day of GPU telemetry and scheduler logs from every source.")
 
@@ -178,7 +184,8 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
         schedules=[nightly, nightly_telemetry],
         sensors=[redelivered_periods],
         resources=graph.resources,
-        executor=in_process_executor,
+        # A parquet store has no single writer: partitions load in parallel processes.
+        executor=multiprocess_executor if config.store_uri else in_process_executor,
     )
 
 

@@ -101,9 +101,10 @@ def _dataset(store: ObjectStore, layout: TableLayout) -> object:
         base = store.location(layout.prefix)
     else:
         raise TypeError(f"no reader for store {store.uri}")
+    # A model's partition columns are not known here: discovered from the paths, as text.
     partitioning = ds.partitioning(
         pa.schema([(k, pa.string()) for k in layout.partition_by]), flavor="hive"
-    ) if layout.partition_by else None
+    ) if layout.partition_by else ds.HivePartitioning.discover(infer_dictionary=False)
     return ds.dataset(paths, filesystem=filesystem, format="parquet",
                       partitioning=partitioning, partition_base_dir=base)
 

@@ -13,7 +13,13 @@ from functools import cache
 from typing import Any, Protocol
 
 from aispend.config import AispendConfig, SparkConfig
-from aispend.store.catalog import attach_model, declared_tables, model_tables, store_connection
+from aispend.store.catalog import (
+    attach,
+    attach_model,
+    declared_tables,
+    model_tables,
+    store_connection,
+)
 from aispend.store.layout import LOADED, PARTITION_TYPES, model_layout
 from aispend.store.objects import LocalStore, ObjectStore, open_store
 from dbt_like import CheckResult, SqlNode, run_check
@@ -22,6 +28,10 @@ from dbt_like.spark_sql import to_spark, view_name
 
 
 class Engine(Protocol):
+    def refresh(self, tables: list[str]) -> None:
+        """Read ``tables`` again from the store (loads may have replaced partitions)."""
+        ...
+
     def run_model(self, node: SqlNode, params: Mapping[str, Any]) -> int | None: ...
 
     def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult: ...
@@ -35,6 +45,10 @@ class DuckDBStoreEngine:
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
         self.con = store_connection(store)
+
+    def refresh(self, tables: list[str]) -> None:
+        if any(name in LOADED for name in tables):
+            attach(self.con, self.store)  # an empty table may have got its first partition
 
     def run_model(self, node: SqlNode, params: Mapping[str, Any]) -> int | None:
         schema = node.name.split(".")[0]
@@ -91,9 +105,12 @@ def _session(settings_json: str) -> Any:
     builder = (SparkSession.builder.master(settings.master).appName(settings.app_name)
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false"))
+    builder = builder.config("spark.ui.showConsoleProgress", "false")  # bars in job logs
     for key, value in settings.conf.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel(settings.conf.get("aispend.log_level", "ERROR"))
+    return session
 
 
 class SparkEngine:
@@ -102,11 +119,16 @@ class SparkEngine:
     def __init__(self, store: ObjectStore, settings: SparkConfig) -> None:
         self.store = store
         self.spark = spark_session(settings)
+        self.refresh([*LOADED, *model_tables(store)])
+
+    def refresh(self, tables: list[str]) -> None:
+        """Spark lists a table's files when it is registered: re-register to see new loads."""
         declared = declared_tables()
-        for name, layout in LOADED.items():
-            self._register_loaded(name, declared[name], layout.partition_by)
-        for name in model_tables(store):
-            self._register_model(name)
+        for name in tables:
+            if name in LOADED:
+                self._register_loaded(name, declared[name], LOADED[name].partition_by)
+            elif self.store.keys(model_layout(name).prefix):
+                self._register_model(name)
 
     def _register_loaded(self, name: str, columns: list[tuple[str, str]],
                          partition_by: tuple[str, ...]) -> None:
@@ -176,10 +198,16 @@ def _naive_timestamps(frame: Any) -> Any:
     return frame
 
 
+_ENGINES: dict[str, Engine] = {}
+
+
 def open_engine(config: AispendConfig) -> Engine:
-    """The engine the config names, over its store."""
+    """The engine the config names, over its store; one per process and config (a Spark
+    engine costs a session and a listing of every table)."""
     assert config.store_uri is not None, "the DuckDB file runs models through dbt_like itself"
-    store = open_store(config.store_uri)
-    if config.engine == "spark":
-        return SparkEngine(store, config.spark)
-    return DuckDBStoreEngine(store)
+    key = f"{config.engine}:{config.store_uri}:{config.spark.model_dump_json()}"
+    if key not in _ENGINES:
+        store = open_store(config.store_uri)
+        _ENGINES[key] = (SparkEngine(store, config.spark) if config.engine == "spark"
+                         else DuckDBStoreEngine(store))
+    return _ENGINES[key]

@@ -56,7 +56,8 @@ def load_billing_to_store(config: AispendConfig, source: SourceConfig, period: s
     step = on_step or _no_step
     with scratch() as db:
         try:
-            result = load_billing_partition(config, source, period, warehouse=db)
+            result = load_billing_partition(config, source, period, warehouse=db,
+                                            on_step=lambda name: step(f"scratch {name}"))
         except InputError:
             _write_history(db, store)
             raise

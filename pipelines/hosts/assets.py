@@ -7,8 +7,9 @@ The models read the mapping from a table rather than a bound parameter so it sta
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from aispend.config import AispendConfig
+from aispend.store.loads import write_host_map
 from aispend.warehouse import transaction
-from pipelines.billing import WRITER_POOL
+from pipelines.billing import writer_pool
 from pipelines.resources import WarehouseResource
 
 HOST_MAP = "meta.host_map"
@@ -24,10 +25,12 @@ def host_map_asset(config: AispendConfig) -> AssetsDefinition:
         kinds={"duckdb"},
         description="GPU hosts mapped to billed resources by the config's hosts: list; hosts not "
                     "listed are matched by resource id, resource name or Name tag.",
-        pool=WRITER_POOL,
+        pool=writer_pool(config),
     )
     def _host_map(context: AssetExecutionContext,
                   warehouse: WarehouseResource) -> MaterializeResult:
+        if config.store_uri:
+            return MaterializeResult(metadata={"rows": write_host_map(config)})
         with warehouse.connect() as con, transaction(con):
             con.execute(f"DELETE FROM {HOST_MAP}")
             if rows:

@@ -19,8 +19,9 @@ from dagster import (
     asset_check,
 )
 
-from dbt_like import Project, SqlNode, run_check, run_model
-from pipelines.billing import WRITER_POOL, check_result
+from aispend.config import AispendConfig
+from dbt_like import Project, SqlNode, run_model
+from pipelines.billing import check_result, run_sql_check, writer_pool
 from pipelines.models.metadata import table_metadata
 from pipelines.resources import WarehouseResource
 
@@ -32,15 +33,17 @@ def model_key(name: str) -> AssetKey:
 
 
 def build_model_assets(
-    project: Project, loaders: Mapping[str, Sequence[AssetKey]], params: Mapping[str, Any]
+    config: AispendConfig, project: Project, loaders: Mapping[str, Sequence[AssetKey]],
+    params: Mapping[str, Any],
 ) -> list[AssetsDefinition]:
     """``loaders`` maps a loaded table (marts.cost_lines) to the assets that write it."""
-    return [_model_asset(project, node, loaders, params) for node in project.ordered()]
+    return [_model_asset(config, project, node, loaders, params) for node in project.ordered()]
 
 
-def build_model_checks(project: Project, params: Mapping[str, Any]) -> list[AssetChecksDefinition]:
+def build_model_checks(config: AispendConfig, project: Project, params: Mapping[str, Any]
+                       ) -> list[AssetChecksDefinition]:
     return [
-        _model_check(project.check_target(check), check, params)
+        _model_check(config, project.check_target(check), check, params)
         for check in project.checks
         if "source" not in check.params and project.check_target(check) in project.models
     ]
@@ -51,8 +54,8 @@ def per_source_checks(project: Project) -> list[SqlNode]:
 
 
 def _model_asset(
-    project: Project, node: SqlNode, loaders: Mapping[str, Sequence[AssetKey]],
-    params: Mapping[str, Any],
+    config: AispendConfig, project: Project, node: SqlNode,
+    loaders: Mapping[str, Sequence[AssetKey]], params: Mapping[str, Any],
 ) -> AssetsDefinition:
     deps = [model_key(name) for name in project.dependencies(node)]
     for table in project.external_tables(node):
@@ -62,13 +65,15 @@ def _model_asset(
         key=model_key(node.name),
         deps=deps,
         group_name=node.name.split(".")[0],
-        kinds={"duckdb", "sql"},
+        kinds={config.engine, "sql"},
         description=node.description or node.grain,
         metadata={"grain": node.grain or "", "materialized": node.materialized,
                   "sql_file": str(node.path)},
-        pool=WRITER_POOL,
+        pool=writer_pool(config),
     )
     def _build(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        if config.store_uri:
+            return _build_on_store(context, config, project, node, params)
         with warehouse.connect() as con:
             rows = run_model(con, node, params)
             metadata = table_metadata(con, node.name, rows)
@@ -78,7 +83,23 @@ def _model_asset(
     return _build
 
 
-def _model_check(target: str, check: SqlNode, params: Mapping[str, Any]) -> AssetChecksDefinition:
+def _build_on_store(context: AssetExecutionContext, config: AispendConfig, project: Project,
+                    node: SqlNode, params: Mapping[str, Any]) -> MaterializeResult:
+    from aispend.store.engines import open_engine
+
+    engine = open_engine(config)
+    engine.refresh([*project.external_tables(node), *project.dependencies(node)])
+    rows = engine.run_model(node, params)
+    context.log.info(f"{node.name} on {config.engine}: "
+                     f"{'a view' if rows is None else f'{rows} rows'}")
+    metadata: dict[str, Any] = {"engine": config.engine}
+    if rows is not None:
+        metadata["rows"] = rows
+    return MaterializeResult(metadata=metadata)
+
+
+def _model_check(config: AispendConfig, target: str, check: SqlNode, params: Mapping[str, Any]
+                 ) -> AssetChecksDefinition:
     @asset_check(
         asset=model_key(target),
         name=check.name,
@@ -86,8 +107,6 @@ def _model_check(target: str, check: SqlNode, params: Mapping[str, Any]) -> Asse
         blocking=check.severity == "error",
     )
     def _check(warehouse: WarehouseResource) -> AssetCheckResult:
-        with warehouse.connect(publish=False) as con:
-            outcome = run_check(con, check, params)
-        return check_result(outcome)
+        return check_result(run_sql_check(config, warehouse, check, params))
 
     return _check

@@ -14,8 +14,9 @@ from dagster import (
 )
 
 from aispend.config import AispendConfig, SourceConfig
+from aispend.store.loads import load_telemetry_to_store
 from aispend.telemetry_ingest import load_telemetry_day, stage, telemetry_days
-from pipelines.billing import WRITER_POOL
+from pipelines.billing import writer_pool
 from pipelines.partitions import telemetry_days as daily
 from pipelines.resources import WarehouseResource
 
@@ -39,9 +40,15 @@ def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefini
         kinds={"duckdb", "polars", source.kind},
         description=f"{source.kind} logs at {source.path}, by UTC day, into {writes}.",
         metadata={"path": source.path, "writes": writes},
-        pool=WRITER_POOL,
+        pool=writer_pool(config),
     )
     def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        if config.store_uri:
+            loaded = load_telemetry_to_store(config, source, set(context.partition_keys))
+            return MaterializeResult(metadata={
+                "days": len(loaded), "samples": sum(r.samples for r in loaded),
+                "jobs": sum(r.jobs for r in loaded),
+                "skipped_lines": max((r.skipped for r in loaded), default=0)})
         staged = stage(config, source, warehouse.file)
         wanted = set(context.partition_keys)
         results = [load_telemetry_day(config, source, day, warehouse=warehouse.file,
