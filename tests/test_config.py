@@ -98,3 +98,29 @@ def test_cli_reports_config_errors_without_a_traceback(cli, tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "warehose: unknown key" in result.output
     assert "Traceback" not in result.output
+
+
+def test_engine_and_store_settings(tmp_path: Path) -> None:
+    path = tmp_path / "aispend.yaml"
+    path.write_text("engine: spark\n")
+    with pytest.raises(ConfigError, match="set 'store:'"):
+        load_config(path)
+    path.write_text("engine: flink\nstore: lake\n")
+    with pytest.raises(ConfigError, match="engine"):
+        load_config(path)
+    path.write_text("engine: spark\nstore: lake/\nspark:\n  master: spark://head:7077\n"
+                    "  conf: {spark.executor.memory: 8g}\n")
+    config = load_config(path)
+    assert config.store_uri == str(tmp_path / "lake")
+    assert config.spark.master == "spark://head:7077"
+    assert config.spark.conf == {"spark.executor.memory": "8g"}
+    path.write_text("store: s3://bucket/warehouse/\n")
+    config = load_config(path)
+    assert (config.engine, config.store_uri) == ("duckdb", "s3://bucket/warehouse")
+    assert load_config_default_store(tmp_path) is None
+
+
+def load_config_default_store(tmp_path: Path) -> str | None:
+    path = tmp_path / "plain.yaml"
+    path.write_text("warehouse: wh.duckdb\n")
+    return load_config(path).store_uri
