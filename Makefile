@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup demo test lint check bench bench-focus bench-telemetry bench-attribution \
-	bench-nightly lock clean
+	bench-nightly bench-engines lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "aispend needs Python 3.11 or newer")'
@@ -45,6 +45,10 @@ bench-attribution: setup
 # The nightly refresh: a 10 M-line month restated and a day of 64-GPU telemetry, end to end.
 bench-nightly: setup
 	$(BIN)/python bench/nightly.py
+
+# The SQL models on a parquet store holding a 10 M-line month: DuckDB vs Spark in local mode.
+bench-engines: setup
+	$(BIN)/python bench/engines.py
 
 # Re-resolve the lock after changing dependencies in pyproject.toml (needs network).
 lock:
