@@ -78,16 +78,14 @@ def run(obj: Context, periods: tuple[str, ...]) -> None:
     """
     from aispend.periods import parse_period
     from aispend.run import run_pipeline
+    from aispend.store.session import describe
 
     try:
         wanted = [parse_period(p) for p in periods] or None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from exc
     config = obj.config()
-    if config.store_uri:
-        click.echo(f"Warehouse: parquet store {config.store_uri} (engine: {config.engine})")
-    else:
-        click.echo(f"Warehouse: {config.warehouse_path}")
+    click.echo(f"Warehouse: {describe(config)}")
     summary = run_pipeline(config, wanted, click.echo)
     click.echo(f"Done: {len(summary.loaded)} partition(s) loaded, {len(summary.failed)} failed; "
                f"checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed.")
@@ -144,18 +142,13 @@ def sql(obj: Context, query: str, fmt: str) -> None:
     import duckdb
 
     from aispend.output import render
-    from aispend.warehouse import WarehouseMissing, reader
+    from aispend.store.session import open_reader
+    from aispend.warehouse import WarehouseMissing
 
     config = obj.config(required=False)
     text = sys.stdin.read() if query == "-" else query
     try:
-        if config.store_uri:
-            from aispend.store.catalog import read_only
-            from aispend.store.objects import open_store
-
-            con = read_only(open_store(config.store_uri))
-        else:
-            con = reader(config.warehouse_path)
+        con = open_reader(config)
     except WarehouseMissing as exc:
         raise click.ClickException(str(exc)) from exc
     except duckdb.IOException as exc:

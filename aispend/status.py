@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aispend.config import AispendConfig
 from aispend.output import render
-from aispend.warehouse import reader, utc_now
+from aispend.store.session import describe, open_reader
+from aispend.warehouse import utc_now
 
 _LATEST = """
 with ranked as (
@@ -34,13 +35,13 @@ order by r.source, r.period
 
 
 def status_report(config: AispendConfig) -> str:
-    con = reader(config.warehouse_path)
+    con = open_reader(config)
     try:
         now = utc_now()
         cursor = con.execute(_LATEST, [now])
         rows = cursor.fetchall()
         columns = [d[0] for d in cursor.description or []][:-1]
-        parts = [f"Warehouse: {config.warehouse_path}", "",
+        parts = [f"Warehouse: {describe(config)}", "",
                  render(columns, [r[:-1] for r in rows], "table")]
         for row in rows:
             if row[2] == "failed":

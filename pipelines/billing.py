@@ -81,10 +81,8 @@ def writer_pool(config: AispendConfig) -> str | None:
 
 def build_source_checks(config: AispendConfig, source: SourceConfig, checks: list[SqlNode]
                         ) -> list[AssetChecksDefinition]:
-    sql_checks = [_source_check(config, source, check) for check in checks]
-    if config.store_uri:
-        return sql_checks  # export_totals re-reads the files through the DuckDB file's writer
-    return sql_checks + [_export_check(config, source)]
+    return [_source_check(config, source, check) for check in checks] + [
+        _export_check(config, source)]
 
 
 def _export_check(config: AispendConfig, source: SourceConfig) -> AssetChecksDefinition:

@@ -116,12 +116,12 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
     models = [host_map_asset(config), *build_model_assets(config, project, loaders, params)]
     source_assets = [BILLING_PIPELINES[s.kind](config, s) for s in sources]
     telemetry_assets = [telemetry_asset(config, s) for s in telemetry]
-    if not config.store_uri:
-        # Budgets, the HTML report and the readers' snapshot work on the DuckDB file.
-        models.append(budget_asset(config, loaders[COST_LINES]))
-        report = report_asset(config, [a.key for a in models])
-        everything = [a.key for a in [*source_assets, *telemetry_assets, *models, report]]
-        models.extend([report, snapshot_asset(everything)])
+    models.append(budget_asset(config, loaders[COST_LINES]))
+    report = report_asset(config, [a.key for a in models])
+    models.append(report)
+    if not config.store_uri:  # a store has no readers' copy: its partitions swap in whole
+        everything = [a.key for a in [*source_assets, *telemetry_assets, *models]]
+        models.append(snapshot_asset(everything))
     return Graph(
         source_assets=source_assets,
         telemetry_assets=telemetry_assets,

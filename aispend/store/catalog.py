@@ -49,6 +49,7 @@ def attach(con: duckdb.DuckDBPyConnection, store: ObjectStore, arrow: bool = Fal
     declared = declared_tables()
     for name, layout in LOADED.items():
         columns = declared[name]
+        drop(con, name)  # a table that was empty may now have files, and the reverse
         if store.keys(layout.prefix):
             select = ", ".join(_column(c, t, layout) for c, t in columns)
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {select} "
@@ -58,6 +59,14 @@ def attach(con: duckdb.DuckDBPyConnection, store: ObjectStore, arrow: bool = Fal
             con.execute(f"CREATE OR REPLACE TABLE {name} ({ddl})")
     for name in model_tables(store):
         attach_model(con, store, name, arrow)
+
+
+def drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    schema, table = name.split(".")
+    rows = con.execute("select table_type from information_schema.tables "
+                       "where table_schema = ? and table_name = ?", [schema, table]).fetchall()
+    if rows:
+        con.execute(f"DROP {'VIEW' if rows[0][0] == 'VIEW' else 'TABLE'} {name}")
 
 
 def attach_model(con: duckdb.DuckDBPyConnection, store: ObjectStore, name: str,

@@ -37,6 +37,8 @@ LOADED: dict[str, TableLayout] = {t.table: t for t in [
     TableLayout("raw.k8s_pods", "telemetry/k8s_pods", _BY_DAY),
     TableLayout("raw.k8s_nodes", "telemetry/k8s_nodes", _BY_DAY),
     TableLayout("meta.host_map", "meta/host_map"),
+    TableLayout("marts.budget_status", "marts/budget_status"),
+    TableLayout("meta.alerts", "meta/alerts"),
     TableLayout("meta.loads", "meta/loads", append_only=True),
     TableLayout("meta.load_errors", "meta/load_errors", append_only=True),
 ]}
@@ -44,6 +46,9 @@ LOADED: dict[str, TableLayout] = {t.table: t for t in [
 #: Telemetry tables a day's load replaces, in the order they are swapped in.
 TELEMETRY_TABLES = ("raw.gpu_samples", "raw.gpu_processes", "raw.scheduler_jobs", "raw.k8s_pods",
                     "raw.k8s_nodes")
+
+#: Small tables that budgets rewrite whole after reading them (see session.py).
+REWRITTEN = ("marts.budget_status", "meta.alerts")
 
 #: Hive partition values are text in the path; these are typed when read back.
 PARTITION_TYPES = {"day": "DATE"}

@@ -13,7 +13,7 @@ from dagster import (
 
 from aispend.alerts import check_budgets
 from aispend.config import AispendConfig
-from pipelines.billing import WRITER_POOL
+from pipelines.billing import writer_pool
 
 
 def budget_asset(config: AispendConfig, loaders: Sequence[AssetKey]) -> AssetsDefinition:
@@ -24,7 +24,7 @@ def budget_asset(config: AispendConfig, loaders: Sequence[AssetKey]) -> AssetsDe
         kinds={"duckdb"},
         description="Each budget's actual and forecast spend in its current period (history "
                     "kept), and its threshold alerts, sent once per budget, threshold and period.",
-        pool=WRITER_POOL,
+        pool=writer_pool(config),
     )
     def _budgets(context: AssetExecutionContext) -> MaterializeResult:
         report = check_budgets(config)
