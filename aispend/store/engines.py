@@ -82,6 +82,9 @@ class DuckDBStoreEngine:
             target, options = str(folder / "part-0.parquet"), ""
         self.con.execute(f"COPY (\n{node.sql}\n) TO '{target}' (FORMAT parquet"
                          f"{', ' + options if options else ''})", values)
+        if not any(folder.rglob("*.parquet")):  # no rows, so no partition: keep the schema
+            self.con.execute(f"COPY (SELECT * FROM (\n{node.sql}\n) LIMIT 0) TO "
+                             f"'{folder / 'part-0.parquet'}' (FORMAT parquet)", values)
 
     def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult:
         return run_check(self.con, node, params)
@@ -166,6 +169,8 @@ class SparkEngine:
         if node.partition_by:
             writer = writer.partitionBy(*node.partition_by)
         writer.parquet(self.store.location(staged))
+        if not self.store.keys(staged):  # no rows, so no partition: keep the schema
+            frame.limit(0).write.mode("overwrite").parquet(self.store.location(staged))
         self.store.swap_folder(staged, layout.prefix)
         self._register_model(node.name)
         return int(self.spark.table(view_name(node.name)).count())
