@@ -24,6 +24,7 @@ from aispend.ingest import LoadResult, load_billing_partition
 from aispend.store.layout import LOADED, TELEMETRY_TABLES
 from aispend.store.objects import ObjectStore, open_store
 from aispend.telemetry_ingest import TelemetryResult, load_telemetry_day, stage, telemetry_days
+from aispend.warehouse import WRITER_MEMORY
 
 StepHook = Callable[[str], None]
 
@@ -102,7 +103,9 @@ def _export(db: Path, folder: Path,
     """One parquet file per table with the partition's rows, without its partition columns."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
-    con = duckdb.connect(str(db), read_only=True)
+    # Row order is not kept (tables carry their keys): the copy streams instead of buffering.
+    con = duckdb.connect(str(db), read_only=True, config={
+        "memory_limit": WRITER_MEMORY, "preserve_insertion_order": False})
     try:
         for table, where, params, drop in tables:
             target = folder / f"{table}.parquet"
