@@ -20,6 +20,7 @@ from dagster import AssetKey, AssetSelection, DagsterEventType, ExecuteInProcess
 from aispend.config import AispendConfig, SourceConfig
 from aispend.ingest import discover
 from aispend.progress import Progress
+from aispend.store.objects import open_store
 from aispend.telemetry_ingest import stage
 from aispend.telemetry_ingest import telemetry_days as telemetry_day_keys
 from connectors.discovery import Discovery
@@ -59,6 +60,10 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
         if source.enabled and source.kind not in (*BILLING_PIPELINES, *TELEMETRY_KINDS):
             echo(f"  skipped {source.name}: kind {source.kind!r} has no connector in this "
                  "version yet")
+    if config.store_uri:
+        swept = open_store(config.store_uri).sweep()
+        if swept:
+            echo(f"  removed {swept} file(s) that interrupted loads left in the store's _staging/")
     sources = billing_sources(config)
     found = {s.name: discover(config, s) for s in sources}
     for name, discovery in found.items():
@@ -75,15 +80,14 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
             for period in wanted]
     if config.store_uri and len(plan) > 1:
         _load_in_parallel(config, plan, found, echo, summary, bar)
-    for index, (period, targets) in enumerate(plan, start=1):
-        if config.store_uri and len(plan) > 1:
-            break
-        echo(f"[{index}/{len(wanted)}] period {period}: "
-             f"{', '.join(s.name for s in targets) or 'no source has it'}")
-        bar.step(f"period {period}")
-        if targets:
-            _load_period(graph, targets, period, found, echo, summary)
-        bar.advance()
+    else:
+        for index, (period, targets) in enumerate(plan, start=1):
+            echo(f"[{index}/{len(wanted)}] period {period}: "
+                 f"{', '.join(s.name for s in targets) or 'no source has it'}")
+            bar.step(f"period {period}")
+            if targets:
+                _load_period(graph, targets, period, found, echo, summary)
+            bar.advance()
     for source in telemetry:
         bar.step(f"telemetry {source.name}")
         _load_telemetry(config, graph, source, echo, summary)

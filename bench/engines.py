@@ -52,10 +52,13 @@ config = config_from_dict({{"store": {store!r}, "engine": {engine!r},
 start = time.perf_counter()
 engine = open_engine(config)
 print(f"session and table listing: {{time.perf_counter() - start:.1f}} s")
+counts = {{}}
 for node in discover(Path("sql")).ordered():
-    rows = engine.run_model(node, model_params(config))
-    print(f"{{node.name}}: {{rows}} rows")
+    counts[node.name] = engine.run_model(node, model_params(config))
+    print(f"{{node.name}}: {{counts[node.name]}} rows")
 SECONDS = time.perf_counter() - start
+import json
+Path({counts_file!r}).write_text(json.dumps(counts))
 """
 
 
@@ -76,14 +79,20 @@ def main() -> None:
         store = str(folder / "store")
         results = {"store_load": child(LOAD.format(store=store, root=str(folder / EXPORT),
                                                    folder=str(folder), period=args.period))}
+        counts = {}
         for engine in ("duckdb", "spark"):
             print(f"  models on {engine} ...", flush=True)
+            counts_file = folder / f"{engine}.json"
             results[f"models_{engine}"] = child(MODELS.format(
-                store=store, engine=engine, conf=conf, folder=str(folder)), show=3)
+                store=store, engine=engine, conf=conf, folder=str(folder),
+                counts_file=str(counts_file)), show=3)
+            counts[engine] = json.loads(counts_file.read_text())
     base = results["models_duckdb"]["seconds"]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"), "rows": args.rows,
         "cores": cores, "spark_conf": conf,
+        # every model has as many rows on Spark as on DuckDB (the values: tests/test_spark_*)
+        "row_counts_agree": counts["duckdb"] == counts["spark"], "row_counts": counts["duckdb"],
         "steps": {name: {"seconds": round(r["seconds"], 2),
                          "x_duckdb_models": round(base / r["seconds"], 2),
                          "python_peak_mib": r["peak_mib"]} for name, r in results.items()},
@@ -95,6 +104,7 @@ def main() -> None:
     for name, s in report["steps"].items():  # type: ignore[union-attr]
         print(f"{name:16s} {s['seconds']:8.2f} {s['x_duckdb_models']:9.2f} "
               f"{s['python_peak_mib']:12,}")
+    print(f"Row counts agree: {report['row_counts_agree']}")
     print(f"Written to {out}")
 
 

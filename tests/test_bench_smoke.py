@@ -37,3 +37,10 @@ def test_nightly_bench_runs_the_whole_refresh(tmp_path: Path) -> None:
     assert report["runs"] > 0
     assert report["steps"]["aispend_nightly_run"]["summary"] == (
         "Done: 3 partition(s) loaded, 0 failed; checks: 5 passed, 0 failed.")
+
+
+def test_engines_bench_builds_the_models_on_both_engines(tmp_path: Path) -> None:
+    report = _bench("engines.py", "--rows", "20000", results=tmp_path)
+    assert set(report["steps"]) == {"store_load", "models_duckdb", "models_spark"}
+    assert report["row_counts_agree"] is True
+    assert report["row_counts"]["marts.cost_by_provider"] > 0

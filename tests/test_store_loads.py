@@ -18,7 +18,7 @@ from aispend.config import load_config
 from aispend.ingest import changed_periods, discover
 from aispend.store.catalog import read_only
 from aispend.store.loads import load_billing_to_store
-from aispend.store.objects import open_store
+from aispend.store.objects import LocalStore, open_store
 from tests.conftest import month_rows, write_config, write_focus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,3 +156,15 @@ def test_a_killed_load_leaves_the_old_partition_or_the_new_one_whole(
     load_billing_to_store(config, config.sources[0], "2026-10")
     assert state(store) == new
     assert control_total(store, "2026-10") == Decimal(2 * ROWS)
+
+
+def test_sweep_removes_what_killed_loads_left_and_nothing_in_flight(tmp_path: Path) -> None:
+    staging = tmp_path / "_staging"
+    staging.mkdir()
+    left, in_flight = staging / "a1.part-0.parquet", staging / "b2.part-0.parquet"
+    left.write_bytes(b"half a file")
+    in_flight.write_bytes(b"being written")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(left, (two_days_ago, two_days_ago))
+    assert LocalStore(tmp_path).sweep() == 1
+    assert not left.exists() and in_flight.exists()

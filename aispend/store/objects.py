@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
 STAGING = "_staging"
+#: Staged files older than this are what a killed load left: ``sweep`` removes them.
+STALE_AFTER_S = 24 * 3600
 
 
 class ObjectStore(Protocol):
@@ -34,6 +37,10 @@ class ObjectStore(Protocol):
     def staging_prefix(self) -> str: ...
 
     def swap_folder(self, staged: str, prefix: str) -> None: ...
+
+    def sweep(self, older_than_s: float = STALE_AFTER_S) -> int:
+        """Remove what killed loads left under ``_staging/``; returns how many entries."""
+        ...
 
 
 class LocalStore:
@@ -76,6 +83,21 @@ class LocalStore:
             os.rename(final, old)
         os.rename(self.root / staged, final)
         shutil.rmtree(old, ignore_errors=True)
+
+    def sweep(self, older_than_s: float = STALE_AFTER_S) -> int:
+        folder = self.root / STAGING
+        if not folder.is_dir():
+            return 0
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for entry in folder.iterdir():
+            if entry.lstat().st_mtime < cutoff:
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def keys(self, prefix: str, suffix: str = ".parquet") -> list[str]:
         base = self.root / prefix
@@ -134,6 +156,17 @@ class S3Store:
             self.client.delete_object(Bucket=self.bucket, Key=self.key(key))
         for key in new.values():
             self.client.delete_object(Bucket=self.bucket, Key=self.key(key))
+
+    def sweep(self, older_than_s: float = STALE_AFTER_S) -> int:
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.key(f"{STAGING}/")):
+            for item in page.get("Contents", []):
+                if item["LastModified"].timestamp() < cutoff:
+                    self.client.delete_object(Bucket=self.bucket, Key=item["Key"])
+                    removed += 1
+        return removed
 
     def keys(self, prefix: str, suffix: str = ".parquet") -> list[str]:
         out = []
