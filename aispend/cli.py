@@ -194,18 +194,29 @@ def report(obj: Context, period: str | None, out: str) -> None:
 
 
 @main.command()
+@click.option("--spark-sql", metavar="MODEL", help="Print MODEL transpiled to Spark SQL.")
 @click.pass_obj
-def models(obj: Context) -> None:
+def models(obj: Context, spark_sql: str | None) -> None:
     """List the SQL models and checks, with what each depends on.
 
     \b
     Example:
       aispend models
+      aispend models --spark-sql marts.run_cost   # the model as engine: spark runs it
     """
     from dbt_like import discover
+    from dbt_like.spark_sql import to_spark
     from pipelines.definitions import SQL_DIR
 
     project = discover(SQL_DIR)
+    if spark_sql:
+        if spark_sql not in project.models:
+            raise click.ClickException(f"no model named {spark_sql!r} (see `aispend models`)")
+        node = project.models[spark_sql]
+        click.echo(f"-- {node.name} as Spark SQL; tables are views named schema__table, "
+                   "parameters are :name")
+        click.echo(to_spark(node.sql, pretty=True))
+        return
     click.echo("Models (in run order):")
     for node in project.ordered():
         reads = project.dependencies(node) + project.external_tables(node)

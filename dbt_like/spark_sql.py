@@ -26,9 +26,9 @@ def view_name(table: str) -> str:
     return table.replace(".", "__")
 
 
-def to_spark(sql: str) -> str:
+def to_spark(sql: str, pretty: bool = False) -> str:
     tree = sqlglot.parse_one(sql, read=DIALECT)
-    return tree.transform(_rewrite).sql(dialect="spark")
+    return tree.transform(_rewrite).sql(dialect="spark", pretty=pretty)
 
 
 def _rewrite(node: exp.Expression) -> exp.Expression:

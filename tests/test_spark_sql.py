@@ -68,3 +68,12 @@ def test_spark_gives_what_duckdb_gives(sql: str, expected: list[tuple[Any, ...]]
     assert duckdb.sql(sql).fetchall() == expected
     spark = spark_session(SparkConfig.model_validate(SPARK))
     assert [tuple(row) for row in spark.sql(to_spark(sql)).collect()] == expected
+
+
+def test_models_prints_a_model_as_spark_runs_it(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("models", "--spark-sql", "staging.run_hour_cost")
+    assert result.exit_code == 0, result.output
+    assert "FROM staging__gpu_billed_hours" in result.output
+    assert "UNIX_MICROS" in result.output and "EXPLODE(" in result.output
+    missing = cli("models", "--spark-sql", "marts.nope")
+    assert missing.exit_code != 0 and "no model named 'marts.nope'" in missing.output

@@ -8,8 +8,10 @@ models downstream. Views are never written: they are registered and computed whe
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any, Protocol
 
 from aispend.config import AispendConfig, SparkConfig
@@ -63,9 +65,6 @@ class DuckDBStoreEngine:
             self._copy(node, values, self.store.root / staged)
             self.store.swap_folder(staged, layout.prefix)
         else:
-            import tempfile
-            from pathlib import Path
-
             with tempfile.TemporaryDirectory(prefix="aispend-model-") as folder:
                 self._copy(node, values, Path(folder) / "table")
                 self.store.replace_folder(Path(folder) / "table", layout.prefix)
@@ -73,7 +72,7 @@ class DuckDBStoreEngine:
         rows = self.con.execute(f"SELECT count(*) FROM {node.name}").fetchall()
         return int(rows[0][0])
 
-    def _copy(self, node: SqlNode, values: dict[str, Any] | None, folder: Any) -> None:
+    def _copy(self, node: SqlNode, values: dict[str, Any] | None, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if node.partition_by:
             target = str(folder)
