@@ -138,9 +138,11 @@ def test_retail_prices_keep_pay_as_you_go_linux_only(prices: PriceServer) -> Non
     assert azure.on_demand_price(items, "windows") == D("4.99")
 
 
-def _config(folder: Path, source: dict[str, str], **prices: object) -> None:
+def _config(folder: Path, source: dict[str, str], store: str | None = None,
+            **prices: object) -> None:
+    extra = {"store": store} if store else {}
     (folder / "aispend.yaml").write_text(yaml.safe_dump(
-        {"warehouse": "wh.duckdb", "sources": [source], "prices": prices}))
+        {"warehouse": "wh.duckdb", "sources": [source], "prices": prices, **extra}))
 
 
 def _spot_savings(cli: Any) -> dict[str, Any]:
@@ -152,11 +154,13 @@ def _spot_savings(cli: Any) -> dict[str, Any]:
     return row  # type: ignore[no-any-return]
 
 
+@pytest.mark.parametrize("store", [None, "lake"], ids=["duckdb_file", "parquet_store"])
 def test_gcp_spot_h100_savings_to_the_cent_and_the_catalog_is_cached(cli, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                                      prices: PriceServer) -> None:
+                                                                      prices: PriceServer,
+                                                                      store: str | None) -> None:
     (tmp_path / "export").mkdir()
     (tmp_path / "export" / "b.json.gz").write_bytes(jsonl_gz(export_rows()))
-    _config(tmp_path, {"name": "gcp", "kind": "gcp_billing", "path": "export"},
+    _config(tmp_path, {"name": "gcp", "kind": "gcp_billing", "path": "export"}, store=store,
             gcp_catalog_endpoint=prices.url)
     assert cli("run").exit_code == 0
     # 8 H100 GPU-hours on spot for 22.40; on demand 8 x 9.80 = 78.40; saved 56.00

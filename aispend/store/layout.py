@@ -39,6 +39,7 @@ LOADED: dict[str, TableLayout] = {t.table: t for t in [
     TableLayout("meta.host_map", "meta/host_map"),
     TableLayout("marts.budget_status", "marts/budget_status"),
     TableLayout("meta.alerts", "meta/alerts"),
+    TableLayout("meta.price_catalog", "meta/price_catalog"),
     TableLayout("meta.loads", "meta/loads", append_only=True),
     TableLayout("meta.load_errors", "meta/load_errors", append_only=True),
 ]}

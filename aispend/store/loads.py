@@ -21,10 +21,11 @@ import duckdb
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError
 from aispend.ingest import LoadResult, load_billing_partition
+from aispend.store.catalog import read_only
 from aispend.store.layout import LOADED, TELEMETRY_TABLES
 from aispend.store.objects import ObjectStore, open_store
 from aispend.telemetry_ingest import TelemetryResult, load_telemetry_day, stage, telemetry_days
-from aispend.warehouse import WRITER_MEMORY
+from aispend.warehouse import WRITER_MEMORY, writer
 
 StepHook = Callable[[str], None]
 
@@ -56,6 +57,7 @@ def load_billing_to_store(config: AispendConfig, source: SourceConfig, period: s
     store = open_store(config.store_uri)
     step = on_step or _no_step
     with scratch() as db:
+        prices = _seed_prices(db, store)
         try:
             result = load_billing_partition(config, source, period, warehouse=db,
                                             on_step=lambda name: step(f"scratch {name}"))
@@ -72,6 +74,7 @@ def load_billing_to_store(config: AispendConfig, source: SourceConfig, period: s
                 store.put(files[table],
                           LOADED[table].partition_prefix(period, source.name) + "/part-0.parquet")
         _write_history(db, store)
+        _keep_prices(db, store, prices)
         step("done")
     return result
 
@@ -116,6 +119,37 @@ def _export(db: Path, folder: Path,
     finally:
         con.close()
     return out
+
+
+_PRICES = "meta.price_catalog"
+_PRICE_STATE = "SELECT count(*), max(fetched_at) FROM meta.price_catalog"
+
+
+def _seed_prices(db: Path, store: ObjectStore) -> tuple[object, ...]:
+    """The store's cache of on-demand prices, copied into the scratch warehouse so a load does
+    not fetch a price list that another load already fetched; returns the cache's state."""
+    cached = read_only(store)
+    try:
+        rows = cached.sql(f"SELECT * FROM {_PRICES}").to_arrow_table()
+    finally:
+        cached.close()
+    with writer(db, publish=False) as con:
+        if rows.num_rows:
+            con.execute(f"INSERT INTO {_PRICES} SELECT * FROM rows")
+        return tuple(con.execute(_PRICE_STATE).fetchall()[0])
+
+
+def _keep_prices(db: Path, store: ObjectStore, seeded: tuple[object, ...]) -> None:
+    """Prices this load fetched go back to the store's cache (the whole, small table)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        if tuple(con.execute(_PRICE_STATE).fetchall()[0]) == seeded:
+            return
+        target = db.parent / f"{_PRICES}.parquet"
+        con.execute(f"COPY {_PRICES} TO '{target}' (FORMAT parquet)")
+    finally:
+        con.close()
+    store.put(target, f"{LOADED[_PRICES].prefix}/part-0.parquet")
 
 
 def _write_history(db: Path, store: ObjectStore) -> None:
