@@ -194,6 +194,30 @@ def report(obj: Context, period: str | None, out: str) -> None:
 
 
 @main.command()
+@click.option("--dialect", type=click.Choice(["spark", "trino", "athena"]), required=True,
+              help="The engine to register the store's tables in.")
+@click.option("--database", default="aispend", show_default=True)
+@click.pass_obj
+def ddl(obj: Context, dialect: str, database: str) -> None:
+    """Print the statements that register the parquet store's tables in Spark, Trino or Athena.
+
+    \b
+    Example:
+      aispend ddl --dialect trino > register.sql    # then run it in the Trino CLI
+      aispend ddl --dialect spark | spark-sql -f /dev/stdin
+    """
+    from aispend.store.ddl import statements
+    from dbt_like import discover
+    from pipelines.definitions import SQL_DIR
+
+    config = obj.config()
+    if not config.store_uri:
+        raise click.ClickException("ddl describes a parquet store: set 'store:' in the config")
+    for statement in statements(config, discover(SQL_DIR), dialect, database):
+        click.echo(statement + ";")
+
+
+@main.command()
 @click.option("--spark-sql", metavar="MODEL", help="Print MODEL transpiled to Spark SQL.")
 @click.pass_obj
 def models(obj: Context, spark_sql: str | None) -> None:

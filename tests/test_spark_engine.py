@@ -4,6 +4,7 @@ the cent, as DuckDB builds in its own file; `aispend sql` reads the store read-o
 from __future__ import annotations
 
 import json
+import tempfile
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,10 @@ from aispend.run import run_pipeline
 from aispend.store.catalog import read_only
 from aispend.store.objects import open_store
 
-#: Small shuffles and no UI: local mode on a 2-core CI machine.
-SPARK = {"conf": {"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"}}
+#: Small shuffles and no UI: local mode on a 2-core CI machine; databases made by tests (`aispend
+#: ddl`) live in the temporary folder, not in the working directory.
+SPARK = {"conf": {"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false",
+                  "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "aispend-spark")}}
 
 
 def write_demo_config(folder: Path, **extra: Any) -> Path:

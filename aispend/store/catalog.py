@@ -10,13 +10,14 @@ extension download.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections import defaultdict
 
 import duckdb
 
 from aispend.store.layout import LOADED, PARTITION_TYPES, TableLayout, model_layout
 from aispend.store.objects import LocalStore, ObjectStore, S3Store
-from aispend.warehouse import SCHEMAS, declared_columns
+from aispend.warehouse import SCHEMAS, WRITER_MEMORY, declared_columns
 
 MODEL_SCHEMAS = ("staging", "marts")
 
@@ -119,8 +120,12 @@ def _dataset(store: ObjectStore, layout: TableLayout) -> object:
 
 
 def store_connection(store: ObjectStore) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the store attached, for models, checks and ad hoc SQL."""
-    con = duckdb.connect(config={"preserve_insertion_order": False})
+    """An in-memory DuckDB with the store attached, for models and checks. Its memory is
+    capped like the DuckDB file's writer; bigger work spills to the temporary folder."""
+    con = duckdb.connect(config={"preserve_insertion_order": False,
+                                 "memory_limit": WRITER_MEMORY,
+                                 "temp_directory": os.path.join(tempfile.gettempdir(),
+                                                                "aispend-duckdb-spill")})
     con.execute("SET enable_progress_bar = false")
     attach(con, store)
     return con
