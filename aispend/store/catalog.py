@@ -51,10 +51,11 @@ def attach(con: duckdb.DuckDBPyConnection, store: ObjectStore, arrow: bool = Fal
     for name, layout in LOADED.items():
         columns = declared[name]
         drop(con, name)  # a table that was empty may now have files, and the reverse
-        if store.keys(layout.prefix):
+        keys = store.keys(layout.prefix)
+        if keys:
             select = ", ".join(_column(c, t, layout) for c, t in columns)
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {select} "
-                        f"FROM {relation(con, store, layout, arrow)}")
+                        f"FROM {relation(con, store, layout, arrow, keys)}")
         else:
             ddl = ", ".join(f'"{c}" {t}' for c, t in columns)
             con.execute(f"CREATE OR REPLACE TABLE {name} ({ddl})")
@@ -84,17 +85,18 @@ def _column(column: str, sql_type: str, layout: TableLayout) -> str:
 
 
 def relation(con: duckdb.DuckDBPyConnection, store: ObjectStore, layout: TableLayout,
-             arrow: bool = False) -> str:
-    """A FROM-clause item reading ``layout``'s files, partition columns as text."""
+             arrow: bool = False, keys: list[str] | None = None) -> str:
+    """A FROM-clause item reading ``layout``'s files (``keys``, if already listed), partition
+    columns as text."""
     if isinstance(store, LocalStore) and not arrow:
         pattern = str(store.root / layout.prefix / "**" / "*.parquet").replace("'", "''")
         return f"read_parquet('{pattern}', hive_partitioning = true, hive_types_autocast = false)"
     name = "_store_" + layout.prefix.replace("/", "_")
-    con.register(name, _dataset(store, layout))
+    con.register(name, _dataset(store, layout, keys or store.keys(layout.prefix)))
     return name
 
 
-def _dataset(store: ObjectStore, layout: TableLayout) -> object:
+def _dataset(store: ObjectStore, layout: TableLayout, keys: list[str]) -> object:
     import pyarrow as pa
     import pyarrow.dataset as ds
     from pyarrow import fs
@@ -103,11 +105,11 @@ def _dataset(store: ObjectStore, layout: TableLayout) -> object:
     if isinstance(store, S3Store):
         filesystem = fs.S3FileSystem(endpoint_override=os.environ.get("AWS_ENDPOINT_URL"),
                                      region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-        paths = [f"{store.bucket}/{store.key(k)}" for k in store.keys(layout.prefix)]
+        paths = [f"{store.bucket}/{store.key(k)}" for k in keys]
         base = f"{store.bucket}/{store.key(layout.prefix)}"
     elif isinstance(store, LocalStore):
         filesystem = fs.LocalFileSystem()
-        paths = [store.location(k) for k in store.keys(layout.prefix)]
+        paths = [store.location(k) for k in keys]
         base = store.location(layout.prefix)
     else:
         raise TypeError(f"no reader for store {store.uri}")

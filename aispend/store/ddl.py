@@ -60,21 +60,21 @@ def _table(dialect: str, database: str, store: ObjectStore, layout: TableLayout,
     keys = [(c, PARTITION_TYPES.get(c, "VARCHAR")) for c in parts]
     name, location = table_name(layout), _location(store, layout, dialect)
     if dialect == "spark":
-        cols = ", ".join(f"`{c}` {_type(t, dialect)}" for c, t in data + keys)
+        cols = ", ".join(f"`{c}` {column_type(t, dialect)}" for c, t in data + keys)
         partitioned = f" PARTITIONED BY ({', '.join(f'`{c}`' for c in parts)})" if parts else ""
         ddl = [f"CREATE TABLE IF NOT EXISTS {database}.{name} ({cols}) USING parquet"
                f"{partitioned} LOCATION '{location}'"]
         return ddl + ([f"MSCK REPAIR TABLE {database}.{name}"] if parts else [])
     if dialect == "trino":
-        cols = ", ".join(f'"{c}" {_type(t, dialect)}' for c, t in data + keys)
+        cols = ", ".join(f'"{c}" {column_type(t, dialect)}' for c, t in data + keys)
         with_parts = (", partitioned_by = ARRAY[" + ", ".join(f"'{c}'" for c in parts) + "]"
                       if parts else "")
         ddl = [f"CREATE TABLE IF NOT EXISTS hive.{database}.{name} ({cols}) WITH "
                f"(external_location = '{location}', format = 'PARQUET'{with_parts})"]
         return ddl + ([f"CALL hive.system.sync_partition_metadata('{database}', '{name}', "
                        "'FULL')"] if parts else [])
-    cols = ", ".join(f"`{c}` {_type(t, dialect)}" for c, t in data)
-    partitioned = (" PARTITIONED BY (" + ", ".join(f"`{c}` {_type(t, dialect)}"
+    cols = ", ".join(f"`{c}` {column_type(t, dialect)}" for c, t in data)
+    partitioned = (" PARTITIONED BY (" + ", ".join(f"`{c}` {column_type(t, dialect)}"
                                                     for c, t in keys) + ")") if parts else ""
     ddl = [f"CREATE EXTERNAL TABLE IF NOT EXISTS {database}.{name} ({cols}){partitioned} "
            f"STORED AS PARQUET LOCATION '{location}/'"]
@@ -88,7 +88,7 @@ def _location(store: ObjectStore, layout: TableLayout, dialect: str) -> str:
     return location
 
 
-def _type(duckdb_type: str, dialect: str) -> str:
+def column_type(duckdb_type: str, dialect: str) -> str:
     """A DuckDB type as ``dialect`` writes it; timestamps are zone-less UTC."""
     if duckdb_type.upper() == "TIMESTAMP" and dialect == "spark":
         return "TIMESTAMP_NTZ"

@@ -22,6 +22,7 @@ from aispend.store.catalog import (
     model_tables,
     store_connection,
 )
+from aispend.store.ddl import column_type
 from aispend.store.layout import LOADED, PARTITION_TYPES, model_layout
 from aispend.store.objects import LocalStore, ObjectStore, open_store
 from dbt_like import CheckResult, SqlNode, run_check
@@ -135,13 +136,13 @@ class SparkEngine:
     def _register_loaded(self, name: str, columns: list[tuple[str, str]],
                          partition_by: tuple[str, ...]) -> None:
         prefix = LOADED[name].prefix
-        types = {c: spark_type(t) for c, t in columns}
+        types = {c: column_type(t, "spark") for c, t in columns}
         if self.store.keys(prefix):
             path = self.store.location(prefix)
             frame = self.spark.read.option("basePath", path).parquet(path)
             present = set(frame.columns)
             select = [
-                f"CAST(`{c}` AS {spark_type(PARTITION_TYPES.get(c, 'VARCHAR'))}) AS `{c}`"
+                f"CAST(`{c}` AS {column_type(PARTITION_TYPES.get(c, 'VARCHAR'), 'spark')}) AS `{c}`"
                 if c in partition_by else
                 (f"CAST(`{c}` AS {types[c]}) AS `{c}`" if c in present
                  else f"CAST(NULL AS {types[c]}) AS `{c}`")
@@ -181,15 +182,6 @@ class SparkEngine:
 
     def close(self) -> None:
         return None  # the session is shared by the process; Spark stops it at exit
-
-
-def spark_type(duckdb_type: str) -> str:
-    """A DuckDB column type as Spark writes it; timestamps are zone-less (TIMESTAMP_NTZ)."""
-    from sqlglot import exp
-
-    if duckdb_type.upper() == "TIMESTAMP":
-        return "TIMESTAMP_NTZ"
-    return exp.DataType.build(duckdb_type, dialect="duckdb").sql(dialect="spark")
 
 
 def _naive_timestamps(frame: Any) -> Any:
