@@ -117,10 +117,10 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
     source_assets = [BILLING_PIPELINES[s.kind](config, s) for s in sources]
     telemetry_assets = [telemetry_asset(config, s) for s in telemetry]
     models.append(budget_asset(config, loaders[COST_LINES]))
-    report = report_asset(config, [a.key for a in models])
+    report = report_asset(config, [k for a in models for k in a.keys])
     models.append(report)
     if not config.store_uri:  # a store has no readers' copy: its partitions swap in whole
-        everything = [a.key for a in [*source_assets, *telemetry_assets, *models]]
+        everything = [k for a in [*source_assets, *telemetry_assets, *models] for k in a.keys]
         models.append(snapshot_asset(everything))
     return Graph(
         source_assets=source_assets,

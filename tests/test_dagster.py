@@ -9,7 +9,8 @@ import duckdb
 from dagster import AssetKey, AssetSelection, build_schedule_context, materialize
 
 from aispend.config import load_config
-from pipelines.definitions import build_definitions, build_graph
+from dbt_like import discover
+from pipelines.definitions import SQL_DIR, build_definitions, build_graph
 from tests.conftest import FOCUS_SAMPLE, write_config
 
 
@@ -136,3 +137,26 @@ def test_sensor_requests_new_and_redelivered_periods_only(tmp_path: Path) -> Non
     assert requested() == []
     write_focus(bills / "aug.csv", month_rows("2026-08", ["1.50"]))  # closed period re-delivered
     assert requested() == ["2026-08"]
+
+
+def test_with_spark_the_models_are_one_step_and_keep_an_asset_each(tmp_path: Path) -> None:
+    from pipelines.models.one_step import ONE_STEP, _upstream
+
+    config = load_config(write_config(tmp_path, [
+        {"name": "sample", "kind": "focus", "path": str(FOCUS_SAMPLE)}],
+        engine="spark", store="lake"))
+    graph = build_graph(config)
+    [step] = [a for a in graph.model_assets if a.node_def.name == ONE_STEP]
+    assert AssetKey(["marts", "run_cost"]) in step.keys and len(step.keys) == 16
+    assert step.can_subset
+    assert {k.name for k in step.check_keys} == {"cost_by_provider_totals",
+                                                 "host_cost_allocation"}
+    project = discover(SQL_DIR)
+    # a failing blocking check stops the models downstream of the model it guards, and only them
+    upstream = _upstream(project, project.models["marts.run_cost"])
+    assert {"staging.run_hour_cost", "staging.gpu_billed_hours", "marts.runs"} <= upstream
+    assert "staging.run_hour_cost" not in _upstream(project, project.models["marts.savings"])
+    # with DuckDB each model is a step of its own
+    duck = build_graph(load_config(write_config(tmp_path, [
+        {"name": "sample", "kind": "focus", "path": str(FOCUS_SAMPLE)}], store="lake")))
+    assert not [a for a in duck.model_assets if a.node_def.name == ONE_STEP]

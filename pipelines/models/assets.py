@@ -23,13 +23,10 @@ from aispend.config import AispendConfig
 from dbt_like import Project, SqlNode, run_model
 from pipelines.billing import check_result, run_sql_check, writer_pool
 from pipelines.models.metadata import table_metadata
+from pipelines.models.one_step import model_key, models_in_one_step
 from pipelines.resources import WarehouseResource
 
 COST_LINES = "marts.cost_lines"
-
-
-def model_key(name: str) -> AssetKey:
-    return AssetKey(name.split("."))
 
 
 def build_model_assets(
@@ -37,11 +34,15 @@ def build_model_assets(
     params: Mapping[str, Any],
 ) -> list[AssetsDefinition]:
     """``loaders`` maps a loaded table (marts.cost_lines) to the assets that write it."""
+    if config.engine == "spark":
+        return [models_in_one_step(config, project, loaders, params)]
     return [_model_asset(config, project, node, loaders, params) for node in project.ordered()]
 
 
 def build_model_checks(config: AispendConfig, project: Project, params: Mapping[str, Any]
                        ) -> list[AssetChecksDefinition]:
+    if config.engine == "spark":
+        return []  # run inside the models' one step (one_step.py)
     return [
         _model_check(config, project.check_target(check), check, params)
         for check in project.checks
