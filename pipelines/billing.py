@@ -128,11 +128,13 @@ def _source_check(config: AispendConfig, source: SourceConfig, check: SqlNode
 
 def run_sql_check(config: AispendConfig, warehouse: WarehouseResource, check: SqlNode,
                   params: Mapping[str, Any]) -> CheckResult:
-    """On the DuckDB file, or on the store with the configured engine."""
+    """On the DuckDB file, or with DuckDB over the store. A source's checks run beside its load,
+    which is DuckDB's work whatever the engine, and read only that source's partitions; with
+    ``engine: spark`` the models' own checks run inside the models' step, on Spark."""
     if config.store_uri:
         from aispend.store.engines import open_engine
 
-        engine = open_engine(config)
+        engine = open_engine(config.model_copy(update={"engine": "duckdb"}))
         engine.refresh(sorted(check.refs))
         return engine.run_check(check, params)
     with warehouse.connect(publish=False) as con:

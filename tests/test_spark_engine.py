@@ -53,7 +53,7 @@ def test_duckdb_and_spark_build_identical_marts(tmp_path: Path, cli) -> None:  #
     spark = load_config(spark_path)
     summary = run_pipeline(spark, None, lines.append, progress=False)
     assert summary.ok, lines
-    assert summary.passed_checks >= 8  # the SQL checks, run on Spark
+    assert summary.passed_checks >= 8  # per-source checks beside the loads, model checks on Spark
 
     file = duckdb.connect(str(duck.warehouse_path), read_only=True)
     store = read_only(open_store(str(tmp_path / "spark" / "store")))
