@@ -25,9 +25,9 @@ from aispend.store.catalog import (
 from aispend.store.ddl import column_type
 from aispend.store.layout import LOADED, PARTITION_TYPES, model_layout
 from aispend.store.objects import LocalStore, ObjectStore, open_store
-from dbt_like import CheckResult, SqlNode, run_check
+from dbt_like import CheckResult, SqlNode, run_check, spark_runner
 from dbt_like.runner import bind
-from dbt_like.spark_sql import to_spark, view_name
+from dbt_like.spark_sql import view_name
 
 
 class Engine(Protocol):
@@ -159,7 +159,7 @@ class SparkEngine:
         frame.createOrReplaceTempView(view_name(name))
 
     def run_model(self, node: SqlNode, params: Mapping[str, Any]) -> int | None:
-        frame = _naive_timestamps(self.spark.sql(to_spark(node.sql), args=bind(node, params)))
+        frame = _naive_timestamps(spark_runner.model_frame(self.spark, node, params))
         if node.materialized == "view":
             frame.createOrReplaceTempView(view_name(node.name))
             return None
@@ -176,9 +176,7 @@ class SparkEngine:
         return int(self.spark.table(view_name(node.name)).count())
 
     def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult:
-        frame = self.spark.sql(to_spark(node.sql), args=bind(node, params))
-        rows = [tuple(r) for r in frame.collect()]
-        return CheckResult(node.name, node.severity, len(rows), list(frame.columns), rows[:5])
+        return spark_runner.run_check(self.spark, node, params)
 
     def close(self) -> None:
         return None  # the session is shared by the process; Spark stops it at exit
