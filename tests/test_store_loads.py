@@ -12,6 +12,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import boto3
 import pytest
 
 from aispend.config import load_config
@@ -168,3 +169,24 @@ def test_sweep_removes_what_killed_loads_left_and_nothing_in_flight(tmp_path: Pa
     os.utime(left, (two_days_ago, two_days_ago))
     assert LocalStore(tmp_path).sweep() == 1
     assert not left.exists() and in_flight.exists()
+
+
+def test_on_s3_a_load_killed_while_swapping_leaves_one_whole_object(
+        tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)  # inherited by the killed child
+    boto3.client("s3").create_bucket(Bucket="lake-kill")
+    config_path = write_config(tmp_path, [{"name": "bills", "kind": "focus", "path": "bills"}],
+                               store="s3://lake-kill/wh")
+    config = load_config(config_path)
+    write_version(tmp_path / "bills", "1.00")
+    load_billing_to_store(config, config.sources[0], "2026-10")
+    old, new = (ROWS, Decimal(ROWS)), (ROWS, Decimal(2 * ROWS))
+    write_version(tmp_path / "bills", "2.00")
+    prefix = f"wh/{PARTITION.as_posix()}/"
+    for delay in (0.0, 0.02, 0.1):  # before, during and after the upload and the copy
+        kill_during(config_path, "swap marts.cost_lines", delay)
+        assert state("s3://lake-kill/wh") in (old, new)
+        listed = boto3.client("s3").list_objects_v2(Bucket="lake-kill", Prefix=prefix)
+        assert [o["Key"] for o in listed["Contents"]] == [prefix + "part-0.parquet"]
+    load_billing_to_store(config, config.sources[0], "2026-10")
+    assert state("s3://lake-kill/wh") == new
