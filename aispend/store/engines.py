@@ -9,6 +9,7 @@ models downstream. Views are never written: they are registered and computed whe
 from __future__ import annotations
 
 import tempfile
+import warnings
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -100,8 +101,12 @@ def spark_session(settings: SparkConfig) -> Any:
     return _session(settings.model_dump_json())
 
 
+_LOG4J = Path(__file__).with_name("spark-log4j2.properties")
+
+
 @cache
 def _session(settings_json: str) -> Any:
+    warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")  # pandas 3
     from pyspark.sql import SparkSession
 
     settings = SparkConfig.model_validate_json(settings_json)
@@ -109,6 +114,9 @@ def _session(settings_json: str) -> Any:
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false"))
     builder = builder.config("spark.ui.showConsoleProgress", "false")  # bars in job logs
+    if "spark.driver.extraJavaOptions" not in settings.conf:  # errors only, from the start
+        builder = builder.config("spark.driver.extraJavaOptions",
+                                 f"-Dlog4j2.configurationFile=file:{_LOG4J}")
     for key, value in settings.conf.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
