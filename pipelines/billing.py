@@ -141,9 +141,11 @@ def run_sql_check(config: AispendConfig, warehouse: WarehouseResource, check: Sq
         return run_check(con, check, params)
 
 
-def check_result(outcome: CheckResult) -> AssetCheckResult:
+def check_result(outcome: CheckResult, **target: Any) -> AssetCheckResult:
+    """``target``: ``asset_key`` and ``check_name``, where one step yields several checks."""
     severity = AssetCheckSeverity.ERROR if outcome.severity == "error" else AssetCheckSeverity.WARN
     return AssetCheckResult(
+        **target,
         passed=outcome.passed,
         severity=severity,
         metadata={

@@ -23,7 +23,8 @@ from aispend.config import AispendConfig
 from dbt_like import Project, SqlNode, run_model
 from pipelines.billing import check_result, run_sql_check, writer_pool
 from pipelines.models.metadata import table_metadata
-from pipelines.models.one_step import model_key, models_in_one_step
+from pipelines.models.one_step import models_in_one_step
+from pipelines.models.specs import build_on_store, model_attrs, model_checks, model_key
 from pipelines.resources import WarehouseResource
 
 COST_LINES = "marts.cost_lines"
@@ -43,11 +44,8 @@ def build_model_checks(config: AispendConfig, project: Project, params: Mapping[
                        ) -> list[AssetChecksDefinition]:
     if config.engine == "spark":
         return []  # run inside the models' one step (one_step.py)
-    return [
-        _model_check(config, project.check_target(check), check, params)
-        for check in project.checks
-        if "source" not in check.params and project.check_target(check) in project.models
-    ]
+    return [_model_check(config, project.check_target(check), check, params)
+            for check in model_checks(project)]
 
 
 def per_source_checks(project: Project) -> list[SqlNode]:
@@ -58,23 +56,11 @@ def _model_asset(
     config: AispendConfig, project: Project, node: SqlNode,
     loaders: Mapping[str, Sequence[AssetKey]], params: Mapping[str, Any],
 ) -> AssetsDefinition:
-    deps = [model_key(name) for name in project.dependencies(node)]
-    for table in project.external_tables(node):
-        deps.extend(loaders.get(table, []))
-
-    @asset(
-        key=model_key(node.name),
-        deps=deps,
-        group_name=node.name.split(".")[0],
-        kinds={config.engine, "sql"},
-        description=node.description or node.grain,
-        metadata={"grain": node.grain or "", "materialized": node.materialized,
-                  "sql_file": str(node.path)},
-        pool=writer_pool(config),
-    )
+    @asset(key=model_key(node.name), pool=writer_pool(config),
+           **model_attrs(config, project, node, loaders))
     def _build(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         if config.store_uri:
-            return _build_on_store(context, config, project, node, params)
+            return build_on_store(context.log, config, project, node, params)
         with warehouse.connect() as con:
             rows = run_model(con, node, params)
             metadata = table_metadata(con, node.name, rows)
@@ -82,21 +68,6 @@ def _model_asset(
         return MaterializeResult(metadata=metadata)
 
     return _build
-
-
-def _build_on_store(context: AssetExecutionContext, config: AispendConfig, project: Project,
-                    node: SqlNode, params: Mapping[str, Any]) -> MaterializeResult:
-    from aispend.store.engines import open_engine
-
-    engine = open_engine(config)
-    engine.refresh([*project.external_tables(node), *project.dependencies(node)])
-    rows = engine.run_model(node, params)
-    context.log.info(f"{node.name} on {config.engine}: "
-                     f"{'a view' if rows is None else f'{rows} rows'}")
-    metadata: dict[str, Any] = {"engine": config.engine}
-    if rows is not None:
-        metadata["rows"] = rows
-    return MaterializeResult(metadata=metadata)
 
 
 def _model_check(config: AispendConfig, target: str, check: SqlNode, params: Mapping[str, Any]

@@ -14,7 +14,6 @@ from typing import Any
 from dagster import (
     AssetCheckKey,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -26,29 +25,18 @@ from dagster import (
 
 from aispend.config import AispendConfig
 from dbt_like import Project, SqlNode
+from pipelines.billing import check_result
+from pipelines.models.specs import build_on_store, model_attrs, model_checks, model_key
 
 ONE_STEP = "sql_models"
-
-
-def model_key(name: str) -> AssetKey:
-    return AssetKey(name.split("."))
 
 
 def models_in_one_step(config: AispendConfig, project: Project,
                        loaders: Mapping[str, Sequence[AssetKey]],
                        params: Mapping[str, Any]) -> AssetsDefinition:
-    specs = []
-    for node in project.ordered():
-        deps = [model_key(name) for name in project.dependencies(node)]
-        for table in project.external_tables(node):
-            deps.extend(loaders.get(table, []))
-        specs.append(AssetSpec(
-            model_key(node.name), deps=deps, group_name=node.name.split(".")[0],
-            kinds={config.engine, "sql"}, description=node.description or node.grain,
-            metadata={"grain": node.grain or "", "materialized": node.materialized,
-                      "sql_file": str(node.path)}))
-    checks = {check.name: check for check in project.checks
-              if "source" not in check.params and project.check_target(check) in project.models}
+    specs = [AssetSpec(model_key(node.name), **model_attrs(config, project, node, loaders))
+             for node in project.ordered()]
+    checks = {check.name: check for check in model_checks(project)}
     check_specs = [AssetCheckSpec(name, asset=model_key(project.check_target(check)),
                                   description=check.description,
                                   blocking=check.severity == "error")
@@ -68,12 +56,7 @@ def models_in_one_step(config: AispendConfig, project: Project,
             if stopped & _upstream(project, node):
                 context.log.error(f"{node.name}: not built, a blocking check failed upstream")
                 continue
-            engine.refresh([*project.external_tables(node), *project.dependencies(node)])
-            rows = engine.run_model(node, params)
-            context.log.info(f"{node.name} on {config.engine}: "
-                             f"{'a view' if rows is None else f'{rows} rows'}")
-            yield MaterializeResult(asset_key=model_key(node.name), metadata={
-                "engine": config.engine, **({} if rows is None else {"rows": rows})})
+            yield build_on_store(context.log, config, project, node, params)
             for name, check in checks.items():
                 key = AssetCheckKey(model_key(node.name), name)
                 if project.check_target(check) != node.name or key not in wanted_checks:
@@ -81,11 +64,7 @@ def models_in_one_step(config: AispendConfig, project: Project,
                 outcome = engine.run_check(check, params)
                 if not outcome.passed and outcome.severity == "error":
                     stopped.add(node.name)
-                yield AssetCheckResult(
-                    asset_key=model_key(node.name), check_name=name, passed=outcome.passed,
-                    severity=(AssetCheckSeverity.ERROR if outcome.severity == "error"
-                              else AssetCheckSeverity.WARN),
-                    metadata={"failing_rows": outcome.failures})
+                yield check_result(outcome, asset_key=model_key(node.name), check_name=name)
 
     return _models
 
