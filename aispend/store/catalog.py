@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 import duckdb
 
@@ -119,6 +120,15 @@ def _dataset(store: ObjectStore, layout: TableLayout, keys: list[str]) -> object
     ) if layout.partition_by else ds.HivePartitioning.discover(infer_dictionary=False)
     return ds.dataset(paths, filesystem=filesystem, format="parquet",
                       partitioning=partitioning, partition_base_dir=base)
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, store: ObjectStore,
+                  folder: Path) -> None:
+    """Rewrite a small unpartitioned table (host map, alerts, price cache) whole, in one swap,
+    from ``con``'s table of the same name; ``folder`` holds the file until it is put."""
+    target = folder / f"{table}.parquet"
+    con.execute(f"COPY {table} TO '{target}' (FORMAT parquet)")
+    store.put(target, f"{LOADED[table].prefix}/part-0.parquet")
 
 
 def store_connection(store: ObjectStore) -> duckdb.DuckDBPyConnection:

@@ -21,7 +21,7 @@ import duckdb
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError
 from aispend.ingest import LoadResult, load_billing_partition
-from aispend.store.catalog import read_only
+from aispend.store.catalog import read_only, replace_table
 from aispend.store.layout import LOADED, TELEMETRY_TABLES
 from aispend.store.objects import ObjectStore, open_store
 from aispend.telemetry_ingest import TelemetryResult, load_telemetry_day, stage, telemetry_days
@@ -143,13 +143,10 @@ def _keep_prices(db: Path, store: ObjectStore, seeded: tuple[object, ...]) -> No
     """Prices this load fetched go back to the store's cache (the whole, small table)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        if tuple(con.execute(_PRICE_STATE).fetchall()[0]) == seeded:
-            return
-        target = db.parent / f"{_PRICES}.parquet"
-        con.execute(f"COPY {_PRICES} TO '{target}' (FORMAT parquet)")
+        if tuple(con.execute(_PRICE_STATE).fetchall()[0]) != seeded:
+            replace_table(con, _PRICES, store, db.parent)
     finally:
         con.close()
-    store.put(target, f"{LOADED[_PRICES].prefix}/part-0.parquet")
 
 
 def _write_history(db: Path, store: ObjectStore) -> None:
@@ -173,15 +170,8 @@ def write_host_map(config: AispendConfig) -> int:
     assert config.store_uri is not None
     store = open_store(config.store_uri)
     rows = [(h.host, h.resource_id, h.gpus) for h in config.hosts]
-    with scratch() as db:
-        con = duckdb.connect()
-        try:
-            con.execute("CREATE TABLE host_map (host VARCHAR, resource_id VARCHAR, gpus DOUBLE)")
-            if rows:
-                con.executemany("INSERT INTO host_map VALUES (?, ?, ?)", rows)
-            target = db.parent / "host_map.parquet"
-            con.execute(f"COPY host_map TO '{target}' (FORMAT parquet)")
-        finally:
-            con.close()
-        store.put(target, f"{LOADED['meta.host_map'].prefix}/part-0.parquet")
+    with scratch() as db, writer(db, publish=False) as con:  # the declared meta.host_map
+        if rows:
+            con.executemany("INSERT INTO meta.host_map VALUES (?, ?, ?)", rows)
+        replace_table(con, "meta.host_map", store, db.parent)
     return len(rows)

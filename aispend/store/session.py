@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 
 from aispend.config import AispendConfig
-from aispend.store.catalog import drop, read_only, store_connection
-from aispend.store.layout import LOADED, REWRITTEN
+from aispend.store.catalog import drop, read_only, replace_table, store_connection
+from aispend.store.layout import REWRITTEN
 from aispend.store.objects import open_store
 from aispend.warehouse import reader, writer
 
@@ -66,8 +66,6 @@ def write_session(config: AispendConfig) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
         with tempfile.TemporaryDirectory(prefix="aispend-session-") as folder:
             for table in REWRITTEN:
-                target = Path(folder) / f"{table}.parquet"
-                con.execute(f"COPY {table} TO '{target}' (FORMAT parquet)")
-                store.put(target, f"{LOADED[table].prefix}/part-0.parquet")
+                replace_table(con, table, store, Path(folder))
     finally:
         con.close()
