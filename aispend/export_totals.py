@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from aispend.config import AispendConfig, SourceConfig
-from aispend.store.session import read_session
+from aispend.store.session import latest
 from connectors.files import FileRef, filesystem_for
 
 #: Per source kind: the billed-cost column and the billing-period column, squashed
@@ -39,7 +39,7 @@ def export_mismatches(config: AispendConfig, source: SourceConfig, warehouse: Pa
     """(periods compared, the periods whose loaded billed cost differs from the files')."""
     if source.kind not in _COLUMNS:
         return 0, []
-    with read_session(config.model_copy(update={"warehouse": str(warehouse)})) as con:
+    with latest(warehouse, config.store_uri) as con:
         files = con.execute(
             "select period, file, size, stamp from meta.partition_files where source = ? "
             "order by period, file", [source.name]).fetchall()

@@ -171,27 +171,18 @@ def _record_failure(
         record_load_errors(con, load_id, source, period, problems)
 
 
-_LOADED_FILES = "select period, file, size, stamp from meta.partition_files where source = ?"
-
-
 def changed_periods(discovery: Discovery, source: str, warehouse: Path,
                     store: str | None = None) -> dict[str, str]:
     """Periods whose files differ from their last good load (new, re-delivered or removed files),
     with a fingerprint of what is delivered now, so a re-delivered closed period is never skipped.
     ``store``: read the last loads from that parquet store instead of the DuckDB file.
     """
-    if store is not None:
-        from aispend.store.catalog import read_only
-        from aispend.store.objects import open_store
+    from aispend.store.session import latest
 
-        con = read_only(open_store(store))
-        try:
-            rows = con.execute(_LOADED_FILES, [source]).fetchall()
-        finally:
-            con.close()
-    else:
-        with writer(warehouse, publish=False) as con:
-            rows = con.execute(_LOADED_FILES, [source]).fetchall()
+    with latest(warehouse, store) as con:
+        rows = con.execute(
+            "select period, file, size, stamp from meta.partition_files where source = ?",
+            [source]).fetchall()
     loaded: dict[str, set[tuple[str, int, str]]] = {}
     for period, file, size, stamp in rows:
         loaded.setdefault(period, set()).add((file, size, stamp))

@@ -36,16 +36,17 @@ def describe(config: AispendConfig) -> str:
 
 
 @contextmanager
-def read_session(config: AispendConfig) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Read the latest state, as a writer would (the file's own writer lock, not the snapshot)."""
-    if config.store_uri:
-        con = store_connection(open_store(config.store_uri))
+def latest(warehouse: Path, store: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Read the latest state of the store, or of the DuckDB file as a writer would (under its
+    lock, not the readers' snapshot). Takes the file's path, as Dagster's resource holds it."""
+    if store:
+        con = store_connection(open_store(store))
         try:
             yield con
         finally:
             con.close()
     else:
-        with writer(config.warehouse_path, publish=False) as con:
+        with writer(warehouse, publish=False) as con:
             yield con
 
 
