@@ -72,19 +72,25 @@ con.close()
 SECONDS = time.perf_counter() - start
 """
 
+#: aispend loading the month: ``target`` is ``warehouse`` (a DuckDB file, load_billing_partition
+#: from aispend.ingest) or ``store`` (load_billing_to_store from aispend.store.loads).
 AISPEND = """
 import time
 from aispend.config import config_from_dict
-from aispend.ingest import load_billing_partition
+from {module} import {loader} as load
 from pathlib import Path
-config = config_from_dict({{"warehouse": {db!r}, "prices": {{"fetch": False}},
+config = config_from_dict({{{target!r}: {where!r}, "prices": {{"fetch": False}},
     "sources": [{{"name": "cur", "kind": "aws_cur", "path": {root!r}}}]}},
     base_dir=Path({folder!r}), origin="bench")
 start = time.perf_counter()
-result = load_billing_partition(config, config.sources[0], {period!r})
+result = load(config, config.sources[0], {period!r})
 assert result.status == "loaded", result
 SECONDS = time.perf_counter() - start
 """
+INTO_FILE = {"module": "aispend.ingest", "loader": "load_billing_partition",
+             "target": "warehouse"}
+INTO_STORE = {"module": "aispend.store.loads", "loader": "load_billing_to_store",
+              "target": "store"}
 
 
 def main() -> None:
@@ -106,9 +112,10 @@ def main() -> None:
             "ctas_same_settings": CTAS.format(db=str(folder / "b.duckdb"), config=same,
                                               glob=glob),
             "pandas": PANDAS.format(db=str(folder / "c.duckdb"), glob=glob),
-            "aispend_ingest": AISPEND.format(db=wh, root=str(folder / EXPORT),
+            "aispend_ingest": AISPEND.format(**INTO_FILE, where=wh, root=str(folder / EXPORT),
                                              folder=str(folder), period=args.period),
-            "aispend_restate_month": AISPEND.format(db=wh, root=str(folder / EXPORT),
+            "aispend_restate_month": AISPEND.format(**INTO_FILE, where=wh,
+                                                    root=str(folder / EXPORT),
                                                     folder=str(folder), period=args.period),
         }
         results = {}

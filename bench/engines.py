@@ -23,22 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cur import AISPEND, INTO_STORE  # noqa: E402
 from bench.cur_data import EXPORT, write_month  # noqa: E402
 from bench.steps import child  # noqa: E402
-
-LOAD = """
-import time
-from pathlib import Path
-from aispend.config import config_from_dict
-from aispend.store.loads import load_billing_to_store
-config = config_from_dict({{"store": {store!r}, "prices": {{"fetch": False}},
-    "sources": [{{"name": "cur", "kind": "aws_cur", "path": {root!r}}}]}},
-    base_dir=Path({folder!r}), origin="bench")
-start = time.perf_counter()
-result = load_billing_to_store(config, config.sources[0], {period!r})
-assert result.status == "loaded", result
-SECONDS = time.perf_counter() - start
-"""
 
 MODELS = """
 import time
@@ -77,8 +64,9 @@ def main() -> None:
         print(f"Writing {args.rows:,} CUR 2.0 line items ...", flush=True)
         write_month(folder, args.rows, args.period)
         store = str(folder / "store")
-        results = {"store_load": child(LOAD.format(store=store, root=str(folder / EXPORT),
-                                                   folder=str(folder), period=args.period))}
+        load = AISPEND.format(**INTO_STORE, where=store, root=str(folder / EXPORT),
+                              folder=str(folder), period=args.period)
+        results = {"store_load": child(load)}
         counts = {}
         for engine in ("duckdb", "spark"):
             print(f"  models on {engine} ...", flush=True)
