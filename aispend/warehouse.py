@@ -116,6 +116,10 @@ class WarehouseMissing(Exception):
     """Raised when a reader is asked for a warehouse file that was never built."""
 
 
+class WarehouseNotReady(WarehouseMissing):
+    """Raised when the first load is still writing the file and no snapshot exists to read."""
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -242,19 +246,26 @@ def publish_snapshot(path: Path) -> None:
         _published_marker(path).write_text(version)
 
 
-def reader(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published snapshot (or, if none yet, the file itself)
-    that cannot write, read or write files, or change its settings. A stale snapshot is
-    refreshed first when no writer is at work."""
-    if snapshot_is_stale(path):
-        publish(path, wait_seconds=0)  # a writer at work: read the last published state
+def reader(path: Path, wait_seconds: float = 600.0) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published snapshot that cannot write, read or write files,
+    or change its settings. A stale snapshot is refreshed first when no writer is at work.
+
+    Readers never open the warehouse file itself: a read-only DuckDB connection holds a lock on
+    it, and one held open (a BI tool, a notebook) would make every later load fail. Before the
+    first snapshot exists, a reader waits for the writer (or another reader's first copy).
+    """
     published = snapshot_path(path)
-    if published.exists():
-        path = published
-    elif not path.exists():
+    if not path.exists() and not published.exists():
         raise WarehouseMissing(
             f"no warehouse at {path}: run `aispend run` (or `aispend demo`) to build it first")
-    return duckdb.connect(str(path), read_only=True, config={
+    if snapshot_is_stale(path):
+        # a snapshot to read already: refresh it only if no writer is at work, else read it
+        publish(path, wait_seconds=0 if published.exists() else wait_seconds)
+    if not published.exists():
+        raise WarehouseNotReady(
+            f"{path} is being written for the first time; gave up waiting after "
+            f"{wait_seconds:.0f}s: try again when the load has finished")
+    return duckdb.connect(str(published), read_only=True, config={
         "enable_external_access": False,
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,

@@ -4,11 +4,12 @@ import multiprocessing
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
-from aispend.warehouse import publish, reader, snapshot_is_stale, writer
+from aispend.warehouse import WarehouseNotReady, publish, reader, snapshot_is_stale, writer
 
 
 def _hold_writer(path: str, seconds: float, ready: "multiprocessing.synchronize.Event") -> None:
@@ -114,3 +115,33 @@ def test_writers_mark_changes_and_the_snapshot_is_copied_once_when_read(tmp_path
         assert total(reader(path)) == 1
     assert publish(path) is True and publish(path) is False  # once, then up to date
     assert total(reader(path)) == 7
+
+
+def test_a_reader_never_holds_the_warehouse_file_itself(tmp_path: Path) -> None:
+    """Before the first snapshot exists, a reader that arrives while another process copies it
+    (or a load writes) waits for that copy instead of opening the file: a read-only connection
+    held open there (a BI tool) would make every later load fail on DuckDB's file lock."""
+    path = tmp_path / "w.duckdb"
+    with writer(path) as con:
+        con.execute("create table raw.t as select 5 as x")
+    context = multiprocessing.get_context("spawn")
+    started = context.Event()
+    holder = context.Process(target=_hold_writer_lock, args=(str(path), started, 1.5))
+    holder.start()
+    assert started.wait(30)
+    with pytest.raises(WarehouseNotReady, match="being written for the first time"):
+        reader(path, wait_seconds=0.2)
+    held = reader(path)  # waits for the lock, then publishes the first snapshot
+    holder.join(30)
+    assert held.execute("select sum(x) from raw.t").fetchall() == [(5,)]
+    with writer(path, wait_seconds=5) as con:  # the reader stays open; the load still runs
+        con.execute("insert into raw.t values (6)")
+    assert held.execute("select sum(x) from raw.t").fetchall() == [(5,)]
+    held.close()
+    assert reader(path).execute("select sum(x) from raw.t").fetchall() == [(11,)]
+
+
+def _hold_writer_lock(path: str, started: Any, seconds: float) -> None:
+    with writer(Path(path), publish=False):
+        started.set()
+        time.sleep(seconds)
