@@ -181,11 +181,28 @@ AlertSink = Annotated[SlackSink | WebhookSink | EmailSink | FileSink, Field(disc
 
 
 class SparkConfig(_Strict):
-    """Where the Spark driver connects and any other Spark settings (``spark.*`` keys)."""
+    """Where the Spark driver connects and any other Spark settings (``spark.*`` keys).
+
+    ``remote`` names a Spark Connect server (``sc://host:15002``) instead of a ``master``: the
+    models step is then a thin gRPC client with no JVM of its own, as a shared cluster,
+    Databricks or EMR serve it.
+    """
 
     master: str = "local[*]"
+    remote: str | None = None
     app_name: str = "aispend"
     conf: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> SparkConfig:
+        if self.remote is not None:
+            if "master" in self.model_fields_set:
+                raise ValueError("spark: set either 'master' (Spark runs in the models step) "
+                                 "or 'remote' (a Spark Connect server), not both")
+            if not self.remote.startswith("sc://"):
+                raise ValueError(f"spark.remote must be a Spark Connect URL such as "
+                                 f"sc://spark-connect:15002, not {self.remote!r}")
+        return self
 
 
 class AispendConfig(_Strict):

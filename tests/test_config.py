@@ -120,6 +120,19 @@ def test_engine_and_store_settings(tmp_path: Path) -> None:
     assert load_config_default_store(tmp_path) is None
 
 
+def test_spark_connect_is_named_instead_of_a_master(tmp_path: Path) -> None:
+    path = tmp_path / "aispend.yaml"
+    path.write_text("engine: spark\nstore: lake\nspark: {remote: 'sc://connect:15002'}\n")
+    assert load_config(path).spark.remote == "sc://connect:15002"
+    path.write_text("engine: spark\nstore: lake\n"
+                    "spark: {remote: 'sc://connect:15002', master: 'local[2]'}\n")
+    with pytest.raises(ConfigError, match="either 'master'.*or 'remote'"):
+        load_config(path)
+    path.write_text("engine: spark\nstore: lake\nspark: {remote: 'connect:15002'}\n")
+    with pytest.raises(ConfigError, match="Spark Connect URL"):
+        load_config(path)
+
+
 def load_config_default_store(tmp_path: Path) -> str | None:
     path = tmp_path / "plain.yaml"
     path.write_text("warehouse: wh.duckdb\n")

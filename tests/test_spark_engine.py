@@ -44,19 +44,10 @@ def normalized(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted((tuple(one(v) for v in row) for row in rows), key=repr)
 
 
-def test_duckdb_and_spark_build_identical_marts(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    lines: list[str] = []
-    duck = load_config(write_demo_config(tmp_path / "duckdb"))
-    assert run_pipeline(duck, None, lines.append, progress=False).ok, lines
-    spark_path = write_demo_config(tmp_path / "spark", store="store", engine="spark",
-                                   spark=SPARK)
-    spark = load_config(spark_path)
-    summary = run_pipeline(spark, None, lines.append, progress=False)
-    assert summary.ok, lines
-    assert summary.passed_checks >= 8  # per-source checks beside the loads, model checks on Spark
-
-    file = duckdb.connect(str(duck.warehouse_path), read_only=True)
-    store = read_only(open_store(str(tmp_path / "spark" / "store")))
+def assert_same_tables(file_path: Path, store_path: Path) -> None:
+    """Every model table of the DuckDB file, row for row, in the parquet store."""
+    file = duckdb.connect(str(file_path), read_only=True)
+    store = read_only(open_store(str(store_path)))
     tables = [r[0] for r in file.execute(
         "select schema_name || '.' || table_name from duckdb_tables() "
         "where schema_name in ('marts', 'staging') "
@@ -70,6 +61,26 @@ def test_duckdb_and_spark_build_identical_marts(tmp_path: Path, cli) -> None:  #
         assert normalized(store.execute(query).fetchall()) == expected, table
     file.close()
     store.close()
+
+
+def build_with_duckdb(folder: Path) -> Path:
+    """The demo scenario built by the default engine; returns the DuckDB file."""
+    lines: list[str] = []
+    config = load_config(write_demo_config(folder))
+    assert run_pipeline(config, None, lines.append, progress=False).ok, lines
+    return config.warehouse_path
+
+
+def test_duckdb_and_spark_build_identical_marts(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    lines: list[str] = []
+    duck_file = build_with_duckdb(tmp_path / "duckdb")
+    spark_path = write_demo_config(tmp_path / "spark", store="store", engine="spark",
+                                   spark=SPARK)
+    spark = load_config(spark_path)
+    summary = run_pipeline(spark, None, lines.append, progress=False)
+    assert summary.ok, lines
+    assert summary.passed_checks >= 8  # per-source checks beside the loads, model checks on Spark
+    assert_same_tables(duck_file, tmp_path / "spark" / "store")
 
     # Ad hoc SQL on the store Spark built: the hand-worked answers of the scenario's README.
     result = cli("--config", str(spark_path), "sql", "--format", "json",

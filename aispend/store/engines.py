@@ -98,7 +98,7 @@ def spark_session(settings: SparkConfig) -> Any:
     """One SparkSession per process (Spark allows no more); settings from the config's
     ``spark:``. The session is UTC, as every timestamp in the warehouse is, and partition
     values stay text (a billing period such as 2026-01 is not a date)."""
-    return _session(settings.model_dump_json())
+    return _session(settings.model_dump_json(exclude_unset=True))
 
 
 _LOG4J = Path(__file__).with_name("spark-log4j2.properties")
@@ -110,14 +110,27 @@ def _session(settings_json: str) -> Any:
     from pyspark.sql import SparkSession
 
     settings = SparkConfig.model_validate_json(settings_json)
-    builder = (SparkSession.builder.master(settings.master).appName(settings.app_name)
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false"))
+    session_settings = {"spark.sql.session.timeZone": "UTC",
+                        "spark.sql.sources.partitionColumnTypeInference.enabled": "false"}
+    if settings.remote:
+        # A Spark Connect client: the server owns the driver, its logs and its UI; only session
+        # settings travel, and they apply to this client's session alone.
+        builder = SparkSession.builder.remote(settings.remote)
+        for key, value in {**session_settings, **settings.conf}.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()  # settings the server refuses are dropped silently
+        refused = {key: session.conf.get(key, None) for key, value in session_settings.items()
+                   if session.conf.get(key, None) != value}
+        if refused:
+            raise RuntimeError(f"the Spark Connect server at {settings.remote} kept {refused}; "
+                               f"aispend's models need {session_settings}")
+        return session
+    builder = SparkSession.builder.master(settings.master).appName(settings.app_name)
     builder = builder.config("spark.ui.showConsoleProgress", "false")  # bars in job logs
     if "spark.driver.extraJavaOptions" not in settings.conf:  # errors only, from the start
         builder = builder.config("spark.driver.extraJavaOptions",
                                  f"-Dlog4j2.configurationFile=file:{_LOG4J}")
-    for key, value in settings.conf.items():
+    for key, value in {**session_settings, **settings.conf}.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(settings.conf.get("aispend.log_level", "ERROR"))
