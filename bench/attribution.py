@@ -15,7 +15,6 @@ aispend's step rebuilds ``staging.gpu_sample_spans``, ``marts.runs`` and
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -28,8 +27,8 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
 from aispend.warehouse import writer  # noqa: E402
+from bench.reports import add_results_option, write_results  # noqa: E402
 from dbt_like import discover  # noqa: E402
 from dbt_like.runner import run_model  # noqa: E402
 
@@ -102,8 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=8)
     parser.add_argument("--days", type=float, default=1.0)
-    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
-                        help="folder for the JSON results (default bench/results)")
+    add_results_option(parser)
     args = parser.parse_args()
     seconds = int(args.days * 86_400)
     runs = jobs(args.hosts, seconds)
@@ -122,9 +120,7 @@ def main() -> None:
         timings["polars_join_asof"] = float(fastest["seconds"][0])
     exact = _same(ours, fastest.drop("seconds")) and _same(asof, fastest.drop("seconds"))
     report = summarize(timings, samples, len(runs), exact)
-    out = args.results / f"attribution_{report['date'][:10]}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    out = write_results(args.results, "attribution", report)
     print(f"{samples:,} samples, {len(runs):,} runs; GPU-seconds per run agree: {exact}")
     for name, step in report["steps"].items():
         print(f"  {name:18s} {step['seconds']:7.2f} s {step['samples_per_second']:>14,} "

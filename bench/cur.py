@@ -18,7 +18,6 @@ rows/s, ratios, peak MiB) are printed and written to bench/results/cur_<date>.js
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -26,8 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
 from bench.cur_data import EXPORT, write_month  # noqa: E402
+from bench.reports import add_results_option, write_results  # noqa: E402
 from bench.steps import child  # noqa: E402
 
 CTAS = """
@@ -97,8 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--period", default="2026-10")
-    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
-                        help="folder for the JSON results (default bench/results)")
+    add_results_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aispend-bench-") as tmp:
         folder = Path(tmp)
@@ -123,9 +121,7 @@ def main() -> None:
             print(f"  {name} ...", flush=True)
             results[name] = child(code)
     report = summarize(results, args.rows)
-    out = args.results / f"cur_{report['date'][:10]}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    out = write_results(args.results, "cur", report)
     print_table(report)
     print(f"Written to {out}")
 

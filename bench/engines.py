@@ -22,9 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
 from bench.cur import AISPEND, INTO_STORE  # noqa: E402
 from bench.cur_data import EXPORT, write_month  # noqa: E402
+from bench.reports import add_results_option, write_results  # noqa: E402
 from bench.steps import child  # noqa: E402
 
 MODELS = """
@@ -53,8 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--period", default="2026-10")
-    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
-                        help="folder for the JSON results (default bench/results)")
+    add_results_option(parser)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     conf = {"spark.ui.enabled": "false", "spark.driver.memory": "6g",
@@ -85,9 +84,7 @@ def main() -> None:
                          "x_duckdb_models": round(base / r["seconds"], 2),
                          "python_peak_mib": r["peak_mib"]} for name, r in results.items()},
     }
-    out = args.results / f"engines_{report['date'][:10]}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    out = write_results(args.results, "engines", report)
     print(f"{'step':16s} {'seconds':>8s} {'x duckdb':>9s} {'py peak MiB':>12s}")
     for name, s in report["steps"].items():  # type: ignore[union-attr]
         print(f"{name:16s} {s['seconds']:8.2f} {s['x_duckdb_models']:9.2f} "

@@ -15,7 +15,6 @@ into a new file. Each step runs in a fresh child process; peak memory is its VmH
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -23,9 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
 from bench.attribution import jobs  # noqa: E402
 from bench.cur_data import EXPORT, write_month  # noqa: E402
+from bench.reports import add_results_option, write_results  # noqa: E402
 from bench.steps import child  # noqa: E402
 from bench.telemetry import write_host  # noqa: E402
 
@@ -83,8 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--hosts", type=int, default=8)
-    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
-                        help="folder for the JSON results (default bench/results)")
+    add_results_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aispend-bench-") as tmp:
         folder = Path(tmp)
@@ -114,9 +112,7 @@ def main() -> None:
                          "x_baseline": round(base / r["seconds"], 2), "summary": r["summary"]}
                   for name, r in results.items()},
     }
-    out = args.results / f"nightly_{report['date'][:10]}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    out = write_results(args.results, "nightly", report)
     print(f"{args.rows:,} CUR lines, {samples:,} GPU samples, {runs:,} Slurm jobs")
     for name, step in report["steps"].items():  # type: ignore[attr-defined]
         print(f"  {name:24s} {step['seconds']:8.2f} s  x baseline {step['x_baseline']:5.2f}  "

@@ -21,9 +21,9 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
 from aispend.config import config_from_dict  # noqa: E402
 from aispend.ingest import load_billing_partition  # noqa: E402
+from bench.reports import RESULTS, write_results  # noqa: E402
 
 COLUMNS = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
            "ProviderName", "BillingAccountId", "SubAccountId", "ChargeCategory",
@@ -96,10 +96,7 @@ def main() -> None:
                          "rows_per_second": round(args.rows / s)}
                   for name, s in results.items()},
     }
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"focus_ingest_{report['date'][:10]}.json"
-    out.write_text(json.dumps(report, indent=2))
+    out = write_results(RESULTS, "focus_ingest", report)
     for name, step in report["steps"].items():
         print(f"{name:36s} {step['seconds']:8.2f} s  {step['ratio_to_baseline']:6.2f}x baseline  "
               f"{step['rows_per_second']:>10,} rows/s")

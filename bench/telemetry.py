@@ -22,6 +22,9 @@ from pathlib import Path
 import polars as pl
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.reports import add_results_option, write_results  # noqa: E402
+
 HEADER = "timestamp, index, utilization.gpu [%], memory.used [MiB], power.draw [W]\n"
 
 
@@ -84,8 +87,7 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=8)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
-                        help="folder for the JSON results (default bench/results)")
+    add_results_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         logs = Path(tmp) / "logs"
@@ -102,9 +104,7 @@ def main() -> None:
               "hosts": args.hosts, "days": args.days,
               "steps": {k: {**v, "x_baseline": round(base / v["seconds"], 2)}
                         for k, v in steps.items()}}
-    out = args.results / f"telemetry_{report['date'][:10]}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    write_results(args.results, "telemetry", report)
     for name, step in report["steps"].items():
         print(f"{name:28s} {step['seconds']:8.1f} s  x baseline {step['x_baseline']:5.2f}  "
               f"peak {step['peak_rss_mib']:,.0f} MiB  rows {step['rows']:,}")
