@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from connectors.compressed import strip_compression_suffix
+
 _GLOB_CHARS = set("*?[")
 
 
@@ -127,7 +129,12 @@ def _split_glob(key: str) -> tuple[str, str | None]:
 
 
 def _matches(name: str, suffixes: tuple[str, ...]) -> bool:
-    return not name.startswith(".") and name.lower().endswith(suffixes)
+    """A visible file whose name, less any compression suffix, ends with one of ``suffixes``
+    (so ``gpu.csv.gz`` and ``sacct.log.zst`` are listed wherever ``.csv`` and ``.log`` are)."""
+    if name.startswith("."):
+        return False
+    lower = name.lower()
+    return lower.endswith(suffixes) or strip_compression_suffix(lower).endswith(suffixes)
 
 
 def _local_ref(path: Path) -> FileRef:

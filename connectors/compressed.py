@@ -1,0 +1,83 @@
+"""Compressed inputs, told by their first bytes rather than their names.
+
+Log shippers and export jobs compress files (``logrotate`` writes ``.gz``, some collectors
+``.zst``) and do not always say so in the name: a rotated ``gpu.csv.1`` may be gzip, an S3
+object may carry no suffix at all. Every text reader opens its file through ``open_text`` /
+``read_bytes`` here, so gzip and zstd are read wherever plain text is.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+#: Name endings that say a file is compressed; listed so source suffix filters accept them.
+COMPRESSED_SUFFIXES = (".gz", ".gzip", ".zst", ".zstd")
+
+
+def compression_of(path: Path) -> str | None:
+    """'gzip', 'zstd' or None, from the file's magic bytes."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    return None
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """The file's content, decompressed as it is read when it is gzip or zstd."""
+    kind = compression_of(path)
+    if kind == "gzip":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if kind == "zstd":
+        return io.BytesIO(_zstd_decompress(path))
+    return path.open("rb")
+
+
+def open_text(path: Path, errors: str = "strict") -> TextIO:
+    """The file as UTF-8 text (a byte-order mark dropped), decompressed when compressed."""
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8-sig", errors=errors, newline="")
+
+
+def read_bytes(path: Path) -> bytes:
+    """All of the file's content, decompressed. A cut-off stream raises EOFError (gzip) or
+    zstandard.ZstdError, which readers report as an unreadable file."""
+    if compression_of(path) is None:
+        return path.read_bytes()
+    with open_binary(path) as handle:
+        data = handle.read()
+    return data
+
+
+def _zstd_decompress(path: Path) -> bytes:
+    """Every frame of a zstd file; a stream cut short raises EOFError, as gzip's does (the
+    library's streaming reader would quietly return what it had)."""
+    import zstandard
+
+    data, out = path.read_bytes(), bytearray()
+    while data:
+        frame = zstandard.ZstdDecompressor().decompressobj()
+        out += frame.decompress(data)
+        if not frame.eof:
+            raise EOFError(f"{path.name}: zstd stream ended before its end mark (truncated)")
+        data = frame.unused_data
+    return bytes(out)
+
+
+def read_text(path: Path, errors: str = "strict") -> str:
+    return read_bytes(path).decode("utf-8-sig", errors=errors)
+
+
+def strip_compression_suffix(name: str) -> str:
+    """'gpu.csv.gz' -> 'gpu.csv': what the content is, whatever wraps it."""
+    lower = name.lower()
+    for suffix in COMPRESSED_SUFFIXES:
+        if lower.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
