@@ -62,6 +62,9 @@ class TelemetryBatch:
     nodes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NODE_SCHEMA))
     processes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PROCESS_SCHEMA))
     skipped: list[InputProblem] = field(default_factory=list)
+    #: Whole files that could not be read at all: the source's load fails on them (a lost file
+    #: is never a quiet "no telemetry"), while a bad line only costs that line.
+    unreadable: list[InputProblem] = field(default_factory=list)
     files: list[FileRef] = field(default_factory=list)
     dropped_values: int = 0
 
@@ -133,9 +136,8 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
             read_one(ref, fs.local_path(ref))
         except UNREADABLE as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            batch.skipped.append(InputProblem(
-                file=ref.uri, message=f"could not be read ({type(exc).__name__}: {reason}); "
-                                      "the rest of the source was loaded"))
+            batch.unreadable.append(InputProblem(
+                file=ref.uri, message=f"could not be read ({type(exc).__name__}: {reason})"))
     if samples:
         batch.samples = pl.concat(samples)
     if jobs:
