@@ -21,7 +21,8 @@ from connectors.cost_model import normalize_tag_key
 from connectors.dcgm import parse_range_query, parse_scrape
 from connectors.dcgm import scrape_time as scrape_time_of
 from connectors.files import FileRef, filesystem_for
-from connectors.kubernetes import Pod, parse_snapshot
+from connectors.k8s_lifetimes import Sighting, pod_lifetimes
+from connectors.kubernetes import read_snapshot
 from connectors.nvidia_smi import SAMPLE_SCHEMA, host_from_path, iter_query_gpu
 from connectors.nvidia_smi_more import PROCESS_SCHEMA, parse_compute_apps, parse_dmon, sniff
 from connectors.slurm import parse_sacct
@@ -84,6 +85,8 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
     batch = TelemetryBatch(files=refs)
     samples: list[pl.DataFrame] = []
     jobs, pods, nodes, processes = [], [], [], []
+    sightings: list[Sighting] = []
+    newest_pod_list: list[datetime] = []
 
     def emit(frame: pl.DataFrame) -> None:
         conformed = frame.select([
@@ -120,16 +123,21 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
             batch.skipped += [InputProblem(file=ref.uri, row=n, message=why)
                               for n, why in scraped.skipped]
         elif kind == "kubernetes":
-            found_pods, found_nodes = parse_snapshot(path)
+            snapshot = read_snapshot(path, ref.uri)
             taken = scrape_time_of(path, scrape_time)
+            batch.skipped += snapshot.problems
+            # The raw pods table keeps every sighting (a snapshot record); runs are made once
+            # per pod from all of them, below.
             pods.append(pl.DataFrame([{
                 "name": p.name, "namespace": p.namespace, "node": p.node, "gpus": p.gpus,
                 "started_at": p.started_at, "ended_at": p.ended_at, "phase": p.phase,
-                "snapshot_at": taken} for p in found_pods], schema=POD_SCHEMA))
+                "snapshot_at": taken} for p in snapshot.pods], schema=POD_SCHEMA))
             nodes.append(pl.DataFrame([{
                 "node": n.name, "instance_type": n.instance_type, "spot": n.spot,
-                "snapshot_at": taken} for n in found_nodes], schema=NODE_SCHEMA))
-            jobs.append(_pod_jobs(found_pods, ref.uri, run_tag, team_tag))
+                "snapshot_at": taken} for n in snapshot.nodes], schema=NODE_SCHEMA))
+            sightings.extend(Sighting(p, taken, ref.uri) for p in snapshot.pods)
+            if snapshot.lists_pods:
+                newest_pod_list.append(taken)
 
     for ref in refs:
         try:
@@ -138,6 +146,9 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             batch.unreadable.append(InputProblem(
                 file=ref.uri, message=f"could not be read ({type(exc).__name__}: {reason})"))
+    if sightings:
+        newest = max(newest_pod_list, default=None)
+        jobs.append(_pod_jobs(pod_lifetimes(sightings, newest), run_tag, team_tag))
     if samples:
         batch.samples = pl.concat(samples)
     if jobs:
@@ -150,10 +161,13 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
     return batch
 
 
-def _pod_jobs(pods: list[Pod], uri: str, run_tag: str, team_tag: str) -> pl.DataFrame:
-    """GPU pods as runs: the run label names the run (pods of one run share it), else the pod."""
+def _pod_jobs(pods: list[Sighting], run_tag: str, team_tag: str) -> pl.DataFrame:
+    """GPU pods as runs, one row per pod: the run label names the run (pods of one run share
+    it), else the pod. A pod holds GPUs only once it is on a node and started (a Pending pod
+    with no node is not a run)."""
     rows = []
-    for pod in pods:
+    for sighting in pods:
+        pod, uri = sighting.pod, sighting.uri
         if pod.gpus <= 0 or pod.started_at is None or not pod.node:
             continue
         labels = {normalize_tag_key(k): v for k, v in pod.labels.items()}
