@@ -9,6 +9,7 @@ import click
 
 from aispend.config import CONFIG_NAME, AispendConfig, find_config, load_config
 from aispend.errors import ConfigError
+from aispend.exit_codes import ConfigProblem, GuardedGroup
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent / "example_config.yaml"
 
@@ -21,23 +22,28 @@ class Context:
         path = find_config(self.config_option)
         if path is None:
             if required:
-                raise click.ClickException(
+                raise ConfigProblem(
                     f"no {CONFIG_NAME} found (looked at --config, $AISPEND_CONFIG and ./"
                     f"{CONFIG_NAME}); write one with `aispend init` or try `aispend demo`")
             return AispendConfig(base_dir=Path.cwd())
         try:
             return load_config(path)
         except ConfigError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise ConfigProblem(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Path to aispend.yaml (else $AISPEND_CONFIG, else ./aispend.yaml).")
+@click.option("--debug", is_flag=True, help="Show tracebacks and library warnings.")
 @click.version_option(package_name="aispend")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None) -> None:
+def main(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     """aispend: a warehouse for cloud AI spend.
+
+    \b
+    Exit codes: 0 ok; 1 data (a partition, file, check or alert sink failed; the rest
+    loaded); 2 config or usage; 3 anything else (--debug shows the traceback).
 
     \b
     Example:

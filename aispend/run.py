@@ -15,13 +15,15 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from botocore.exceptions import BotoCoreError, ClientError
 from dagster import AssetKey, AssetSelection, DagsterEventType, ExecuteInProcessResult, materialize
 
 from aispend.config import AispendConfig, SourceConfig
+from aispend.errors import InputError, InputProblemError
 from aispend.ingest import discover
 from aispend.progress import Progress
 from aispend.store.objects import open_store
-from aispend.telemetry_ingest import stage
+from aispend.telemetry_ingest import record_unreadable, stage
 from aispend.telemetry_ingest import telemetry_days as telemetry_day_keys
 from connectors.discovery import Discovery
 from pipelines.billing import source_key
@@ -35,6 +37,10 @@ from pipelines.definitions import (
 from pipelines.telemetry.assets import TELEMETRY_KINDS, telemetry_key
 
 Echo = Callable[[str], None]
+#: What listing a source can raise (a missing path, a bucket that cannot be read, a file whose
+#: period cannot be told): that source fails alone and the others load.
+SOURCE_FAILURES = (OSError, ValueError, InputError, InputProblemError, BotoCoreError,
+                   ClientError)
 _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -64,8 +70,14 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
         swept = open_store(config.store_uri).sweep()
         if swept:
             echo(f"  removed {swept} file(s) that interrupted loads left in the store's _staging/")
-    sources = billing_sources(config)
-    found = {s.name: discover(config, s) for s in sources}
+    sources, found = [], {}
+    for source in billing_sources(config):
+        try:
+            found[source.name] = discover(config, source)
+            sources.append(source)
+        except SOURCE_FAILURES as exc:
+            echo(f"  {source.name}: FAILED, nothing loaded from it: {_reason(exc)}")
+            summary.failed.append(source.name)
     for name, discovery in found.items():
         for problem in discovery.unplaced:
             echo(f"  {name}: cannot place a file in a billing period: {problem}")
@@ -177,9 +189,22 @@ def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, e
                     summary: RunSummary) -> None:
     """Every day the source holds, in one run (a single-run backfill over all days)."""
     echo(f"telemetry {source.name} ({source.kind}) ...")
-    days = telemetry_day_keys(stage(config, source))
+    try:
+        staged = stage(config, source)
+    except SOURCE_FAILURES as exc:
+        echo(f"  {source.name}: FAILED, nothing loaded from it: {_reason(exc)}")
+        summary.failed.append(source.name)
+        return
+    days = telemetry_day_keys(staged)
     if not days:
-        echo(f"  {source.name}: no telemetry found")
+        if staged.batch.unreadable:
+            if not config.store_uri:
+                record_unreadable(source, staged, config.warehouse_path)
+            for problem in staged.batch.unreadable:
+                echo(f"  {source.name}: FAILED: {problem}")
+            summary.failed.append(source.name)
+        else:
+            echo(f"  {source.name}: no telemetry found")
         return
     started = time.monotonic()
     result = _materialize(graph, AssetSelection.assets(telemetry_key(source)), None,
@@ -197,6 +222,11 @@ def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, e
          f"{meta.get('jobs')} jobs; {meta.get('skipped_lines')} unreadable line(s) skipped "
          f"({took:.1f} s)")
     summary.loaded.append(source.name)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _materialize(graph: Graph, selection: AssetSelection, period: str | None,

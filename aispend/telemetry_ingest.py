@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from aispend.config import AispendConfig, SourceConfig
+from aispend.errors import InputProblem
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import normalize_tag_key
 from connectors.files import FileRef, filesystem_for
@@ -43,6 +44,8 @@ class TelemetryResult:
     samples: int
     jobs: int
     skipped: int
+    #: Files of the source that could not be read at all (the same list for every day).
+    unreadable: list[InputProblem] = field(default_factory=list)
 
 
 @dataclass
@@ -138,7 +141,7 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
     nodes = of_day(batch.nodes, "snapshot_at", NODE_SCHEMA)
     processes = of_day(batch.processes, "ts", PROCESS_SCHEMA)
     parts = sorted((staged.folder / day).glob("*.parquet")) if day in staged.sample_days else []
-    skipped = list(batch.skipped)
+    skipped = list(batch.skipped) + list(batch.unreadable)
     load_id, started = uuid.uuid4().hex[:12], utc_now()
     key = [source.name, when]
     with writer(warehouse) as con:
@@ -169,5 +172,29 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
                  f"skipped {len(skipped)} unreadable line(s)" if skipped else None])
             record_load_errors(con, load_id, source.name, day, skipped)
         con.execute("CHECKPOINT")
-    return TelemetryResult(source.name, day, samples, jobs.height, len(skipped))
+    return TelemetryResult(source.name, day, samples, jobs.height, len(skipped),
+                           list(batch.unreadable))
+
+
+#: meta.loads' period for a telemetry source's whole-source failures (files whose day cannot
+#: be told because they could not be read at all).
+UNREADABLE_PERIOD = "unreadable files"
+
+
+def record_unreadable(source: SourceConfig, staged: Staged, warehouse: Path) -> None:
+    """A failed load naming every file of ``source`` that could not be read, so `aispend
+    status` shows it; a later run that reads them all records a clean attempt over it."""
+    problems = staged.batch.unreadable
+    load_id, now = uuid.uuid4().hex[:12], utc_now()
+    with writer(warehouse) as con, transaction(con):
+        status = "failed" if problems else "loaded"
+        previous = con.execute("SELECT count(*) FROM meta.loads WHERE source = ? AND period = ?",
+                               [source.name, UNREADABLE_PERIOD]).fetchone()
+        if not problems and not (previous and previous[0]):
+            return
+        con.execute("INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                    [load_id, source.name, UNREADABLE_PERIOD, status, now, now,
+                     len(problems), f"{len(problems)} file(s) could not be read"
+                     if problems else None])
+        record_load_errors(con, load_id, source.name, UNREADABLE_PERIOD, problems)
 

@@ -5,7 +5,15 @@ built-in demo config (bundled FOCUS sample, ./aispend.duckdb) is used. ``defs`` 
 access, so importing a pipeline module (as the CLI does) never reads a config as a side effect.
 """
 
+import warnings
 from typing import Any
+
+from dagster import BetaWarning, PreviewWarning, SupersessionWarning
+
+# We choose Dagster's beta features (backfill policies, pools) knowingly: their notices are
+# for us, not for the people running the pipeline, and would bury its own output.
+for _category in (BetaWarning, PreviewWarning, SupersessionWarning):
+    warnings.filterwarnings("ignore", category=_category)
 
 
 def __getattr__(name: str) -> Any:

@@ -95,7 +95,7 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
 def test_cli_reports_config_errors_without_a_traceback(cli, tmp_path: Path) -> None:
     (tmp_path / "aispend.yaml").write_text("warehose: x.duckdb\n")
     result = cli("run")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # config errors exit 2 (aispend/exit_codes.py)
     assert "warehose: unknown key" in result.output
     assert "Traceback" not in result.output
 

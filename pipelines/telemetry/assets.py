@@ -9,13 +9,20 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     BackfillPolicy,
+    Failure,
     MaterializeResult,
     asset,
 )
 
 from aispend.config import AispendConfig, SourceConfig
+from aispend.errors import InputProblem
 from aispend.store.loads import load_telemetry_to_store
-from aispend.telemetry_ingest import load_telemetry_day, stage, telemetry_days
+from aispend.telemetry_ingest import (
+    load_telemetry_day,
+    record_unreadable,
+    stage,
+    telemetry_days,
+)
 from pipelines.billing import writer_pool
 from pipelines.partitions import telemetry_days as daily
 from pipelines.resources import WarehouseResource
@@ -45,6 +52,7 @@ def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefini
     def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         if config.store_uri:
             loaded = load_telemetry_to_store(config, source, set(context.partition_keys))
+            _fail_on_unreadable(source, loaded[0].unreadable if loaded else [])
             return MaterializeResult(metadata={
                 "days": len(loaded), "samples": sum(r.samples for r in loaded),
                 "jobs": sum(r.jobs for r in loaded),
@@ -54,6 +62,8 @@ def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefini
         results = [load_telemetry_day(config, source, day, warehouse=warehouse.file,
                                       staged=staged)
                    for day in telemetry_days(staged) if day in wanted]
+        record_unreadable(source, staged, warehouse.file)
+        _fail_on_unreadable(source, staged.batch.unreadable)
         skipped = len(staged.batch.skipped)
         if skipped:
             context.log.warning(f"{source.name}: skipped {skipped} unreadable line(s); "
@@ -63,3 +73,11 @@ def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefini
             "jobs": sum(r.jobs for r in results), "skipped_lines": skipped})
 
     return _load
+
+
+def _fail_on_unreadable(source: SourceConfig, problems: list[InputProblem]) -> None:
+    """After the readable days are loaded: a file that could not be read at all fails the
+    source's step, naming it, so the run exits non-zero instead of reporting "no telemetry"."""
+    if problems:
+        more = f" (and {len(problems) - 1} more file(s))" if len(problems) > 1 else ""
+        raise Failure(description=f"{problems[0]}{more}; the readable files were loaded")
