@@ -19,6 +19,7 @@ import duckdb
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblem, InputProblemError
+from aispend.file_digests import LoadedFile, digests, file_digest
 from aispend.price_catalog import azure_lookup, gcp_lookup, using
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import COLUMN_NAMES, MAP_COLUMNS
@@ -83,9 +84,12 @@ def load_billing_partition(
             raise InputError(discovery.failed[period])
         if not files:
             return LoadResult(source.name, period, "empty")
+        # Taken before the files are read: a file rewritten during the load then shows up as
+        # changed since it (and is loaded again), never as loaded.
+        delivered = digests(files)
         with writer(warehouse) as con:
             rows, totals = _replace_partition(con, load_id, source.name, period, started, reader,
-                                              files, on_step or _no_step)
+                                              files, delivered, on_step or _no_step)
     except InputProblemError as exc:
         _record_failure(warehouse, load_id, source.name, period, started, len(files), [exc.problem])
         raise InputError([exc.problem]) from exc
@@ -98,7 +102,8 @@ def load_billing_partition(
 
 def _replace_partition(
     con: duckdb.DuckDBPyConnection, load_id: str, source: str, period: str, started: datetime,
-    reader: BillingReader, files: list[FileRef], on_step: StepHook,
+    reader: BillingReader, files: list[FileRef], delivered: dict[str, str | None],
+    on_step: StepHook,
 ) -> tuple[int, list[tuple[str | None, int, Decimal]]]:
     """Delete the period and insert it again batch by batch, in one transaction: a bad value in
     any batch rolls the whole period back to what it was."""
@@ -121,8 +126,9 @@ def _replace_partition(
                             [[source, period, code, count, total] for code, count, total in totals])
         con.execute("DELETE FROM meta.partition_files WHERE source = ? AND period = ?", key)
         con.executemany(
-            "INSERT INTO meta.partition_files VALUES (?, ?, ?, ?, ?)",
-            [[source, period, f.uri, f.size, f.stamp] for f in files],
+            "INSERT INTO meta.partition_files (source, period, file, size, stamp, digest) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [[source, period, f.uri, f.size, f.stamp, delivered.get(f.uri)] for f in files],
         )
         con.execute(
             "INSERT INTO meta.loads VALUES (?, ?, ?, 'loaded', ?, ?, ?, ?, NULL)",
@@ -173,22 +179,30 @@ def _record_failure(
 
 def changed_periods(discovery: Discovery, source: str, warehouse: Path,
                     store: str | None = None) -> dict[str, str]:
-    """Periods whose files differ from their last good load (new, re-delivered or removed files),
-    with a fingerprint of what is delivered now, so a re-delivered closed period is never skipped.
+    """Periods whose files differ from their last good load (new, re-delivered or removed files,
+    or the same names rewritten with other bytes), with a fingerprint of what is delivered now,
+    so a re-delivered closed period is never skipped.
     ``store``: read the last loads from that parquet store instead of the DuckDB file.
     """
     from aispend.store.session import latest
 
     with latest(warehouse, store) as con:
         rows = con.execute(
-            "select period, file, size, stamp from meta.partition_files where source = ?",
-            [source]).fetchall()
-    loaded: dict[str, set[tuple[str, int, str]]] = {}
-    for period, file, size, stamp in rows:
-        loaded.setdefault(period, set()).add((file, size, stamp))
+            "select period, file, size, stamp, digest from meta.partition_files "
+            "where source = ?", [source]).fetchall()
+    loaded: dict[str, dict[str, LoadedFile]] = {}
+    for period, file, size, stamp, digest in rows:
+        loaded.setdefault(period, {})[file] = LoadedFile(file, size, stamp, digest)
     changed = {}
     for period, files in discovery.periods.items():
-        now = {(f.uri, f.size, f.stamp) for f in files}
-        if now != loaded.get(period):
-            changed[period] = hashlib.sha256(repr(sorted(now)).encode()).hexdigest()[:16]
+        was = loaded.get(period, {})
+        now = sorted((f.uri, f.size, f.stamp) for f in files)
+        same = [(f.uri, f.size, f.stamp) for f in was.values()]
+        content: list[str | None] = []
+        if now == sorted(same):
+            # Same names, sizes and stamps: only the bytes can tell a rewrite (read only here).
+            content = [file_digest(f) if was[f.uri].digest else None for f in files]
+            if all(c == was[f.uri].digest for c, f in zip(content, files, strict=True)):
+                continue
+        changed[period] = hashlib.sha256(repr((now, content)).encode()).hexdigest()[:16]
     return changed

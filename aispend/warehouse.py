@@ -49,7 +49,8 @@ _META_DDL = [
     """CREATE TABLE IF NOT EXISTS meta.host_map (
         host VARCHAR, resource_id VARCHAR, gpus DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS meta.partition_files (
-        source VARCHAR, period VARCHAR, file VARCHAR, size BIGINT, stamp VARCHAR)""",
+        source VARCHAR, period VARCHAR, file VARCHAR, size BIGINT, stamp VARCHAR,
+        digest VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS marts.budget_status (
         evaluated_at TIMESTAMP, budget VARCHAR, unit VARCHAR, period VARCHAR, window_start DATE,
         window_end DATE, as_of DATE, currency VARCHAR, amount DECIMAL(38,10),
