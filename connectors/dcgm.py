@@ -1,4 +1,8 @@
-"""dcgm-exporter metrics: scraped Prometheus text files (gzip too) or a Prometheus range query.
+"""dcgm-exporter metrics: scraped Prometheus text files or a Prometheus range query (JSON).
+
+Both may be gzip or zstd, told by magic bytes rather than the name; a text line past 1 MiB, a
+JSON document past MAX_JSON_BYTES or nested deeper than MAX_JSON_DEPTH refuses the file, and a
+cut-off stream raises EOFError (connectors.text_lines).
 
 Each (instance, GPU, instant) becomes one sample with utilization (%), framebuffer used (MiB)
 and power (W). Values at or above DCGM's blank sentinels (not found, not supported, no
@@ -12,7 +16,6 @@ snapshot.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from dataclasses import dataclass, field
@@ -21,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from connectors.text_lines import iter_lines, peek, read_all
 
 DCGM_INT32_BLANK = 2147483632  # 0x7ffffff0; not found / not supported / no permission follow
 DCGM_FP64_BLANK = 140737488355328.0  # 2**47
@@ -36,6 +41,15 @@ _LINE = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(\d+)
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"')
 _STAMP_IN_NAME = re.compile(
     r"(\d{4}-\d{2}-\d{2}T\d{2}[:-]?\d{2}[:-]?\d{2}Z?)|(?<!\d)(1\d{9})(?!\d)")
+
+
+#: A range query nests 6 deep (body, data, result, series, values, pair); allow some slack.
+MAX_JSON_DEPTH = 32
+#: Prometheus caps a range query at 11,000 points per series; 256 MiB is far beyond a real one.
+MAX_JSON_BYTES = 256 << 20
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_RUNS = re.compile(rb"([\[{]*)([\]}]*)")
 
 
 @dataclass
@@ -61,11 +75,13 @@ def scrape_time(path: Path, mode: str = "filename") -> datetime:
 
 
 def parse_scrape(path: Path, *, scrape_time_from: str = "filename") -> DcgmSamples:
-    raw = path.read_bytes()
-    text = (gzip.decompress(raw) if path.name.endswith(".gz") else raw).decode("utf-8")
+    """A text scrape; a file whose content is a JSON object (``range.json.gz``) is read as a
+    range query, since only its content, not its name, says which it is."""
+    if peek(path).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return parse_range_query(path)
     taken = scrape_time(path, scrape_time_from)
     points, skipped = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in iter_lines(path):
         if not line.strip() or line.startswith("#"):
             continue
         match = _LINE.match(line)
@@ -83,10 +99,20 @@ def parse_scrape(path: Path, *, scrape_time_from: str = "filename") -> DcgmSampl
 
 def parse_range_query(path: Path) -> DcgmSamples:
     """A Prometheus /api/v1/query_range response (resultType matrix) saved as JSON."""
-    body = json.loads(path.read_text(encoding="utf-8"))
+    raw = read_all(path, limit=MAX_JSON_BYTES)
+    depth = _json_depth(raw)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"{path}: JSON nested {depth} deep; a range query is {MAX_JSON_DEPTH} "
+                         "at most")
+    body = json.loads(raw.decode("utf-8-sig"))
+    result = body.get("data", {}).get("result", []) if isinstance(body, dict) else None
+    if not isinstance(result, list):
+        raise ValueError(f"{path}: not a Prometheus query_range response (data.result is no list)")
     points: list[tuple[dict[str, str], str, str, datetime]] = []
-    for series in body.get("data", {}).get("result", []):
-        labels = dict(series.get("metric", {}))
+    for series in result:
+        if not isinstance(series, dict) or not isinstance(series.get("metric", {}), dict):
+            raise ValueError(f"{path}: a series of data.result is not an object with a metric")
+        labels = {str(k): str(v) for k, v in series.get("metric", {}).items()}
         name = labels.pop("__name__", "")
         if name not in METRICS:
             continue
@@ -94,6 +120,18 @@ def parse_range_query(path: Path) -> DcgmSamples:
             when = datetime.fromtimestamp(float(stamp), UTC).replace(tzinfo=None)
             points.append((labels, name, value, when))
     return _samples(points, [])
+
+
+def _json_depth(raw: bytes) -> int:
+    """How deep the document's objects and arrays nest (strings left out), found without
+    recursion, so that a hostile nesting is refused before json.loads recurses into it."""
+    bare = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    level = deepest = 0
+    for start, end in _BRACKET_RUNS.findall(bare):
+        level += len(start)
+        deepest = max(deepest, level)
+        level -= len(end)
+    return deepest
 
 
 def _samples(points: list[tuple[dict[str, str], str, Any, datetime]],

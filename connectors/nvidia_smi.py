@@ -5,7 +5,9 @@ Handles a header with units (``utilization.gpu [%]``, values ``35 %``) or none
 and the bracketed non-values (``[N/A]``, ``[Not Supported]``, ``[Insufficient Permissions]``).
 Timestamps are host-local without a zone: they are read in the source's time zone, and the hour
 repeated when daylight saving ends is told apart by the order of the samples. Rows that cannot be
-read are skipped and counted, never guessed.
+read are skipped and counted, never guessed. Rotated logs are read as they lie: gzip or zstd
+(told by magic bytes, whatever the name) is decompressed as it streams, a cut-off stream raises
+EOFError, and a line past 1 MiB refuses the file (connectors.text_lines).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from connectors.text_lines import MAX_LINE_BYTES, LineTooLongError, open_stream, read_line
 
 #: The query of ``nvidia-smi --query-gpu=... --format=csv,noheader`` when no columns are given.
 DEFAULT_COLUMNS = [
@@ -71,8 +75,8 @@ def iter_query_gpu(path: Path, *, timezone: str = "UTC", host: str | None = None
     """The file in chunks of about ``chunk_bytes``, so a month-long log needs no more memory
     than one chunk; the daylight-saving bookkeeping carries over from chunk to chunk."""
     host = host or host_from_path(path)
-    with path.open("rb") as handle:
-        first = handle.readline()
+    with open_stream(path) as handle:  # gzip/zstd told by magic bytes; gzip streams as it goes
+        first = read_line(handle, path, 1).removeprefix(b"\xef\xbb\xbf")
         header = first.decode("utf-8", "replace")
         has_header = header.lstrip().lower().startswith(
             tuple(DEFAULT_COLUMNS) + tuple(_ALIASES)) and not re.match(r"^\s*\d{4}/", header)
@@ -95,23 +99,29 @@ def iter_query_gpu(path: Path, *, timezone: str = "UTC", host: str | None = None
                     count = data.count(b"\n")
                     complete, _, rest = data.rpartition(b"\n")
                     if complete:
-                        yield _chunk(complete + b"\n", names, line_no, timezone, host, seen)
+                        yield _chunk(complete + b"\n", names, line_no, timezone, host, seen,
+                                     path)
                     yield Samples(pl.DataFrame(schema=SAMPLE_SCHEMA), [
                         (line_no + count, "last line has no newline: cut short while being "
                                           "written")] if rest.strip() else [])
                 return
             complete, _, pending = data.rpartition(b"\n")
+            if len(pending) > MAX_LINE_BYTES:  # memory stays bounded: no endless partial line
+                raise LineTooLongError(path, line_no + data.count(b"\n"))
             if complete:
                 chunk = complete + b"\n"
-                yield _chunk(chunk, names, line_no, timezone, host, seen)
+                yield _chunk(chunk, names, line_no, timezone, host, seen, path)
                 line_no += chunk.count(b"\n")
 
 
 def _chunk(data: bytes, names: list[str], first_line: int, timezone: str, host: str,
-           seen: dict[int | None, Any]) -> Samples:
+           seen: dict[int | None, Any], source: Path) -> Samples:
     lines = pl.read_csv(io.BytesIO(data), has_header=False, new_columns=["line"],
                         separator="\x1f", quote_char=None, infer_schema=False,
                         raise_if_empty=False).with_row_index("_n", offset=first_line)
+    too_long = lines.filter(pl.col("line").str.len_bytes() > MAX_LINE_BYTES)
+    if too_long.height:
+        raise LineTooLongError(source, int(too_long["_n"][0]))
     lines = lines.filter(pl.col("line").str.strip_chars() != "")
     fields = lines.with_columns(pl.col("line").str.split(",").alias("_f"))
     wrong = fields.filter(pl.col("_f").list.len() != len(names))

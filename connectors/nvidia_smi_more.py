@@ -3,7 +3,8 @@
 ``nvidia-smi dmon -o DT`` prints whitespace-aligned columns under two ``#`` header lines (names,
 then units), with ``-`` where a value is not available; ``sm`` (%) is the utilization, ``fb``
 (MB) the framebuffer used and ``pwr`` (W) the power. Compute apps list the processes on each GPU
-(by UUID) with their PID and memory: the evidence of which GPU a process held.
+(by UUID) with their PID and memory: the evidence of which GPU a process held. Both are read
+through connectors.text_lines: gzip or zstd told by magic bytes, every line bounded.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from connectors.nvidia_smi import SAMPLE_SCHEMA, Samples
+from connectors.text_lines import first_line, iter_lines
 
 PROCESS_SCHEMA: dict[str, pl.DataType] = {
     "host": pl.Utf8(), "gpu_uuid": pl.Utf8(), "ts": pl.Datetime("us"), "pid": pl.Int64(),
@@ -23,9 +25,8 @@ PROCESS_SCHEMA: dict[str, pl.DataType] = {
 
 
 def sniff(path: Path) -> str:
-    """query_gpu, dmon or compute_apps, from the first line."""
-    with path.open("r", encoding="utf-8", errors="replace") as handle:
-        first = handle.readline().lower()
+    """query_gpu, dmon or compute_apps, from the first line of the decompressed text."""
+    first = first_line(path).lower()
     if first.startswith("#") and re.search(r"\bgpu\b", first):
         return "dmon"
     if "pid" in first and ("process_name" in first or "gpu_uuid" in first):
@@ -37,7 +38,7 @@ def parse_dmon(path: Path, *, timezone: str, host: str) -> Samples:
     names: list[str] = []
     rows, skipped = [], []
     zone, utc = ZoneInfo(timezone), ZoneInfo("UTC")
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in iter_lines(path):
         if line.startswith("#"):
             if not names:
                 names = [n.lower() for n in line.lstrip("#").split()]
@@ -67,9 +68,11 @@ def parse_compute_apps(path: Path, *, timezone: str, host: str
                        ) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
     zone, utc = ZoneInfo(timezone), ZoneInfo("UTC")
     rows, skipped = [], []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    names = [re.sub(r"\s*\[.*\]$", "", n.strip()) for n in lines[0].split(",")] if lines else []
-    for number, line in enumerate(lines[1:], start=2):
+    names: list[str] = []
+    for number, line in iter_lines(path):
+        if number == 1:
+            names = [re.sub(r"\s*\[.*\]$", "", n.strip()) for n in line.split(",")]
+            continue
         values = [v.strip() for v in line.split(",")]
         if len(values) != len(names):
             skipped.append((number, f"{len(values)} fields, expected {len(names)}"))

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from connectors.text_lines import iter_lines
+
 SACCT_FIELDS = [
     "jobid", "jobidraw", "cluster", "partition", "qos", "account", "group", "gid", "user", "uid",
     "submit", "eligible", "start", "end", "elapsed", "exitcode", "state", "nnodes", "ncpus",
@@ -109,15 +111,14 @@ def _expand_one(pattern: str) -> list[str]:
 
 
 def parse_sacct(path: Path) -> SacctFile:
+    """The file line by line (gzip or zstd too, told by magic bytes; a cut-off stream raises
+    EOFError and a line past 1 MiB refuses the file, via connectors.text_lines)."""
     result = SacctFile()
-    lines = path.read_text(encoding="utf-8", errors="strict").splitlines()
     fields = SACCT_FIELDS
-    start = 0
-    first = lines[0].split("|")[0].strip().lower() if lines else ""
-    if first in ("jobid", "jobidraw"):
-        fields = [name.strip().lower() for name in lines[0].split("|")]
-        start = 1
-    for number, line in enumerate(lines[start:], start=start + 1):
+    for number, line in iter_lines(path):
+        if number == 1 and line.split("|")[0].strip().lower() in ("jobid", "jobidraw"):
+            fields = [name.strip().lower() for name in line.split("|")]
+            continue
         if not line.strip():
             continue
         values = line.split("|")
