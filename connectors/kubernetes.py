@@ -135,7 +135,7 @@ def _load_bounded(path: Path) -> Any:
     with open_binary(path) as handle:
         data = handle.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ValueError(f"snapshot is larger than {MAX_BYTES // 2**20} MiB (decompressed)")
+        raise ValueError(f"snapshot is larger than {MAX_BYTES / 2**20:g} MiB (decompressed)")
     try:
         body = json.loads(data.decode("utf-8-sig"))
     except RecursionError:
