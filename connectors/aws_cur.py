@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from aispend.errors import InputProblem, InputProblemError
 from connectors.discovery import Discovery
 from connectors.files import FileRef, FileSystem
-from connectors.parsing import NULL_STRINGS, cut_short, require_columns, timestamp_expr
+from connectors.parsing import cut_short, null_markers, require_columns, timestamp_expr
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 MANIFEST_SUFFIX = "manifest.json"
@@ -171,13 +171,12 @@ class CurExport:
             if ref.uri.lower().endswith(".parquet"):
                 frame = pl.read_parquet(path)
             else:
-                frame = pl.read_csv(path, infer_schema=False, null_values=NULL_STRINGS,
-                                    raise_if_empty=True)
+                frame = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputProblemError(InputProblem(
                 file=ref.uri, message=f"cannot be read as a CUR file: {message}")) from exc
-        frame = frame.rename(canonical_columns(frame.columns))
+        frame = null_markers(frame.rename(canonical_columns(frame.columns)), (REQUIRED[0],))
         if columns is not None:
             frame = frame.select([c for c in columns if c in frame.columns])
         return frame.with_columns(

@@ -18,9 +18,10 @@ import polars as pl
 
 from aispend.errors import InputProblem, InputProblemError
 from connectors.aws_cur import newest_delivery
-from connectors.discovery import Discovery, place_files
+from connectors.cut_off import place_files
+from connectors.discovery import Discovery
 from connectors.files import FileRef, FileSystem
-from connectors.parsing import NULL_STRINGS, cut_short
+from connectors.parsing import cut_short, null_markers
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
@@ -113,9 +114,9 @@ class AzureCostExport:
         return self.fs.list(self.root, SUFFIXES)
 
     def discover(self) -> Discovery:
-        found, unplaced = place_files(self.files(), self._periods_in)
-        return Discovery({p: _newest_runs(refs, self.root) for p, refs in found.items()},
-                         unplaced)
+        placed = place_files(self.files(), self.fs.local_path, self._periods_in)
+        return Discovery({p: _newest_runs(refs, self.root) for p, refs in placed.periods.items()},
+                         placed.unplaced, placed.failed)
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         """Raw rows of ``period`` as text, with _file, _row (1-based) and _kind columns."""
@@ -126,9 +127,10 @@ class AzureCostExport:
             frames.append(frame.filter(period_expr(frame.columns) == period))
         return pl.concat(frames, how="diagonal_relaxed").lazy()
 
-    def _periods_in(self, ref: FileRef) -> tuple[set[str], list[InputProblem]]:
+    def _periods_in(self, ref: FileRef, path: Path | None = None
+                    ) -> tuple[set[str], list[InputProblem]]:
         columns = (PERIOD_START, *DATE, *COST)
-        frame = self._read(ref, columns)
+        frame = self._read(ref, columns, path)
         _require(frame, ref.uri)
         dated = frame.with_columns(period_expr(frame.columns))
         bad = dated.filter(pl.col("_period").is_null()).head(5)
@@ -140,15 +142,20 @@ class AzureCostExport:
         ]
         return set(dated.get_column("_period").drop_nulls().unique().to_list()), problems
 
-    def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
-        """One file as text with the header in canonical spelling; ``columns`` reads only those."""
-        path = self.fs.local_path(ref)
-        cut = cut_short(path, ref.uri)
-        if cut is not None:
-            raise InputProblemError(cut)
+    def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None,
+              path: Path | None = None) -> pl.DataFrame:
+        """One file as text with the header in canonical spelling; ``columns`` reads only those;
+        ``path`` reads that local copy in place of the file (the readable part of a cut-off
+        one)."""
+        if path is None:
+            path = self.fs.local_path(ref)
+            cut = cut_short(path, ref.uri)
+            if cut is not None:
+                raise InputProblemError(cut)
         try:
             frame = _scan(path, ref.uri.lower())
             frame = frame.rename(canonical_names(frame.collect_schema().names()))
+            frame = null_markers(frame, COST)
             if columns is not None:
                 names = frame.collect_schema().names()
                 frame = frame.select([c for c in columns if c in names])
@@ -165,17 +172,14 @@ class AzureCostExport:
 
 
 def _scan(path: Path, name: str) -> pl.LazyFrame:
-    """CSV (plain or gzip) as text; parquet with its numbers and dates turned to text too, so
-    every schema reaches the normalizer the same way."""
+    """CSV (plain, gzip or zstd, told by polars from the first bytes) as text; parquet with its
+    numbers and dates turned to text too, so every schema reaches the normalizer the same way."""
     if name.endswith(".parquet"):
         frame = pl.scan_parquet(path)
         schema = frame.collect_schema()
         return frame.with_columns(pl.col(c).cast(pl.Utf8) for c, dtype in schema.items()
                                   if dtype.is_numeric() or dtype.is_temporal())
-    if name.endswith(".gz"):
-        return pl.read_csv(path, infer_schema=False, null_values=NULL_STRINGS,
-                           raise_if_empty=True).lazy()
-    return pl.scan_csv(path, infer_schema=False, null_values=NULL_STRINGS, raise_if_empty=True)
+    return pl.scan_csv(path, infer_schema=False, raise_if_empty=True)
 
 
 def _date_column(columns: list[str]) -> str:

@@ -7,13 +7,15 @@ assigns each row to its billing period. It applies no business rules: see focus_
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import polars as pl
 
 from aispend.errors import InputProblem, InputProblemError
-from connectors.discovery import Discovery, place_files
+from connectors.cut_off import place_files
+from connectors.discovery import Discovery
 from connectors.files import FileRef, FileSystem
-from connectors.parsing import NULL_STRINGS, cut_short, require_columns, timestamp_expr
+from connectors.parsing import cut_short, null_markers, require_columns, timestamp_expr
 
 FOCUS_COLUMNS = [
     "AvailabilityZone", "BilledCost", "BillingAccountId", "BillingAccountName",
@@ -34,6 +36,8 @@ FOCUS_COLUMNS = [
 ]
 _CANONICAL = {name.lower(): name for name in FOCUS_COLUMNS}
 REQUIRED = ("BilledCost", "BillingPeriodStart", "ChargePeriodStart")
+#: The costs that make the bill: a null marker (``N/A``, ``NULL``) there is refused, not nulled.
+BILL_COLUMNS = ("BilledCost", "EffectiveCost")
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
 
@@ -48,8 +52,8 @@ class FocusExport:
         return self.fs.list(self.root, SUFFIXES)
 
     def discover(self) -> Discovery:
-        return Discovery(*place_files(self.files(), lambda ref: _periods_of(
-            self._read(ref, columns=("BillingPeriodStart", "BillingPeriodEnd")))))
+        return place_files(self.files(), self.fs.local_path, lambda ref, path: _periods_of(
+            self._read(ref, columns=("BillingPeriodStart", "BillingPeriodEnd"), path=path)))
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         """Raw rows of ``period`` from ``files`` (as discovered), with _file and _row columns."""
@@ -63,10 +67,12 @@ class FocusExport:
                 pl.col("_period") == period))
         return pl.concat(frames, how="diagonal_relaxed").drop("_period").lazy()
 
-    def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
-        """One file as text (parquet keeps its types); ``columns`` reads only those."""
+    def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None,
+              path: Path | None = None) -> pl.DataFrame:
+        """One file as text (parquet keeps its types); ``columns`` reads only those; ``path``
+        reads that local copy in place of the file (the readable part of a cut-off one)."""
         try:
-            frame = self._scan(ref)
+            frame = self._scan(ref, path)
             names = frame.collect_schema().names()
             if columns is not None:
                 if "BillingPeriodStart" not in names:
@@ -84,21 +90,19 @@ class FocusExport:
             raise InputProblemError(InputProblem(
                 file=ref.uri, message=f"cannot be read as FOCUS data: {message}")) from exc
 
-    def _scan(self, ref: FileRef) -> pl.LazyFrame:
-        path = self.fs.local_path(ref)
-        cut = cut_short(path, ref.uri)
-        if cut is not None:
-            raise InputProblemError(cut)
-        name = ref.uri.lower()
-        if name.endswith(".parquet"):
+    def _scan(self, ref: FileRef, path: Path | None = None) -> pl.LazyFrame:
+        """Parquet, or CSV plain, gzip or zstd (polars tells them by their first bytes)."""
+        if path is None:
+            path = self.fs.local_path(ref)
+            cut = cut_short(path, ref.uri)
+            if cut is not None:
+                raise InputProblemError(cut)
+        if ref.uri.lower().endswith(".parquet"):
             frame = pl.scan_parquet(path)
-        elif name.endswith(".gz"):
-            frame = pl.read_csv(path, infer_schema=False, null_values=NULL_STRINGS,
-                                raise_if_empty=True).lazy()
         else:
-            frame = pl.scan_csv(path, infer_schema=False, null_values=NULL_STRINGS,
-                                raise_if_empty=True)
-        return frame.rename(_canonical_names(frame.collect_schema().names()))
+            frame = pl.scan_csv(path, infer_schema=False, raise_if_empty=True)
+        frame = frame.rename(_canonical_names(frame.collect_schema().names()))
+        return null_markers(frame, BILL_COLUMNS)
 
 
 def _canonical_names(columns: list[str]) -> dict[str, str]:

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import ast
 import json
-from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from aispend.errors import InputProblem, InputProblemError
+from connectors.compressed import strip_compression_suffix
+from connectors.cut_off import place_files
 from connectors.discovery import Discovery
 from connectors.files import FileRef, FileSystem
-from connectors.parsing import NULL_STRINGS, cut_short
+from connectors.parsing import cut_short, null_markers
 
-SUFFIXES = (".csv", ".csv.gz", ".json", ".jsonl", ".json.gz", ".jsonl.gz", ".parquet")
+SUFFIXES = (".csv", ".json", ".jsonl", ".ndjson", ".parquet")
 RECORD_FIELDS = {
     "credits": ("name", "amount", "type", "id", "full_name"),
     "labels": ("key", "value"),
@@ -33,6 +35,7 @@ RECORD_FIELDS = {
     "project.labels": ("key", "value"),
 }
 REQUIRED = ("cost", "invoice.month", "currency")
+_JSON = (".json", ".jsonl", ".ndjson")
 
 
 def record_type(field: str) -> pl.DataType:
@@ -47,24 +50,19 @@ class GcpBillingExport:
         self.fs = fs
 
     def discover(self) -> Discovery:
-        found: dict[str, list[FileRef]] = defaultdict(list)
-        unplaced: list[InputProblem] = []
-        for ref in self.fs.list(self.root, SUFFIXES):
-            try:
-                frame = self._read(ref)
-            except InputProblemError as exc:
-                unplaced.append(exc.problem)
-                continue
-            months = frame.get_column("invoice.month")
-            bad = frame.filter(~months.str.contains(r"^\d{6}$").fill_null(False))
-            if bad.height:
-                file, row, value = bad.select("_file", "_row", "invoice.month").row(0)
-                unplaced.append(InputProblem(file=file, row=row, column="invoice.month",
-                                             message=f"a month YYYYMM expected, found {value!r}"))
-                continue
-            for month in months.unique().to_list():
-                found[f"{month[:4]}-{month[4:]}"].append(ref)
-        return Discovery(dict(sorted(found.items())), unplaced)
+        return place_files(self.fs.list(self.root, SUFFIXES), self.fs.local_path,
+                           self._months_in)
+
+    def _months_in(self, ref: FileRef, path: Path | None = None
+                   ) -> tuple[set[str], list[InputProblem]]:
+        frame = self._read(ref, path)
+        months = frame.get_column("invoice.month")
+        bad = frame.filter(~months.str.contains(r"^\d{6}$").fill_null(False))
+        if bad.height:
+            file, row, value = bad.select("_file", "_row", "invoice.month").row(0)
+            return set(), [InputProblem(file=file, row=row, column="invoice.month",
+                                        message=f"a month YYYYMM expected, found {value!r}")]
+        return {f"{month[:4]}-{month[4:]}" for month in months.unique().to_list()}, []
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         """Raw rows of ``period`` (invoice month) with _file and _row columns."""
@@ -72,20 +70,24 @@ class GcpBillingExport:
         frames = [self._read(ref).filter(pl.col("invoice.month") == month) for ref in files]
         return pl.concat(frames, how="diagonal_relaxed").lazy()
 
-    def _read(self, ref: FileRef) -> pl.DataFrame:
-        path = self.fs.local_path(ref)
-        cut = cut_short(path, ref.uri)
-        if cut is not None:
-            raise InputProblemError(cut)
-        name = ref.uri.lower()
+    def _read(self, ref: FileRef, path: Path | None = None) -> pl.DataFrame:
+        """One file, JSON lines, parquet or CSV (plain, gzip or zstd, told by polars from the
+        first bytes; the format is the name without its compression suffix); ``path`` reads
+        that local copy in place of the file (the readable part of a cut-off one)."""
+        if path is None:
+            path = self.fs.local_path(ref)
+            cut = cut_short(path, ref.uri)
+            if cut is not None:
+                raise InputProblemError(cut)
+        name = strip_compression_suffix(ref.uri.lower())
         try:
             if name.endswith(".parquet"):
                 frame = pl.read_parquet(path)
-            elif name.endswith((".json", ".jsonl", ".json.gz", ".jsonl.gz")):
+            elif name.endswith(_JSON):
                 frame = pl.read_ndjson(path, infer_schema_length=None)
             else:
-                frame = pl.read_csv(path, infer_schema=False, null_values=NULL_STRINGS,
-                                    raise_if_empty=True)
+                frame = null_markers(pl.read_csv(path, infer_schema=False, raise_if_empty=True),
+                                     ("cost",))
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputProblemError(InputProblem(
@@ -98,6 +100,11 @@ class GcpBillingExport:
 def flat_rows(frame: pl.DataFrame, uri: str) -> pl.DataFrame:
     """Any export shape -> dotted text columns plus the record lists (see the module doc)."""
     frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
+    # A record field given as one object (``"credits": {"name": ..., "amount": -1.5}``) is a
+    # list of one record, not a struct whose fields would become columns and the credit be lost.
+    frame = frame.with_columns(pl.concat_list(pl.col(name)).alias(name)
+                               for name in RECORD_FIELDS
+                               if isinstance(frame.schema.get(name), pl.Struct))
     frame = _unnest_structs(frame)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
@@ -175,7 +182,10 @@ def _parse_records(text: str | None, fields: tuple[str, ...], uri: str, row: int
                 file=uri, row=row, column=column,
                 message=f"a list of records expected, found {text[:80]!r}")) from exc
     if isinstance(value, dict):
-        value = [{"key": k, "value": v} for k, v in value.items()]
+        # One record given as an object (a credit, or a label as {"key": k, "value": v}) is a
+        # list of one; a labels map {k: v, ...} is a record per entry.
+        one = "key" in value if "key" in fields else True
+        value = [value] if one else [{"key": k, "value": v} for k, v in value.items()]
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise InputProblemError(InputProblem(
             file=uri, row=row, column=column,

@@ -7,18 +7,36 @@ cannot parse, and each connector then lists the rows where a non-empty input gav
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
 from aispend.errors import InputProblem
+from connectors.compressed import compression_of
 
 MONEY = pl.Decimal(38, 10)
 
 #: Literal strings that exports write for "no value".
 NULL_STRINGS = ["NULL", "null", "None", "N/A", ""]
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
+
+def null_markers(frame: Frame, keep: Collection[str] = ()) -> Frame:
+    """NULL_STRINGS -> null in every text column except ``keep``.
+
+    CSVs are read without polars' ``null_values`` and the markers are applied here, so that a
+    column whose value is summed into the bill (the billed cost) keeps a marker as the text it is:
+    a cost written as ``N/A`` or ``None`` is then refused by file, row and column instead of
+    becoming a null that every total silently skips. Empty fields are null everywhere.
+    """
+    schema = frame.collect_schema()
+    return frame.with_columns(
+        pl.when(pl.col(name).is_in(NULL_STRINGS)).then(None).otherwise(pl.col(name)).alias(name)
+        for name, dtype in schema.items() if dtype == pl.Utf8 and name not in keep)
 
 
 def to_decimal(column: str) -> pl.Expr:
@@ -55,8 +73,8 @@ def cut_short(path: Path, uri: str) -> InputProblem | None:
     """A plain CSV with data rows that does not end with a newline was cut short (an interrupted
     copy or download): its last row may hold a truncated number, which would load as a wrong
     total. Every provider export ends its last row with a newline, so such a file is refused.
-    Compressed files are covered by their own checksum."""
-    if not uri.lower().endswith(".csv"):
+    Compressed files are covered by their own checksum, whatever their name says."""
+    if not uri.lower().endswith(".csv") or compression_of(path) is not None:
         return None
     with path.open("rb") as handle:
         handle.seek(0, 2)
