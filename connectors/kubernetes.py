@@ -220,9 +220,13 @@ def _pod(item: Mapping[str, Any]) -> Pod:
     gpus: Fraction = pod_gpus(spec)
     return Pod(
         name=str(meta.get("name") or ""), namespace=str(meta.get("namespace") or "default"),
-        node=spec.get("nodeName") or None, labels=_labels(meta), gpus=float(gpus),
+        node=_text(spec.get("nodeName")), labels=_labels(meta), gpus=float(gpus),
         started_at=_time(status.get("startTime")), ended_at=ended, phase=phase,
-        uid=meta.get("uid") or None, reason=status.get("reason") or None)
+        uid=_text(meta.get("uid")), reason=_text(status.get("reason")))
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def _last_transition(status: Mapping[str, Any]) -> datetime | None:

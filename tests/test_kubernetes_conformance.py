@@ -206,6 +206,41 @@ def test_one_pod_in_many_snapshots_is_one_run(tmp_path: Path) -> None:
         (1.0, datetime(2026, 11, 3, 10)), (1.0, None), (1.0, None)]
 
 
+def test_every_phase_and_the_fields_the_api_omits(tmp_path: Path) -> None:
+    def pod(name: str, status: dict[str, Any], node: str | None = "n1",
+            gpus: str | None = "1") -> dict[str, Any]:
+        container: dict[str, Any] = {"name": "c", "image": "busybox"}
+        if gpus:
+            container["resources"] = {"limits": {"nvidia.com/gpu": gpus}}
+        spec: dict[str, Any] = {"containers": [container], **({"nodeName": node} if node else {})}
+        return {"kind": "Pod", "metadata": {"name": name, "namespace": "ml", "uid": name},
+                "spec": spec, **({"status": status} if status else {})}
+
+    start = {"startTime": "2026-11-03T09:00:00Z"}
+    ready = [{"type": "Ready", "status": "False", "lastTransitionTime": "2026-11-03T09:40:00Z"},
+             {"type": "PodScheduled", "status": "True",
+              "lastTransitionTime": "2026-11-03T08:59:59Z"}]
+    (tmp_path / "pods-2026-11-03T10-00-00Z.json").write_text(json.dumps({"items": [
+        pod("queued", {"phase": "Pending"}, node=None),               # no node, no start
+        pod("pulling", {"phase": "Pending", **start}),                # on its node, starting
+        pod("lost", {"phase": "Unknown", **start}),                   # node lost, still there
+        pod("done", {"phase": "Succeeded", "conditions": ready, **start}),  # no container states
+        pod("evicted", {"phase": "Failed", "reason": "Evicted", **start}),  # first seen ended
+        pod("bare", {}, gpus=None),                                   # no status, no resources
+        pod("cpu", {"phase": "Running", **start}, gpus=None)]}))
+    batch = read_telemetry("kubernetes", str(tmp_path))
+    assert batch.unreadable == [] and batch.skipped == []
+    assert batch.pods.height == 7  # every pod is a snapshot record
+    jobs = {r["pod"]: (r["gpu_count"], r["ended_at"]) for r in batch.jobs.iter_rows(named=True)}
+    assert jobs == {
+        "pulling": (1.0, None),  # holds its GPU from its start; in the newest snapshot: open
+        "lost": (1.0, None),
+        # Succeeded with no container state: ends at its conditions' latest change, 09:40.
+        "done": (1.0, datetime(2026, 11, 3, 9, 40)),
+        # Failed with no time at all and never seen running: nothing of its run was seen.
+        "evicted": (1.0, datetime(2026, 11, 3, 9, 0))}
+
+
 def test_cluster_end_to_end(cli, tmp_path: Path) -> None:
     k8s_dir = tmp_path / "k8s"
     shutil.copytree(CLUSTER, k8s_dir)
