@@ -74,7 +74,8 @@ def stage(config: AispendConfig, source: SourceConfig, warehouse: Path | None = 
     warehouse = warehouse or config.warehouse_path
     key = (source.model_dump_json(), config.runs.model_dump_json(), str(warehouse))
     root = config.source_path(source)
-    listed = filesystem_for(root, source.endpoint_url).list(root, SUFFIXES[source.kind])
+    listed = filesystem_for(root, source.endpoint_url).list(root, SUFFIXES[source.kind],
+                                                           rotated=True)
     cached = _STAGED.get(key)
     if cached is not None and cached[0] == listed and cached[1].folder.exists():
         return cached[1]

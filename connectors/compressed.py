@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -36,7 +36,7 @@ def open_binary(path: Path) -> BinaryIO:
     if kind == "gzip":
         return gzip.open(path, "rb")  # type: ignore[return-value]
     if kind == "zstd":
-        return io.BytesIO(_zstd_decompress(path))
+        return io.BufferedReader(_ZstdStream(path), buffer_size=_CHUNK)
     return path.open("rb")
 
 
@@ -51,23 +51,58 @@ def read_bytes(path: Path) -> bytes:
     if compression_of(path) is None:
         return path.read_bytes()
     with open_binary(path) as handle:
-        data = handle.read()
-    return data
+        return handle.read()
 
 
-def _zstd_decompress(path: Path) -> bytes:
-    """Every frame of a zstd file; a stream cut short raises EOFError, as gzip's does (the
-    library's streaming reader would quietly return what it had)."""
-    import zstandard
+_CHUNK = 1 << 20
 
-    data, out = path.read_bytes(), bytearray()
-    while data:
-        frame = zstandard.ZstdDecompressor().decompressobj()
-        out += frame.decompress(data)
-        if not frame.eof:
-            raise EOFError(f"{path.name}: zstd stream ended before its end mark (truncated)")
-        data = frame.unused_data
-    return bytes(out)
+
+class _ZstdStream(io.RawIOBase):
+    """A zstd file decompressed as it is read, frame after frame, in bounded memory. A stream
+    cut short raises EOFError at its end, as gzip's does (the library's own stream reader
+    would quietly return what it had)."""
+
+    def __init__(self, path: Path):
+        import zstandard
+
+        self._zstd = zstandard
+        self._raw = path.open("rb")
+        self._name = path.name
+        self._frame = zstandard.ZstdDecompressor().decompressobj()
+        self._fed = False  # whether the current frame has been given any input
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._raw.read(_CHUNK)
+            if not chunk:
+                if self._fed and not self._frame.eof:
+                    raise EOFError(f"{self._name}: zstd stream ended before its end mark "
+                                   "(truncated)")
+                return 0
+            self._pending = self._feed(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _feed(self, chunk: bytes) -> bytes:
+        out = bytearray()
+        while chunk:
+            if self._frame.eof:
+                self._frame = self._zstd.ZstdDecompressor().decompressobj()
+                self._fed = False
+            self._fed = True
+            out += self._frame.decompress(chunk)
+            chunk = self._frame.unused_data if self._frame.eof else b""
+        return bytes(out)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def read_text(path: Path, errors: str = "strict") -> str:

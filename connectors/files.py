@@ -10,6 +10,7 @@ import fnmatch
 import glob
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,8 @@ class FileRef:
 
 
 class FileSystem(Protocol):
-    def list(self, root: str, suffixes: tuple[str, ...]) -> list[FileRef]: ...
+    def list(self, root: str, suffixes: tuple[str, ...], rotated: bool = False
+             ) -> list[FileRef]: ...
 
     def local_path(self, ref: FileRef) -> Path: ...
 
@@ -43,7 +45,8 @@ class FileSystem(Protocol):
 class LocalFileSystem:
     """Files on this machine: ``root`` is a file, a folder (searched recursively) or a glob."""
 
-    def list(self, root: str, suffixes: tuple[str, ...]) -> list[FileRef]:
+    def list(self, root: str, suffixes: tuple[str, ...], rotated: bool = False
+             ) -> list[FileRef]:
         if any(ch in root for ch in _GLOB_CHARS):
             candidates = [Path(p) for p in glob.glob(root, recursive=True)]
         elif Path(root).is_dir():
@@ -52,7 +55,7 @@ class LocalFileSystem:
             return [_local_ref(Path(root))]
         else:
             raise FileNotFoundError(f"{root}: no such file or folder")
-        files = [p for p in candidates if p.is_file() and _matches(p.name, suffixes)]
+        files = [p for p in candidates if p.is_file() and _matches(p.name, suffixes, rotated)]
         return sorted((_local_ref(p) for p in files), key=lambda r: r.uri)
 
     def local_path(self, ref: FileRef) -> Path:
@@ -75,7 +78,8 @@ class S3FileSystem:
         self._client = client
         self._cache = cache_dir or Path(tempfile.gettempdir()) / "aispend-s3-cache"
 
-    def list(self, root: str, suffixes: tuple[str, ...]) -> list[FileRef]:
+    def list(self, root: str, suffixes: tuple[str, ...], rotated: bool = False
+             ) -> list[FileRef]:
         bucket, key = split_s3_uri(root)
         prefix, pattern = _split_glob(key)
         refs = []
@@ -85,7 +89,8 @@ class S3FileSystem:
                 name = obj["Key"]
                 if pattern and not fnmatch.fnmatch(name, pattern):
                     continue
-                if name.endswith("/") or not _matches(name.rsplit("/", 1)[-1], suffixes):
+                if name.endswith("/") or not _matches(name.rsplit("/", 1)[-1], suffixes,
+                                                                   rotated):
                     continue
                 refs.append(FileRef(f"s3://{bucket}/{name}", obj["Size"], obj["ETag"].strip('"'),
                                     obj["LastModified"].timestamp()))
@@ -128,13 +133,23 @@ def _split_glob(key: str) -> tuple[str, str | None]:
     return key[: min(positions)], key
 
 
-def _matches(name: str, suffixes: tuple[str, ...]) -> bool:
+#: What logrotate and its kin append to a rotated file: gpu.csv.1, gpu.csv.2.gz (after the
+#: compression suffix is taken off), sacct.log-20261103, sacct.log-2026-11-03.
+_ROTATED = re.compile(r"(\.\d{1,4}|-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{10})$")
+
+
+def _matches(name: str, suffixes: tuple[str, ...], rotated: bool = False) -> bool:
     """A visible file whose name, less any compression suffix, ends with one of ``suffixes``
-    (so ``gpu.csv.gz`` and ``sacct.log.zst`` are listed wherever ``.csv`` and ``.log`` are)."""
+    (``gpu.csv.gz`` and ``sacct.log.zst`` are listed wherever ``.csv`` and ``.log`` are). With
+    ``rotated`` (logs), also what log rotation leaves: ``gpu.csv.1``, ``gpu.csv.2.gz``; bills
+    never, where a ``.1`` copy beside an export would be counted twice."""
     if name.startswith("."):
         return False
     lower = name.lower()
-    return lower.endswith(suffixes) or strip_compression_suffix(lower).endswith(suffixes)
+    if lower.endswith(suffixes):
+        return True
+    bare = strip_compression_suffix(lower)
+    return bare.endswith(suffixes) or (rotated and _ROTATED.sub("", bare).endswith(suffixes))
 
 
 def _local_ref(path: Path) -> FileRef:

@@ -99,7 +99,8 @@ def test_sacct_dcgm_and_kubernetes_never_crash(tmp_path: Path, seed, cut, junk) 
     k8s = read(tmp_path / "k8s", "kubernetes", "pods-1791194400.json",
                pods[: int(len(pods) * cut)].encode() + junk)
     assert k8s.pods.height in (0, 1)
-    assert k8s.pods.height == 1 or k8s.skipped
+    # a snapshot cut short is either read whole or refused as a file (the load then fails)
+    assert k8s.pods.height == 1 or k8s.skipped or k8s.unreadable
 
 
 def test_unknown_kind_is_an_error_not_a_skip(tmp_path: Path) -> None:
