@@ -42,8 +42,8 @@ def test_a_zstd_file_of_many_frames_is_read_whole_and_a_cut_one_refused(tmp_path
 
 
 def test_rotated_logs_are_listed_for_logs_only(tmp_path: Path) -> None:
-    names = ["bill.csv.zst", "gpu.csv", "gpu.csv.1", "gpu.csv.2.gz", "gpu.csv.3.zst", "sacct.log-20261103",
-             "gpu.csv.bak", "notes.txt.orig", ".gpu.csv.swp"]
+    names = ["bill.csv.zst", "gpu.csv", "gpu.csv.1", "gpu.csv.2.gz", "gpu.csv.3.zst",
+             "sacct.log-20261103", "gpu.csv.bak", "notes.txt.orig", ".gpu.csv.swp"]
     for name in names:
         (tmp_path / name).write_bytes(TEXT)
     fs = LocalFileSystem()
