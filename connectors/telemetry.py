@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
+import zstandard
 
 from aispend.errors import InputProblem
 from connectors.cost_model import normalize_tag_key
@@ -46,6 +47,7 @@ NODE_SCHEMA: dict[str, pl.DataType] = {
 #: What a malformed telemetry file can raise while being parsed: reported against the file,
 #: never a crash of the whole load.
 UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, EOFError,
+              RecursionError, zstandard.ZstdError,
               zlib.error, pl.exceptions.PolarsError)
 SUFFIXES = {
     "nvidia_smi": (".csv", ".csv.gz", ".log", ".txt"),
@@ -81,7 +83,7 @@ def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | N
     if kind not in SUFFIXES:
         raise ValueError(f"telemetry kind {kind!r} has no reader in this version yet")
     fs = filesystem_for(root, endpoint_url)
-    refs = fs.list(root, SUFFIXES[kind])
+    refs = fs.list(root, SUFFIXES[kind], rotated=True)
     batch = TelemetryBatch(files=refs)
     samples: list[pl.DataFrame] = []
     jobs, pods, nodes, processes = [], [], [], []

@@ -52,3 +52,17 @@ def test_rotated_logs_are_listed_for_logs_only(tmp_path: Path) -> None:
                     "sacct.log-20261103"]
     bills = [Path(r.uri).name for r in fs.list(str(tmp_path), (".csv",))]
     assert bills == ["bill.csv.zst", "gpu.csv"]  # a `.1` copy beside a bill is not a bill
+
+
+def test_rotated_and_compressed_gpu_logs_are_read_by_the_telemetry_reader(tmp_path: Path) -> None:
+    from connectors.telemetry import read_telemetry
+
+    scenario = Path(__file__).resolve().parents[1] / "aispend/demo_data/scenario/gpu"
+    (tmp_path / "train-a.csv.1").write_bytes((scenario / "train-a.csv").read_bytes())
+    (tmp_path / "train-b.csv.2.gz").write_bytes(
+        gzip.compress((scenario / "train-b.csv").read_bytes()))
+    batch = read_telemetry("nvidia_smi", str(tmp_path))
+    assert [Path(r.uri).name for r in batch.files] == ["train-a.csv.1", "train-b.csv.2.gz"]
+    assert not batch.unreadable and not batch.skipped
+    # train-a.csv: 11,520 sample lines after its header; train-b.csv: 2,640 (wc -l less 1)
+    assert batch.samples.height == 11_520 + 2_640
