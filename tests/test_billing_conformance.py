@@ -21,6 +21,7 @@ import zstandard
 from aispend.config import AispendConfig, load_config
 from aispend.errors import InputError
 from aispend.ingest import load_billing_partition
+from connectors.registry import billing_reader
 from tests.conftest import write_config
 
 CONFORMANCE = Path(__file__).parent / "data" / "conformance"
@@ -211,6 +212,9 @@ def test_a_cut_off_gzip_bill_alone_in_its_source_still_names_its_period(
     october.unlink()
     body = september.read_bytes()
     september.write_bytes(body[:-24])  # the deflate stream cut short, no trailer
+    discovery = billing_reader(kind, str(bills)).discover()
+    assert (list(discovery.periods), discovery.unplaced) == (["2026-09"], [])
+    assert [p.file for p in discovery.failed["2026-09"]] == [str(september)]
     config = _config(tmp_path, kind, bills)
     with pytest.raises(InputError) as failed:
         load_billing_partition(config, config.sources[0], "2026-09")
@@ -263,3 +267,14 @@ def test_gcp_json_lines_in_zstd_are_read_as_json(tmp_path: Path) -> None:
     load_billing_partition(config, config.sources[0], "2026-09")
     assert _query(config, "select count(*), sum(billed_cost) from marts.cost_lines") == [
         (24, D("59.52"))]  # 24 x 2.48
+
+
+def test_aispend_run_counts_a_cut_off_bill_as_a_failed_period(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bills, september, _ = _gzip_cases(tmp_path, "gcp_billing")
+    body = september.read_bytes()
+    september.write_bytes(body[:-24])
+    write_config(tmp_path, [{"name": "gcp", "kind": "gcp_billing", "path": "bills"}])
+    result = cli("run")
+    assert result.exit_code != 0, result.output
+    assert "2026-09" in result.output and september.name in result.output
+    assert "gcp 2026-10: loaded 24 rows" in result.output
