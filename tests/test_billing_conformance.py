@@ -269,7 +269,7 @@ def test_gcp_json_lines_in_zstd_are_read_as_json(tmp_path: Path) -> None:
         (24, D("59.52"))]  # 24 x 2.48
 
 
-def test_aispend_run_counts_a_cut_off_bill_as_a_failed_period(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_aispend_run_counts_a_cut_off_bill_as_a_failed_period(cli: Any, tmp_path: Path) -> None:
     bills, september, _ = _gzip_cases(tmp_path, "gcp_billing")
     body = september.read_bytes()
     september.write_bytes(body[:-24])

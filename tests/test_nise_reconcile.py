@@ -10,7 +10,7 @@ import io
 import json
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -74,7 +74,8 @@ CASES = [
 @pytest.mark.parametrize(("kind", "folder", "totals"), CASES,
                          ids=[f"{k}-{f.name}" for k, f, _ in CASES])
 def test_nise_export_reconciles_to_the_cent_per_period(
-        tmp_path: Path, kind: str, folder: Path, totals) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, kind: str, folder: Path,
+        totals: Callable[[Path], dict[str, Decimal]]) -> None:
     shutil.copytree(folder, tmp_path / "bills")
     config = load_config(write_config(tmp_path, [{"name": "nise", "kind": kind,
                                                   "path": "bills"}]))
