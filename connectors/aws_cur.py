@@ -40,7 +40,7 @@ KNOWN = [
     "line_item_currency_code", "line_item_unblended_cost", "line_item_net_unblended_cost",
     "line_item_line_item_description", "product_product_name", "product_instance_type",
     "product_region_code", "product_region", "product_sku", "product_servicecode",
-    "pricing_public_on_demand_cost", "pricing_term", "pricing_unit",
+    "pricing_public_on_demand_cost", "pricing_term", "pricing_unit", "pricing_purchase_option",
     "reservation_effective_cost", "reservation_unused_amortized_upfront_fee_for_billing_period",
     "reservation_unused_recurring_fee", "reservation_reservation_a_r_n",
     "savings_plan_savings_plan_effective_cost", "savings_plan_total_commitment_to_date",

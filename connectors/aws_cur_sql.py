@@ -42,6 +42,8 @@ _GPU_HOUR_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
 INSTANCE_IN_USAGE_TYPE = (
     r":((?:ml\.)?[a-z][a-z0-9-]*\.(?:[0-9]*x?large|metal[a-z0-9-]*|medium|small|micro|nano))$"
 )
+#: Usage types that count instance-hours (BoxUsage, SpotUsage, DedicatedUsage, HostUsage).
+INSTANCE_HOUR_USAGE = r"(^|[-:])(Box|Spot|Dedicated|Host|HostBox)Usage:"
 #: Raw column -> what it must hold; checked on every row, whether or not the row uses it.
 MONEY_INPUTS = (
     "line_item_unblended_cost", "line_item_usage_amount", "pricing_public_on_demand_cost",
@@ -61,9 +63,12 @@ def normalize_sql(types: Mapping[str, str], relation: str, tag_keys: Mapping[str
     instead of two regular expressions per tag per row."""
     c = CurColumns(types)
     line_type = "line_type"
-    spot = (f"(coalesce(contains({c.text('line_item_usage_type')}, 'SpotUsage'), false) "
-            f"OR coalesce({c.text('pricing_term')} = 'Spot', false))")
     usage_type = c.text("line_item_usage_type")
+    # Spot is told by the usage type (USE1-SpotUsage:p4d.24xlarge), the legacy pricing term or
+    # the purchase option, whichever the export fills: spot lines carry no price-list columns.
+    spot = (f"(coalesce(contains({usage_type}, 'SpotUsage'), false) "
+            f"OR coalesce({c.text('pricing_term')} = 'Spot', false) "
+            f"OR coalesce({c.text('pricing_purchase_option')} = 'Spot', false))")
     # The pattern needs a ':' and a '.'; checking for them first spares the regular expression
     # on most lines that name no instance (storage, requests, data transfer).
     from_usage_type = (f"CASE WHEN contains({usage_type}, ':') AND contains({usage_type}, '.') "
@@ -72,7 +77,11 @@ def normalize_sql(types: Mapping[str, str], relation: str, tag_keys: Mapping[str
                        f"{literal(INSTANCE_IN_USAGE_TYPE)}, 1), '') END")
     instance = (f"coalesce({c.text('product_instance_type')}, "
                 f"{c.map_value('product', 'instance_type')}, {from_usage_type})")
-    hourly = f"lower({c.text('pricing_unit')}) IN ('hrs', 'hours', 'hour')"
+    # Instance-hours: the price list's unit, or, where a line has no price-list unit (spot lines
+    # often have none), a usage type that counts instance-hours.
+    hourly = (f"(lower({c.text('pricing_unit')}) IN ('hrs', 'hours', 'hour') "
+              f"OR ({c.text('pricing_unit')} IS NULL AND coalesce(regexp_matches({usage_type}, "
+              f"{literal(INSTANCE_HOUR_USAGE)}), false)))")
     net = quote("_m_line_item_net_unblended_cost" if c.has("line_item_net_unblended_cost")
                 else "_m_line_item_unblended_cost")
     parsed = ",\n        ".join(

@@ -228,6 +228,12 @@ def _instance_type(names: set[str]) -> pl.Expr:
         details = pl.col("SkuPriceDetails").cast(pl.Utf8)
         candidates += [details.str.json_path_match("$.InstanceType"),
                        details.str.json_path_match("$.instanceType")]
+    usage_types = [n for n in names if n.lower() in {"x_usagetype", "x_usage_type"}]
+    if usage_types:
+        # AWS's FOCUS export keeps the CUR usage type: USE1-SpotUsage:p4d.24xlarge.
+        usage = pl.col(usage_types[0]).cast(pl.Utf8)
+        candidates.append(pl.when(usage.str.contains(r"(Box|Spot|Dedicated|Host)Usage:"))
+                          .then(usage.str.extract(_INSTANCE_AFTER_COLON, 1)))
     if "ChargeDescription" in names:
         # FOCUS 1.0 exports from AWS carry the instance type only in the line item description:
         # "$1.624 per On Demand Linux g5.4xlarge Instance Hour".
@@ -238,6 +244,9 @@ def _instance_type(names: set[str]) -> pl.Expr:
     return pl.coalesce(candidates) if candidates else pl.lit(None, dtype=pl.Utf8)
 
 
+_INSTANCE_AFTER_COLON = (
+    r":((?:ml\.)?[a-z][a-z0-9-]*\.(?:[0-9]*x?large|metal[a-z0-9-]*|medium|small|micro|nano))$"
+)
 _INSTANCE_IN_DESCRIPTION = (
     r"(?:^|[\s,(])((?:ml\.)?[a-z][a-z0-9-]*\.(?:[0-9]*x?large|metal[a-z0-9-]*|medium|small|"
     r"micro|nano))(?:[\s,)]|$)"

@@ -73,6 +73,58 @@ def test_spot_lines_get_gpu_hours_and_spot_pricing_from_the_usage_type(
     assert rows == [("g5.12xlarge", "Dynamic", D(16), 4), ("p4d.24xlarge", "Dynamic", D(48), 6)]
 
 
+def test_spot_lines_without_price_list_columns_still_count_gpu_hours(tmp_path: Path) -> None:
+    """Spot usage is not in the public price list, so exports may leave pricing/unit and
+    pricing/term blank on spot lines and say Spot only in pricing/purchaseOption."""
+    shutil.copytree(NISE_CUR / "cur", tmp_path / "bills")
+    [data] = (tmp_path / "bills").glob("20260901-20261001/*/*.csv.gz")
+    with gzip.open(data, "rt", newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        columns = list(reader.fieldnames or [])  # nise writes pricing/purchaseOption blank
+        rows = list(reader)
+    for row in rows:
+        spot = "SpotUsage" in row["lineItem/UsageType"]
+        row["pricing/PurchaseOption"] = "Spot" if spot else "OnDemand"
+        if spot:
+            row["pricing/unit"] = row["pricing/term"] = ""
+    with gzip.open(data, "wt", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    config = _config(tmp_path, "aws_cur", tmp_path / "bills")
+    load_billing_partition(config, config.sources[0], "2026-09")
+    rows_out = _query(config, "select x_instance_type, pricing_category, sum(x_gpu_hours) "
+                              "from marts.cost_lines where x_gpu_hours is not null "
+                              "group by all order by 1")
+    # the same lines as above: 6 x 1 h x 8 GPUs and 4 x 1 h x 4 GPUs
+    assert rows_out == [("g5.12xlarge", "Dynamic", D(16)), ("p4d.24xlarge", "Dynamic", D(48))]
+
+
+def test_aws_focus_spot_lines_get_gpu_hours_from_x_usage_type(tmp_path: Path) -> None:
+    """AWS's FOCUS export keeps the CUR usage type in x_UsageType and often no instance type
+    anywhere else (the description of a spot line need not name it)."""
+    from tests.conftest import write_focus
+
+    columns = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
+               "ProviderName", "ChargeCategory", "ServiceName", "BilledCost", "EffectiveCost",
+               "BillingCurrency", "ConsumedQuantity", "ConsumedUnit", "PricingCategory",
+               "ChargeDescription", "x_UsageType"]
+    rows = [{"ChargeCategory": "Usage", "ConsumedQuantity": "1", "ConsumedUnit": "Hrs",
+             "PricingCategory": "Dynamic", "ChargeDescription": "Spot instance usage",
+             "x_UsageType": usage, "BilledCost": "9.83", "EffectiveCost": "9.83"}
+            for usage in ("USE1-SpotUsage:p4d.24xlarge", "SpotUsage:g5.12xlarge",
+                          "USE1-DataTransfer-Out-Bytes")]
+    rows[2]["ConsumedUnit"] = "GB"
+    write_focus(tmp_path / "bills" / "focus.csv", rows, columns)
+    config = _config(tmp_path, "focus", tmp_path / "bills")
+    load_billing_partition(config, config.sources[0], "2026-10")
+    got = _query(config, "select x_instance_type, pricing_category, x_gpu_hours "
+                         "from marts.cost_lines order by 1 nulls last")
+    # 1 hour x 4 A10G = 4; 1 hour x 8 A100 = 8; data transfer names no instance
+    assert got == [("g5.12xlarge", "Dynamic", D(4)), ("p4d.24xlarge", "Dynamic", D(8)),
+                   (None, "Dynamic", None)]
+
+
 # --- GCP credits given as one object instead of a list -------------------------------------
 
 _CREDIT = {"name": "FreeTrial:Credit-0123", "amount": -1.5, "full_name": None,
