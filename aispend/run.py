@@ -10,10 +10,11 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from dagster import AssetKey, AssetSelection, DagsterEventType, ExecuteInProcessResult, materialize
@@ -80,7 +81,9 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
             summary.failed.append(source.name)
     for name, discovery in found.items():
         for problem in discovery.unplaced:
-            echo(f"  {name}: cannot place a file in a billing period: {problem}")
+            echo(f"  {name}: FAILED, cannot place a file in a billing period: {problem}")
+        if discovery.unplaced:  # it may hold rows of any period: never a quiet success
+            summary.failed.append(f"{name} (unplaced files)")
     wanted = periods or sorted({p for d in found.values() for p in d.periods})
     if not wanted:
         echo("No billing periods found in the configured sources.")
@@ -260,4 +263,18 @@ def _report_checks(result: ExecuteInProcessResult, echo: Echo, summary: RunSumma
         rows = evaluation.metadata.get("failing_rows")
         name = f"{'/'.join(evaluation.asset_key.path)}:{evaluation.check_name}"
         echo(f"  CHECK FAILED {name}: {rows.value if rows else '?'} offending row(s)")
+        for detail in _check_details(evaluation.metadata)[:5]:
+            echo(f"    {detail}")
         summary.failed_checks.append(name)
+
+
+def _check_details(metadata: Mapping[str, Any]) -> list[str]:
+    """The offending rows a check recorded, one line each (period and both totals for the
+    bill-vs-export check), so the run names what is wrong without a trip to the UI."""
+    for key in ("mismatches", "sample"):
+        entry = metadata.get(key)
+        value = getattr(entry, "value", None)
+        if isinstance(value, list) and value:
+            return [", ".join(f"{k} {v}" for k, v in row.items()) if isinstance(row, dict)
+                    else str(row) for row in value]
+    return []

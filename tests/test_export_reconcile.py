@@ -60,6 +60,8 @@ def test_gcp_jsonl_clean_load_passes_and_tampered_period_fails(cli, tmp_path) ->
     rerun = cli("run", "--period", "2026-09")
     assert rerun.exit_code == 1
     assert "CHECK FAILED billing/bills:export_totals" in rerun.output
+    # and names the period with both totals on the next line
+    assert "    period 2026-10, loaded 44.8100000000, in_files 43.81" in rerun.output
 
 
 def test_gcp_csv_rewritten_after_load_is_listed_not_a_mismatch(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -91,7 +91,9 @@ def relation(con: duckdb.DuckDBPyConnection, store: ObjectStore, layout: TableLa
     columns as text."""
     if isinstance(store, LocalStore) and not arrow:
         pattern = str(store.root / layout.prefix / "**" / "*.parquet").replace("'", "''")
-        return f"read_parquet('{pattern}', hive_partitioning = true, hive_types_autocast = false)"
+        # union_by_name: files written by an older aispend lack columns added since (null there)
+        return (f"read_parquet('{pattern}', hive_partitioning = true, "
+                "hive_types_autocast = false, union_by_name = true)")
     name = "_store_" + layout.prefix.replace("/", "_")
     con.register(name, _dataset(store, layout, keys or store.keys(layout.prefix)))
     return name
@@ -118,7 +120,17 @@ def _dataset(store: ObjectStore, layout: TableLayout, keys: list[str]) -> object
     partitioning = ds.partitioning(
         pa.schema([(k, pa.string()) for k in layout.partition_by]), flavor="hive"
     ) if layout.partition_by else ds.HivePartitioning.discover(infer_dictionary=False)
-    return ds.dataset(paths, filesystem=filesystem, format="parquet",
+    dataset = ds.dataset(paths, filesystem=filesystem, format="parquet",
+                         partitioning=partitioning, partition_base_dir=base)
+    if not layout.prefix.startswith("meta/"):
+        return dataset
+    # Bookkeeping tables gain columns over versions; their files are few and small, so every
+    # footer is read and the schemas unified (an older file's missing column reads as null).
+    fragments = list(dataset.get_fragments())
+    if len(fragments) < 2:
+        return dataset
+    schema = pa.unify_schemas([dataset.schema, *[f.physical_schema for f in fragments]])
+    return ds.dataset(paths, filesystem=filesystem, format="parquet", schema=schema,
                       partitioning=partitioning, partition_base_dir=base)
 
 
