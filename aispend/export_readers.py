@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from connectors.azure_cost import export_kind
+from connectors.azure.export import export_kind
 from connectors.compressed import open_text
 
 Row = dict[str, Any]

@@ -19,13 +19,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from dagster import AssetKey, AssetSelection, DagsterEventType, ExecuteInProcessResult, materialize
 
+from aispend.billing_load import discover
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblemError
-from aispend.ingest import discover
 from aispend.progress import Progress
 from aispend.store.objects import open_store
-from aispend.telemetry_ingest import record_unreadable, stage
-from aispend.telemetry_ingest import telemetry_days as telemetry_day_keys
+from aispend.telemetry_load import record_unreadable, stage
+from aispend.telemetry_load import telemetry_days as telemetry_day_keys
 from connectors.discovery import Discovery
 from pipelines.billing import source_key
 from pipelines.definitions import (

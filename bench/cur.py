@@ -72,7 +72,7 @@ SECONDS = time.perf_counter() - start
 """
 
 #: aispend loading the month: ``target`` is ``warehouse`` (a DuckDB file, load_billing_partition
-#: from aispend.ingest) or ``store`` (load_billing_to_store from aispend.store.loads).
+#: from aispend.billing_load) or ``store`` (load_billing_to_store from aispend.store.loads).
 AISPEND = """
 import time
 from aispend.config import config_from_dict
@@ -86,7 +86,7 @@ result = load(config, config.sources[0], {period!r})
 assert result.status == "loaded", result
 SECONDS = time.perf_counter() - start
 """
-INTO_FILE = {"module": "aispend.ingest", "loader": "load_billing_partition",
+INTO_FILE = {"module": "aispend.billing_load", "loader": "load_billing_partition",
              "target": "warehouse"}
 INTO_STORE = {"module": "aispend.store.loads", "loader": "load_billing_to_store",
               "target": "store"}

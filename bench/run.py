@@ -21,8 +21,8 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from aispend.billing_load import load_billing_partition  # noqa: E402
 from aispend.config import config_from_dict  # noqa: E402
-from aispend.ingest import load_billing_partition  # noqa: E402
 from bench.reports import RESULTS, write_results  # noqa: E402
 
 COLUMNS = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",

@@ -62,7 +62,7 @@ if {step!r} == "baseline":
     con.close()
 else:
     from aispend.config import config_from_dict
-    from aispend.telemetry_ingest import load_telemetry_day, stage, telemetry_days
+    from aispend.telemetry_load import load_telemetry_day, stage, telemetry_days
     config = config_from_dict({{"warehouse": {db!r}, "sources": [
         {{"name": "smi", "kind": "nvidia_smi", "path": {logs!r}}}]}}, base_dir=Path("/"),
         origin="bench")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from connectors.gpu_catalog import accelerators
+from connectors.gpu_sizes import accelerators
 from connectors.parsing import MONEY
 
 _LOOKUP = pl.Struct({

@@ -15,9 +15,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from aispend.errors import InputProblem, InputProblemError
 from connectors.compressed import compression_of, strip_compression_suffix
 from connectors.discovery import Discovery
+from connectors.errors import InputProblem, InputProblemError
 from connectors.files import FileRef
 
 #: (file, a local path holding its readable lines, or None for the file itself) -> (periods,

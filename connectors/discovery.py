@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from aispend.errors import InputProblem, InputProblemError
+from connectors.errors import InputProblem, InputProblemError
 from connectors.files import FileRef
 
 

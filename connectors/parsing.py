@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from aispend.errors import InputProblem
 from connectors.compressed import compression_of
+from connectors.errors import InputProblem
 
 MONEY = pl.Decimal(38, 10)
 

@@ -11,23 +11,23 @@ from typing import Protocol
 import duckdb
 import polars as pl
 
-from aispend.errors import InputProblem
-from connectors.aws_cur import CurExport
-from connectors.aws_cur_load import CurLoader, cur_problems, normalize_cur
-from connectors.azure_cost import AzureCostExport
-from connectors.azure_cost_normalize import (
+from connectors.aws.export import CurExport
+from connectors.aws.load import CurLoader, cur_problems, normalize_cur
+from connectors.azure.export import AzureCostExport
+from connectors.azure.normalize import (
     AzureOnDemand,
     azure_control_totals,
     azure_problems,
     normalize_azure,
 )
 from connectors.discovery import Discovery
+from connectors.errors import InputProblem
 from connectors.files import FileRef, filesystem_for
-from connectors.focus import FocusExport
-from connectors.focus_normalize import focus_problems, normalize_focus
-from connectors.gcp_bigquery import BigQueryBillingExport, QueryClient
-from connectors.gcp_billing import GcpBillingExport
-from connectors.gcp_billing_normalize import (
+from connectors.focus.export import FocusExport
+from connectors.focus.normalize import focus_problems, normalize_focus
+from connectors.gcp.bigquery import BigQueryBillingExport, QueryClient
+from connectors.gcp.export import GcpBillingExport
+from connectors.gcp.normalize import (
     OnDemand,
     gcp_control_totals,
     gcp_problems,

@@ -1,8 +1,8 @@
 """The shape every billing pipeline shares: one asset per source, partitioned by billing period.
 
-Each materialization replaces one (source, period) partition through aispend.ingest; a bad input
-fails that partition (Dagster marks it failed) with the file, row and column in the message, and
-its checks (sql/checks with a $source parameter) run right after it.
+Each materialization replaces one (source, period) partition through aispend.billing_load; a bad
+input fails that partition (Dagster marks it failed) with the file, row and column in the message,
+and its checks (sql/checks with a $source parameter) run right after it.
 """
 
 
@@ -23,10 +23,10 @@ from dagster import (
     asset_check,
 )
 
+from aispend.billing_load import load_billing_partition
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError
 from aispend.export_totals import export_mismatches
-from aispend.ingest import load_billing_partition
 from aispend.store.loads import load_billing_to_store
 from dbt_like import CheckResult, SqlNode, run_check
 from pipelines.partitions import billing_periods

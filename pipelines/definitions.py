@@ -27,7 +27,7 @@ from dagster import (
     sensor,
 )
 
-from aispend import ingest
+from aispend import billing_load
 from aispend.config import AispendConfig, SourceConfig
 from aispend.periods import open_periods
 from connectors.cost_model import normalize_tag_key
@@ -154,8 +154,8 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
                         "closed periods included.")
     def redelivered_periods(context: SensorEvaluationContext) -> Iterator[RunRequest]:
         for source in billing_sources(config):
-            found = ingest.discover(config, source)
-            for period, fingerprint in ingest.changed_periods(
+            found = billing_load.discover(config, source)
+            for period, fingerprint in billing_load.changed_periods(
                     found, source.name, config.warehouse_path, config.store_uri).items():
                 context.log.info(f"{source.name} {period}: files changed since the last load")
                 yield RunRequest(run_key=f"{source.name}:{period}:{fingerprint}",

@@ -6,8 +6,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from connectors.aws_cur import CurExport, canonical_columns
-from connectors.aws_cur_load import cur_problems, normalize_cur
+from connectors.aws.export import CurExport, canonical_columns
+from connectors.aws.load import cur_problems, normalize_cur
 from connectors.files import LocalFileSystem
 from tests.conftest import DATA
 from tests.cur_exports import (

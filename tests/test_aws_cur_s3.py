@@ -8,9 +8,9 @@ import boto3
 import duckdb
 import pytest
 
+from aispend.billing_load import changed_periods, discover, load_billing_partition
 from aispend.config import load_config
 from aispend.errors import InputError
-from aispend.ingest import changed_periods, discover, load_billing_partition
 from tests.conftest import write_config
 from tests.cur_exports import (
     LINE_ITEMS,

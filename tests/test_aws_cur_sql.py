@@ -11,12 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from aispend.billing_load import load_billing_partition
 from aispend.config import config_from_dict
 from aispend.errors import InputError
-from aispend.ingest import load_billing_partition
-from connectors.aws_cur_load import normalize_cur
-from connectors.aws_cur_lookups import accelerator_table
-from connectors.gpu_catalog import accelerators
+from connectors.aws.load import normalize_cur
+from connectors.aws.lookups import accelerator_table
+from connectors.gpu_sizes import accelerators
 
 D = Decimal
 

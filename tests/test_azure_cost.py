@@ -16,15 +16,15 @@ import polars as pl
 import pytest
 
 from aispend.errors import InputProblem
-from connectors.azure_cost import AzureCostExport, azure_date, canonical_names, export_kind
-from connectors.azure_cost_normalize import (
+from connectors.azure.export import AzureCostExport, azure_date, canonical_names, export_kind
+from connectors.azure.normalize import (
     azure_control_totals,
     azure_problems,
     normalize_azure,
 )
 from connectors.cost_model import COLUMN_NAMES
 from connectors.files import LocalFileSystem
-from connectors.gpu_catalog import accelerators
+from connectors.gpu_sizes import accelerators
 from tests.conftest import DATA
 
 AZURE = DATA / "azure"

@@ -18,9 +18,9 @@ import duckdb
 import pytest
 import zstandard
 
+from aispend.billing_load import load_billing_partition
 from aispend.config import AispendConfig, load_config
 from aispend.errors import InputError
-from aispend.ingest import load_billing_partition
 from connectors.registry import billing_reader
 from tests.conftest import write_config
 

@@ -55,7 +55,7 @@ def test_rotated_logs_are_listed_for_logs_only(tmp_path: Path) -> None:
 
 
 def test_rotated_and_compressed_gpu_logs_are_read_by_the_telemetry_reader(tmp_path: Path) -> None:
-    from connectors.telemetry import read_telemetry
+    from connectors.telemetry.reader import read_telemetry
 
     scenario = Path(__file__).resolve().parents[1] / "aispend/demo_data/scenario/gpu"
     (tmp_path / "train-a.csv.1").write_bytes((scenario / "train-a.csv").read_bytes())

@@ -115,7 +115,7 @@ def test_asset_checks_fail_when_the_warehouse_disagrees_with_the_export(tmp_path
 def test_sensor_requests_new_and_redelivered_periods_only(tmp_path: Path) -> None:
     from dagster import build_sensor_context
 
-    from aispend.ingest import load_billing_partition
+    from aispend.billing_load import load_billing_partition
     from tests.conftest import month_rows, write_focus
 
     bills = tmp_path / "bills"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from connectors.dcgm import parse_range_query, parse_scrape, scrape_time
-from connectors.kubernetes import gpus_requested, parse_snapshot
+from connectors.telemetry.dcgm.scrape import parse_range_query, parse_scrape, scrape_time
+from connectors.telemetry.kubernetes.snapshot import gpus_requested, parse_snapshot
 
 EXPORTER = ('gpu="{gpu}",UUID="GPU-{gpu}",device="nvidia{gpu}",modelName="NVIDIA A100-SXM4-40GB",'
             'Hostname="dcgm-exporter-abcde",container="{container}",namespace="ml",pod="{pod}"')

@@ -12,8 +12,8 @@ import pytest
 from aispend.errors import InputProblemError
 from connectors.cost_model import COLUMN_NAMES
 from connectors.files import LocalFileSystem
-from connectors.focus import FocusExport
-from connectors.focus_normalize import focus_problems, normalize_focus, parse_tags
+from connectors.focus.export import FocusExport
+from connectors.focus.normalize import focus_problems, normalize_focus, parse_tags
 from connectors.parsing import control_totals
 from tests.conftest import DATA, FOCUS_SAMPLE
 

@@ -18,11 +18,11 @@ import pytest
 import yaml
 
 from aispend.warehouse import reader
-from connectors import kubernetes as k8s
-from connectors.k8s_quantity import parse_quantity
-from connectors.k8s_resources import effective_requests
-from connectors.kubernetes import gpus_requested, read_snapshot
-from connectors.telemetry import read_telemetry
+from connectors.telemetry.kubernetes import snapshot as k8s
+from connectors.telemetry.kubernetes.quantity import parse_quantity
+from connectors.telemetry.kubernetes.resources import effective_requests
+from connectors.telemetry.kubernetes.snapshot import gpus_requested, read_snapshot
+from connectors.telemetry.reader import read_telemetry
 
 CORPUS = Path(__file__).parent / "data" / "conformance" / "kubernetes"
 CLUSTER = CORPUS / "cluster"

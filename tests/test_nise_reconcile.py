@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from aispend.billing_load import load_billing_partition
 from aispend.config import load_config
-from aispend.ingest import load_billing_partition
 from tests.conftest import write_config
 
 CONFORMANCE = Path(__file__).parent / "data" / "conformance"

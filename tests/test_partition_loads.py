@@ -6,9 +6,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from aispend.billing_load import load_billing_partition
 from aispend.config import load_config
 from aispend.errors import InputError
-from aispend.ingest import load_billing_partition
 from tests.conftest import month_rows, write_config, write_focus
 
 

@@ -18,8 +18,8 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
+from aispend.billing_load import changed_periods, discover
 from aispend.config import load_config
-from aispend.ingest import changed_periods, discover
 from tests.conftest import month_rows, write_config, write_focus
 from tests.cur_exports import LINE_ITEMS, legacy_csv_gz
 

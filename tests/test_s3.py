@@ -5,8 +5,8 @@ from pathlib import Path
 
 import boto3
 
+from aispend.billing_load import discover, load_billing_partition
 from aispend.config import load_config
-from aispend.ingest import discover, load_billing_partition
 from connectors.files import S3FileSystem
 from tests.conftest import month_rows, write_config, write_focus
 

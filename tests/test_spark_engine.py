@@ -15,8 +15,8 @@ import yaml
 from aispend.config import load_config
 from aispend.demo import demo_config
 from aispend.run import run_pipeline
-from aispend.store.catalog import read_only
 from aispend.store.objects import open_store
+from aispend.store.tables import read_only
 
 #: Small shuffles and no UI: local mode on a 2-core CI machine; databases made by tests (`aispend
 #: ddl`) live in the temporary folder, not in the working directory.

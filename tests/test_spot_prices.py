@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import yaml
 
-from connectors.catalog import azure, gcp
+from connectors.azure import prices as azure
+from connectors.gcp import prices as gcp
 from tests.gcp_exports import H100_SPOT_SKU, export_rows, jsonl_gz
 from tests.test_azure_cost import HEADER, SPOT
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import boto3
 import pytest
 
+from aispend.billing_load import changed_periods, discover
 from aispend.config import load_config
-from aispend.ingest import changed_periods, discover
-from aispend.store.catalog import read_only
 from aispend.store.loads import load_billing_to_store
 from aispend.store.objects import LocalStore, open_store
+from aispend.store.tables import read_only
 from tests.conftest import month_rows, write_config, write_focus
 
 ROOT = Path(__file__).resolve().parents[1]

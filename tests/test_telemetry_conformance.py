@@ -16,11 +16,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from connectors.dcgm import parse_range_query, parse_scrape
-from connectors.nvidia_smi import iter_query_gpu, parse_query_gpu
-from connectors.nvidia_smi_more import parse_compute_apps, parse_dmon, sniff
-from connectors.slurm import parse_sacct
-from connectors.telemetry import read_telemetry
+from connectors.telemetry.dcgm.scrape import parse_range_query, parse_scrape
+from connectors.telemetry.nvidia_smi.other_formats import parse_compute_apps, parse_dmon, sniff
+from connectors.telemetry.nvidia_smi.query_gpu import iter_query_gpu, parse_query_gpu
+from connectors.telemetry.reader import read_telemetry
+from connectors.telemetry.slurm.sacct import parse_sacct
 from tests.conftest import DATA
 
 CORPUS = DATA / "conformance"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.nvidia_smi import host_from_path, parse_query_gpu
-from connectors.slurm import expand_nodelist, gpu_count, parse_elapsed, parse_sacct
+from connectors.telemetry.nvidia_smi.query_gpu import host_from_path, parse_query_gpu
+from connectors.telemetry.slurm.sacct import expand_nodelist, gpu_count, parse_elapsed, parse_sacct
 from tests.conftest import DATA
 
 NVIDIA = DATA / "nvidia"
@@ -140,7 +140,7 @@ def test_host_from_path() -> None:
 
 
 def test_chunked_reading_gives_the_same_samples_and_carries_daylight_saving(tmp_path: Path) -> None:
-    from connectors.nvidia_smi import iter_query_gpu
+    from connectors.telemetry.nvidia_smi.query_gpu import iter_query_gpu
 
     path = tmp_path / "gpu-node-07.csv"
     rows = ["timestamp, index, utilization.gpu [%]"]
@@ -161,7 +161,7 @@ def test_chunked_reading_gives_the_same_samples_and_carries_daylight_saving(tmp_
 
 
 def test_dmon_text_and_compute_apps() -> None:
-    from connectors.nvidia_smi_more import parse_compute_apps, parse_dmon, sniff
+    from connectors.telemetry.nvidia_smi.other_formats import parse_compute_apps, parse_dmon, sniff
 
     dmon_path = NVIDIA / "nvidia-smi_dmon.txt"
     apps_path = NVIDIA / "nvidia-smi_query-compute-apps_loop.csv"

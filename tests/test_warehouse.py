@@ -69,7 +69,7 @@ def test_telemetry_loads_into_an_older_warehouse_by_column_name(tmp_path: Path) 
     import duckdb
 
     from aispend.config import config_from_dict
-    from aispend.telemetry_ingest import load_telemetry_day
+    from aispend.telemetry_load import load_telemetry_day
 
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))

@@ -12,9 +12,9 @@ from __future__ import annotations
 from sqlglot import exp
 
 from aispend.config import AispendConfig
-from aispend.store.catalog import model_tables, read_only
 from aispend.store.layout import LOADED, PARTITION_TYPES, TableLayout, model_layout
 from aispend.store.objects import ObjectStore, S3Store, open_store
+from aispend.store.tables import model_tables, read_only
 from dbt_like import Project
 
 DIALECTS = ("spark", "trino", "athena")

@@ -16,16 +16,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from aispend.config import AispendConfig, SparkConfig
-from aispend.store.catalog import (
+from aispend.store.ddl import column_type
+from aispend.store.layout import LOADED, PARTITION_TYPES, model_layout
+from aispend.store.objects import LocalStore, ObjectStore, open_store
+from aispend.store.tables import (
     attach,
     attach_model,
     declared_tables,
     model_tables,
     store_connection,
 )
-from aispend.store.ddl import column_type
-from aispend.store.layout import LOADED, PARTITION_TYPES, model_layout
-from aispend.store.objects import LocalStore, ObjectStore, open_store
 from dbt_like import CheckResult, SqlNode, run_check, spark_runner
 from dbt_like.runner import bind
 from dbt_like.spark_sql import view_name

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import duckdb
 
+from aispend.billing_load import LoadResult, load_billing_partition
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError
-from aispend.ingest import LoadResult, load_billing_partition
-from aispend.store.catalog import read_only, replace_table
 from aispend.store.layout import LOADED, TELEMETRY_TABLES
 from aispend.store.objects import ObjectStore, open_store
-from aispend.telemetry_ingest import TelemetryResult, load_telemetry_day, stage, telemetry_days
+from aispend.store.tables import read_only, replace_table
+from aispend.telemetry_load import TelemetryResult, load_telemetry_day, stage, telemetry_days
 from aispend.warehouse import WRITER_MEMORY, writer
 
 StepHook = Callable[[str], None]

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 
 from aispend.config import AispendConfig
-from aispend.store.catalog import drop, read_only, replace_table, store_connection
 from aispend.store.layout import REWRITTEN
 from aispend.store.objects import open_store
+from aispend.store.tables import drop, read_only, replace_table, store_connection
 from aispend.warehouse import reader, writer
 
 

@@ -17,7 +17,7 @@ from dagster import (
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputProblem
 from aispend.store.loads import load_telemetry_to_store
-from aispend.telemetry_ingest import (
+from aispend.telemetry_load import (
     load_telemetry_day,
     record_unreadable,
     stage,

@@ -9,8 +9,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from aispend.billing_load import load_billing_partition
 from aispend.config import load_config
-from aispend.ingest import load_billing_partition
 from tests.conftest import write_config
 from tests.reliability.test_crash_safety import write_version
 
@@ -22,7 +22,7 @@ WRITER = textwrap.dedent("""
     sys.path.insert(0, {root!r})
     from pathlib import Path
     from aispend.config import load_config
-    from aispend.ingest import load_billing_partition
+    from aispend.billing_load import load_billing_partition
     from tests.reliability.test_crash_safety import write_version
     config = load_config({config!r})
     for n in range({loads}):

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from aispend.billing_load import load_billing_partition
 from aispend.config import load_config
-from aispend.ingest import load_billing_partition
 from aispend.warehouse import reader
 from tests.conftest import write_config
 
@@ -25,7 +25,7 @@ CHILD = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
     from aispend.config import load_config
-    from aispend.ingest import load_billing_partition
+    from aispend.billing_load import load_billing_partition
     config = load_config({config!r})
 
     def step(name):

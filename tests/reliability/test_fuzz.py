@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aispend.billing_load import load_billing_partition
 from aispend.config import AispendConfig, config_from_dict
 from aispend.errors import InputError
-from aispend.ingest import load_billing_partition
 
 FOCUS_HEADER = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
                 "ProviderName", "ServiceName", "BilledCost", "EffectiveCost", "BillingCurrency",

@@ -17,16 +17,21 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import zstandard
 
-from aispend.errors import InputProblem
 from connectors.cost_model import normalize_tag_key
-from connectors.dcgm import parse_range_query, parse_scrape
-from connectors.dcgm import scrape_time as scrape_time_of
+from connectors.errors import InputProblem
 from connectors.files import FileRef, filesystem_for
-from connectors.k8s_lifetimes import Sighting, pod_lifetimes
-from connectors.kubernetes import read_snapshot
-from connectors.nvidia_smi import SAMPLE_SCHEMA, host_from_path, iter_query_gpu
-from connectors.nvidia_smi_more import PROCESS_SCHEMA, parse_compute_apps, parse_dmon, sniff
-from connectors.slurm import parse_sacct
+from connectors.telemetry.dcgm.scrape import parse_range_query, parse_scrape
+from connectors.telemetry.dcgm.scrape import scrape_time as scrape_time_of
+from connectors.telemetry.kubernetes.lifetimes import Sighting, pod_lifetimes
+from connectors.telemetry.kubernetes.snapshot import read_snapshot
+from connectors.telemetry.nvidia_smi.other_formats import (
+    PROCESS_SCHEMA,
+    parse_compute_apps,
+    parse_dmon,
+    sniff,
+)
+from connectors.telemetry.nvidia_smi.query_gpu import SAMPLE_SCHEMA, host_from_path, iter_query_gpu
+from connectors.telemetry.slurm.sacct import parse_sacct
 
 JOB_SCHEMA: dict[str, pl.DataType] = {
     "run_id": pl.Utf8(), "run_name": pl.Utf8(), "user": pl.Utf8(), "team": pl.Utf8(),

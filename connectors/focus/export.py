@@ -1,7 +1,7 @@
 """FOCUS 1.0-1.3 exports (CSV, gzip CSV or parquet) from any converter or provider.
 
 Reads files as text (parquet keeps its types), puts header names in FOCUS's own spelling, and
-assigns each row to its billing period. It applies no business rules: see focus_normalize.
+assigns each row to its billing period. It applies no business rules: see normalize.py beside it.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
-from aispend.errors import InputProblem, InputProblemError
 from connectors.cut_off import place_files
 from connectors.discovery import Discovery
+from connectors.errors import InputProblem, InputProblemError
 from connectors.files import FileRef, FileSystem
 from connectors.parsing import cut_short, null_markers, require_columns, timestamp_expr
 

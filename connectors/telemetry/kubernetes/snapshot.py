@@ -2,12 +2,12 @@
 
 Pods that hold GPUs are runs: ``nvidia.com/gpu`` or MIG slices such as
 ``nvidia.com/mig-1g.10gb`` in their containers' requests or limits, counted by Kubernetes'
-effective-request rule (``connectors/k8s_resources.py``). Nodes give the instance type and
+effective-request rule (``resources.py`` beside this file). Nodes give the instance type and
 whether capacity is spot, from the labels the clouds and Karpenter set.
 
 A snapshot is read whole (gzip or zstd too, told by magic bytes), bounded in size and nesting
 depth; a pod or node that cannot be read is named and skipped, and the rest of the file loads.
-One snapshot says what each pod looked like at one instant; ``connectors/k8s_lifetimes.py``
+One snapshot says what each pod looked like at one instant; ``lifetimes.py`` beside this file
 turns the snapshots of a source into one lifetime per pod.
 """
 
@@ -21,9 +21,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from aispend.errors import InputError, InputProblem
 from connectors.compressed import open_binary
-from connectors.k8s_resources import MIG_SLICES_PER_GPU, pod_gpus
+from connectors.errors import InputError, InputProblem
+from connectors.telemetry.kubernetes.resources import MIG_SLICES_PER_GPU, pod_gpus
 
 __all__ = ["MIG_SLICES_PER_GPU", "Node", "Pod", "Snapshot", "gpus_requested", "parse_snapshot",
            "read_snapshot"]

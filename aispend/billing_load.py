@@ -20,7 +20,7 @@ import duckdb
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblem, InputProblemError
 from aispend.file_digests import LoadedFile, digests, file_digest
-from aispend.price_catalog import azure_lookup, gcp_lookup, using
+from aispend.on_demand_prices import azure_lookup, gcp_lookup, using
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import COLUMN_NAMES, MAP_COLUMNS
 from connectors.discovery import Discovery

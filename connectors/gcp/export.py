@@ -5,7 +5,7 @@ lines (often gzip, split into many shards), parquet, or CSV flattened with dotte
 nested ``credits`` and ``labels`` become strings (JSON, or Python reprs in some tools). Every shape
 is read into one flat frame: scalar fields as text under their dotted names, and ``credits``,
 ``labels``, ``system_labels`` and ``project.labels`` as lists of structs of text. No business rules
-here: see gcp_billing_normalize.
+here: see connectors/gcp/normalize.py.
 
 The billing period is ``invoice.month`` as exported (Google assigns it in Pacific time; it is
 never re-derived from usage times). The export is append-only, so every row of a month counts.
@@ -20,10 +20,10 @@ from typing import Any
 
 import polars as pl
 
-from aispend.errors import InputProblem, InputProblemError
 from connectors.compressed import strip_compression_suffix
 from connectors.cut_off import place_files
 from connectors.discovery import Discovery
+from connectors.errors import InputProblem, InputProblemError
 from connectors.files import FileRef, FileSystem
 from connectors.parsing import cut_short, null_markers
 

@@ -22,7 +22,8 @@ import duckdb
 
 from aispend.config import AispendConfig
 from aispend.warehouse import transaction, utc_now, writer
-from connectors.catalog import azure, gcp
+from connectors.azure import prices as azure
+from connectors.gcp import prices as gcp
 
 BUNDLED = Path(__file__).resolve().parent / "demo_data" / "catalog" / "prices.json"
 AzureKey = tuple[str, str, str]  # (VM size, region, os), lower case

@@ -14,10 +14,10 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from aispend.errors import InputProblem, InputProblemError
 from connectors.discovery import Discovery
+from connectors.errors import InputProblem, InputProblemError
 from connectors.files import FileRef
-from connectors.gcp_billing import flat_rows
+from connectors.gcp.export import flat_rows
 
 _TABLE = re.compile(r"^[A-Za-z0-9_.:-]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_$]+$")
 

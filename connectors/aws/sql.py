@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.aws_cur_columns import MONEY, CurColumns, literal, quote
-from connectors.aws_cur_lookups import ACCELERATORS, SERVICE_CATEGORIES
+from connectors.aws.columns import MONEY, CurColumns, literal, quote
+from connectors.aws.lookups import ACCELERATORS, SERVICE_CATEGORIES
 from connectors.cost_model import COLUMN_NAMES
 
 CHARGE_CATEGORY = {

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from connectors.kubernetes import Pod
+from connectors.telemetry.kubernetes.snapshot import Pod
 
 
 @dataclass(frozen=True)

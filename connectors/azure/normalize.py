@@ -5,7 +5,7 @@ savings plan purchases, commitment-covered usage at 0) and the amortized export 
 over the usage they cover, plus the unused part of each commitment). Billed cost comes from the
 actual export and effective cost from the amortized one. The exports share no row id, so both are
 summed to the grain they share (day, resource, meter, charge type, pricing model, commitment,
-unit, quantity, currency; see azure_cost_rows.grain_key) and joined there. A purchase has no
+unit, quantity, currency; see rows.grain_key) and joined there. A purchase has no
 amortized twin and keeps its billed cost with effective 0; an unused-commitment row has no actual
 twin and gets billed 0. So sum(billed_cost) is the actual export's total and sum(effective_cost)
 the amortized export's, each counted once.
@@ -24,9 +24,8 @@ from typing import Any
 
 import polars as pl
 
-from aispend.errors import InputProblem
-from connectors.azure_cost import COST, azure_date, first_present
-from connectors.azure_cost_rows import (
+from connectors.azure.export import COST, azure_date, first_present
+from connectors.azure.rows import (
     CURRENCY,
     DATES,
     NUMBERS,
@@ -36,7 +35,8 @@ from connectors.azure_cost_rows import (
     money,
 )
 from connectors.cost_model import COLUMN_NAMES, conform
-from connectors.focus_normalize import decode_tags, parse_tags
+from connectors.errors import InputProblem
+from connectors.focus.normalize import decode_tags, parse_tags
 from connectors.parsing import MONEY
 
 _ZERO = pl.lit(0).cast(MONEY)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import polars as pl
 
-from aispend.errors import InputProblem, InputProblemError
-from connectors.aws_cur import newest_delivery
+from connectors.aws.export import newest_delivery
 from connectors.cut_off import place_files
 from connectors.discovery import Discovery
+from connectors.errors import InputProblem, InputProblemError
 from connectors.files import FileRef, FileSystem
 from connectors.parsing import cut_short, null_markers
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from connectors.k8s_quantity import parse_quantity
+from connectors.telemetry.kubernetes.quantity import parse_quantity
 
 GPU_RESOURCE = "nvidia.com/gpu"
 _MIG = re.compile(r"^nvidia\.com/mig-(\d+)g\.\d+gb(?:\+[a-z]+)*$")

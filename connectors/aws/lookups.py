@@ -15,9 +15,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from connectors.gpu_catalog import catalog_entries
+from connectors.gpu_sizes import catalog_entries
 
-_CATEGORIES = Path(__file__).resolve().parent / "data" / "aws_service_categories.csv"
+_CATEGORIES = Path(__file__).resolve().parents[1] / "data" / "aws_service_categories.csv"
 #: The names the normalization joins them under.
 ACCELERATORS = "cur_accelerators"
 SERVICE_CATEGORIES = "cur_service_categories"

@@ -18,8 +18,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aispend.errors import InputProblem, InputProblemError
 from connectors.discovery import Discovery
+from connectors.errors import InputProblem, InputProblemError
 from connectors.files import FileRef, FileSystem
 from connectors.parsing import cut_short, null_markers, require_columns, timestamp_expr
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.aws_cur import TAG_PREFIX
+from connectors.aws.export import TAG_PREFIX
 
 MONEY = "DECIMAL(38,10)"
 _ZONED = r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$"

@@ -26,11 +26,11 @@ from pathlib import Path
 
 import polars as pl
 
-from aispend.errors import InputProblem
 from connectors.cost_model import conform
+from connectors.errors import InputProblem
 from connectors.parsing import MONEY, to_decimal, to_utc_naive
 
-_CATEGORIES = Path(__file__).resolve().parent / "data" / "gcp_service_categories.csv"
+_CATEGORIES = Path(__file__).resolve().parents[1] / "data" / "gcp_service_categories.csv"
 CREDIT_TYPES = (
     "COMMITTED_USAGE_DISCOUNT", "COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE",
     "SUSTAINED_USAGE_DISCOUNT", "DISCOUNT", "PROMOTION", "FREE_TIER", "FEE_UTILIZATION_OFFSET",

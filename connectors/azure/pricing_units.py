@@ -15,7 +15,7 @@ import polars as pl
 
 from connectors.parsing import MONEY
 
-_TABLE = Path(__file__).resolve().parent / "data" / "azure_pricing_units.csv"
+_TABLE = Path(__file__).resolve().parents[1] / "data" / "azure_pricing_units.csv"
 
 
 @cache

@@ -18,8 +18,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aispend.errors import InputError, InputProblem, InputProblemError
-from connectors.aws_cur import (
+from connectors.aws.columns import CurColumns, quote
+from connectors.aws.export import (
     PERIOD_COLUMN,
     REQUIRED,
     TAG_PREFIX,
@@ -27,10 +27,10 @@ from connectors.aws_cur import (
     canonical_columns,
     period_from_path,
 )
-from connectors.aws_cur_columns import CurColumns, quote
-from connectors.aws_cur_lookups import lookups, unregister
-from connectors.aws_cur_sql import normalize_sql, problems_sql, totals_sql
+from connectors.aws.lookups import lookups, unregister
+from connectors.aws.sql import normalize_sql, problems_sql, totals_sql
 from connectors.cost_model import COLUMN_NAMES, TAG_ENTRY, conform, normalize_tag_key
+from connectors.errors import InputError, InputProblem, InputProblemError
 from connectors.files import FileRef
 
 Totals = list[tuple[str | None, int, Decimal]]
@@ -151,7 +151,7 @@ def with_tag_entries(frame: pl.DataFrame) -> pl.DataFrame:
     """CUR 2.0 CSV writes ``resource_tags`` as JSON text; decoded here into key/value entries."""
     if frame.schema.get("resource_tags") != pl.Utf8:
         return frame
-    from connectors.focus_normalize import decode_tags
+    from connectors.focus.normalize import decode_tags
 
     return frame.with_columns(pl.col("resource_tags").map_batches(
         decode_tags, return_dtype=pl.List(TAG_ENTRY)))

@@ -2,7 +2,7 @@
 
 Each row is read on its own here: which columns hold its cost, quantity, prices and ids in the
 schema at hand, what kind of charge it is, its list cost, and the key (``_grain``) on which a row
-of the actual export meets its twin in the amortized export. azure_cost_normalize combines them.
+of the actual export meets its twin in the amortized export. normalize.py combines them.
 
 List cost follows the FinOps toolkit: PayGPrice x Quantity (PayGPrice is per block of the unit of
 measure, as Quantity is), converted to the billing currency with the export's own
@@ -18,10 +18,10 @@ from datetime import date, timedelta
 import polars as pl
 
 from connectors.accelerator_columns import accelerator_columns
-from connectors.azure_cost import COST, DATE, azure_date, first_present
-from connectors.azure_pricing_units import block_size, distinct_unit
+from connectors.azure.export import COST, DATE, azure_date, first_present
+from connectors.azure.pricing_units import block_size, distinct_unit
 from connectors.cost_model import TAG_ENTRY
-from connectors.focus_normalize import decode_tags
+from connectors.focus.normalize import decode_tags
 from connectors.parsing import MONEY
 
 QUANTITY = ("Quantity", "UsageQuantity")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from connectors.nvidia_smi import SAMPLE_SCHEMA, Samples
+from connectors.telemetry.nvidia_smi.query_gpu import SAMPLE_SCHEMA, Samples
 from connectors.text_lines import first_line, iter_lines
 
 PROCESS_SCHEMA: dict[str, pl.DataType] = {

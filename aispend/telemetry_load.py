@@ -23,8 +23,8 @@ from aispend.errors import InputProblem
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import normalize_tag_key
 from connectors.files import FileRef, filesystem_for
-from connectors.nvidia_smi_more import PROCESS_SCHEMA
-from connectors.telemetry import (
+from connectors.telemetry.nvidia_smi.other_formats import PROCESS_SCHEMA
+from connectors.telemetry.reader import (
     NODE_SCHEMA,
     POD_SCHEMA,
     SAMPLES_SCHEMA,

@@ -11,9 +11,9 @@ from datetime import date
 
 import polars as pl
 
-from aispend.errors import InputProblem
 from connectors.accelerator_columns import accelerator_columns
 from connectors.cost_model import TAG_ENTRY, conform
+from connectors.errors import InputProblem
 from connectors.parsing import MONEY, timestamp_expr, to_decimal
 
 #: Raw FOCUS column -> the cost_lines column parsed from it, and what it must hold.

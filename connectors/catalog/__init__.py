@@ -1,1 +1,0 @@
-"""Public list prices: what spot capacity would have cost on demand, which bills do not say."""

@@ -1,0 +1,1 @@
+"""dcgm-exporter metrics: Prometheus text scrapes or a range-query JSON."""

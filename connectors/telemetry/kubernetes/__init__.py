@@ -1,0 +1,1 @@
+"""Kubernetes snapshots: kubectl get pods/nodes -o json."""

@@ -1,0 +1,1 @@
+"""nvidia-smi output: --query-gpu CSV, dmon text, --query-compute-apps CSV."""
