@@ -20,12 +20,13 @@ import duckdb
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblem, InputProblemError
 from aispend.file_digests import LoadedFile, digests, file_digest
-from aispend.on_demand_prices import azure_lookup, gcp_lookup, using
+from aispend.on_demand_prices import lookup_for, using
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
+from connectors.billing import BillingReader
 from connectors.cost_model import COLUMN_NAMES, MAP_COLUMNS
 from connectors.discovery import Discovery
 from connectors.files import FileRef
-from connectors.registry import BillingReader, billing_reader
+from connectors.registry import billing_reader, source_kind
 
 #: Called with the name of each step of a partition replace (delete, insert, commit, checkpoint,
 #: done): for progress reporting, and for the crash tests that kill a load inside each step.
@@ -51,9 +52,9 @@ def reader_for(config: AispendConfig, source: SourceConfig,
                warehouse: Path | None = None) -> BillingReader:
     """The source's connector, with the price catalogs that fill spot lines' list cost."""
     where = warehouse or config.warehouse_path
+    prices = source_kind(source.kind).on_demand_prices
     return billing_reader(source.kind, config.source_path(source), source.endpoint_url,
-                          on_demand=gcp_lookup(config, where),
-                          azure_on_demand=azure_lookup(config, where))
+                          on_demand=lookup_for(prices, config, where))
 
 
 def discover(config: AispendConfig, source: SourceConfig) -> Discovery:

@@ -17,15 +17,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from aispend.errors import ConfigError
+from connectors.registry import COMMON_OPTIONS, KINDS, SourceKind
 
 CONFIG_ENV = "AISPEND_CONFIG"
 CONFIG_NAME = "aispend.yaml"
 
-SourceKind = Literal[
-    "focus", "aws_cur", "gcp_billing", "azure_cost", "nvidia_smi", "dcgm", "slurm", "kubernetes"
-]
-BILLING_KINDS: frozenset[str] = frozenset({"focus", "aws_cur", "gcp_billing", "azure_cost"})
-TELEMETRY_KINDS: frozenset[str] = frozenset({"nvidia_smi", "dcgm", "slurm", "kubernetes"})
 
 
 class _Strict(BaseModel):
@@ -36,7 +32,8 @@ class SourceConfig(_Strict):
     """One place bills or GPU logs come from."""
 
     name: str
-    kind: SourceKind
+    #: One of connectors/registry.py's KINDS.
+    kind: str
     path: str
     timezone: str = "UTC"
     host: str | None = None
@@ -66,9 +63,32 @@ class SourceConfig(_Strict):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name such as UTC)") from exc
         return value
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            known = ", ".join(map(repr, KINDS))
+            raise ValueError(f"unknown source kind {value!r} (one of: {known})")
+        return value
+
+    @model_validator(mode="after")
+    def _options_of_its_kind(self) -> SourceConfig:
+        """An option the kind does not read (``columns`` on a bill) is a mistake, not a
+        no-op: it names the key and what it applies to."""
+        allowed = COMMON_OPTIONS | KINDS[self.kind].options
+        for option in sorted(self.model_fields_set - allowed):
+            takers = [k.name for k in KINDS.values() if option in k.options]
+            raise ValueError(f"option {option!r} does not apply to kind {self.kind!r} "
+                             f"(it applies to: {', '.join(takers)})")
+        return self
+
+    @property
+    def source_kind(self) -> SourceKind:
+        return KINDS[self.kind]
+
     @property
     def is_billing(self) -> bool:
-        return self.kind in BILLING_KINDS
+        return self.source_kind.is_billing
 
 
 class HostConfig(_Strict):

@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -33,6 +34,16 @@ _ACTIVE: ContextVar[duckdb.DuckDBPyConnection | None] = ContextVar("price_catalo
 
 _COLUMNS = ("provider", "sku_id", "description", "region", "os", "usage_unit", "currency",
             "unit_price", "on_demand_sku_id", "on_demand_price")
+
+
+def lookup_for(price_list: str | None, config: AispendConfig, warehouse: Path
+               ) -> Callable[[set[Any]], Any] | None:
+    """The lookup a source kind's ``on_demand_prices`` names (connectors/registry.py)."""
+    if price_list is None:
+        return None
+    lookups: dict[str, Callable[[AispendConfig, Path], Callable[[set[Any]], Any]]] = {
+        "gcp": gcp_lookup, "azure": azure_lookup}
+    return lookups[price_list](config, warehouse)
 
 
 def gcp_lookup(config: AispendConfig, warehouse: Path) -> Callable[[set[str]], dict[str, Decimal]]:

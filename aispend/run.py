@@ -27,15 +27,14 @@ from aispend.store.objects import open_store
 from aispend.telemetry_load import record_unreadable, stage
 from aispend.telemetry_load import telemetry_days as telemetry_day_keys
 from connectors.discovery import Discovery
-from pipelines.billing import source_key
+from pipelines.billing.assets import source_key
 from pipelines.definitions import (
-    BILLING_PIPELINES,
     Graph,
     billing_sources,
     build_graph,
     telemetry_sources,
 )
-from pipelines.telemetry.assets import TELEMETRY_KINDS, telemetry_key
+from pipelines.telemetry.assets import telemetry_key
 
 Echo = Callable[[str], None]
 #: What listing a source can raise (a missing path, a bucket that cannot be read, a file whose
@@ -63,10 +62,6 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
     is a terminal)."""
     logging.getLogger("dagster").setLevel(logging.CRITICAL)
     summary = RunSummary()
-    for source in config.sources:
-        if source.enabled and source.kind not in (*BILLING_PIPELINES, *TELEMETRY_KINDS):
-            echo(f"  skipped {source.name}: kind {source.kind!r} has no connector in this "
-                 "version yet")
     if config.store_uri:
         swept = open_store(config.store_uri).sweep()
         if swept:

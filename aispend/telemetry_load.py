@@ -28,7 +28,6 @@ from connectors.telemetry.reader import (
     NODE_SCHEMA,
     POD_SCHEMA,
     SAMPLES_SCHEMA,
-    SUFFIXES,
     TelemetryBatch,
     read_telemetry,
 )
@@ -74,7 +73,7 @@ def stage(config: AispendConfig, source: SourceConfig, warehouse: Path | None = 
     warehouse = warehouse or config.warehouse_path
     key = (source.model_dump_json(), config.runs.model_dump_json(), str(warehouse))
     root = config.source_path(source)
-    listed = filesystem_for(root, source.endpoint_url).list(root, SUFFIXES[source.kind],
+    listed = filesystem_for(root, source.endpoint_url).list(root, source.source_kind.suffixes,
                                                            rotated=True)
     cached = _STAGED.get(key)
     if cached is not None and cached[0] == listed and cached[1].folder.exists():

@@ -1,117 +1,107 @@
-"""Which connector reads which source kind, behind one small interface the loader relies on."""
+"""Every source kind aispend reads, declared once: its name, what it reads, the config options
+it takes, its reader, and whether it is billed by period or logged by day.
+
+Config validation, the Dagster definitions, the CLI and the docs all read ``KINDS``; adding a
+source is one new folder under connectors/ plus one ``SourceKind`` here (see ARCHITECTURE.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
-from functools import partial
-from typing import Protocol
+from typing import Any, Literal
 
-import duckdb
-import polars as pl
+from connectors.aws import source as aws
+from connectors.azure import source as azure
+from connectors.billing import BillingContext, BillingReader, ExportTotal
+from connectors.focus import source as focus
+from connectors.gcp import source as gcp
+from connectors.telemetry.batch import ReaderFactory, TelemetryOptions, TelemetryReader
+from connectors.telemetry.dcgm import reader as dcgm
+from connectors.telemetry.kubernetes import reader as kubernetes
+from connectors.telemetry.nvidia_smi import reader as nvidia_smi
+from connectors.telemetry.slurm import reader as slurm
 
-from connectors.aws.export import CurExport
-from connectors.aws.load import CurLoader, cur_problems, normalize_cur
-from connectors.azure.export import AzureCostExport
-from connectors.azure.normalize import (
-    AzureOnDemand,
-    azure_control_totals,
-    azure_problems,
-    normalize_azure,
-)
-from connectors.discovery import Discovery
-from connectors.errors import InputProblem
-from connectors.files import FileRef, filesystem_for
-from connectors.focus.export import FocusExport
-from connectors.focus.normalize import focus_problems, normalize_focus
-from connectors.gcp.bigquery import BigQueryBillingExport, QueryClient
-from connectors.gcp.export import GcpBillingExport
-from connectors.gcp.normalize import (
-    OnDemand,
-    gcp_control_totals,
-    gcp_problems,
-    normalize_gcp,
-)
-from connectors.parsing import control_totals
+Role = Literal["billing", "telemetry"]
+#: Keys every source takes; a kind's ``options`` are the keys beyond these that it reads.
+COMMON_OPTIONS = frozenset({"name", "kind", "path", "enabled", "endpoint_url"})
 
 
-class Export(Protocol):
-    """A connector's file side: what periods the export holds, and one period's raw rows."""
+@dataclass(frozen=True)
+class SourceKind:
+    name: str
+    #: billing: partitioned by (source, billing period) into marts.cost_lines; telemetry: by
+    #: (source, UTC day) into the raw tables in ``writes``.
+    role: Role
+    reads: str
+    suffixes: tuple[str, ...]
+    options: frozenset[str] = frozenset()
+    writes: tuple[str, ...] = ("marts.cost_lines",)
+    billing_reader: Callable[[BillingContext], BillingReader] | None = None
+    export_total: ExportTotal | None = None
+    #: The public price list that fills its spot lines' on-demand cost, if it needs one.
+    on_demand_prices: str | None = None
+    telemetry_reader: ReaderFactory | None = None
 
-    def discover(self) -> Discovery: ...
+    @property
+    def is_billing(self) -> bool:
+        return self.role == "billing"
 
-    def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame: ...
-
-
-Totals = list[tuple[str | None, int, Decimal]]
-Insert = Callable[[duckdb.DuckDBPyConnection, str, str, list[FileRef]], tuple[int, Totals]]
-
-
-@dataclass
-class BillingReader:
-    """What the loader needs from a billing connector, one (source, period) at a time."""
-
-    export: Export
-    #: Values of the raw rows that did not survive normalization into cost lines.
-    problems: Callable[[pl.DataFrame, pl.DataFrame], list[InputProblem]]
-    #: Raw rows of one period -> marts.cost_lines rows (keyword args source and period).
-    normalize: Callable[..., pl.LazyFrame]
-    #: The export's own billed total per currency, read from the raw text.
-    control_totals: Callable[[pl.DataFrame], Totals]
-    #: Where a connector inserts a period itself (in SQL, streaming from its files), this does:
-    #: (connection, source, period, files) -> (rows, control totals).
-    insert: Insert | None = None
-
-    def discover(self) -> Discovery:
-        return self.export.discover()
-
-    def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
-        return self.export.read(period, files)
-
-    def iter_batches(self, period: str, files: list[FileRef]) -> Iterator[pl.DataFrame]:
-        """The period's raw rows in batches that normalize independently, so a month of tens of
-        millions of lines never sits in memory at once; exports whose rows depend on each other
-        (Azure's actual and amortized exports) come as one batch."""
-        batches = getattr(self.export, "batches", None)
-        if batches is None:
-            yield self.read(period, files).collect()
-        else:
-            yield from batches(period, files)
+    def open_reader(self, options: TelemetryOptions) -> TelemetryReader:
+        """A telemetry reader for one read of a source (see connectors/telemetry/batch.py)."""
+        if self.telemetry_reader is None:
+            raise ValueError(f"{self.name!r} is a billing source kind, not telemetry")
+        return self.telemetry_reader(options)
 
 
-class UnsupportedKind(Exception):
-    """A source kind the config accepts but this version cannot read yet."""
+KINDS: dict[str, SourceKind] = {kind.name: kind for kind in [
+    SourceKind("focus", "billing", "FOCUS 1.0-1.3 exports (CSV, gzip/zstd CSV, parquet)",
+               focus.SUFFIXES, billing_reader=focus.billing_reader,
+               export_total=focus.export_total),
+    SourceKind("aws_cur", "billing", "AWS CUR legacy and CUR 2.0 exports, with manifests",
+               aws.SUFFIXES, billing_reader=aws.billing_reader, export_total=aws.export_total),
+    SourceKind("gcp_billing", "billing", "GCP Cloud Billing exports (JSON lines, CSV, "
+               "parquet) or a BigQuery table", gcp.SUFFIXES, billing_reader=gcp.billing_reader,
+               export_total=gcp.export_total, on_demand_prices="gcp"),
+    SourceKind("azure_cost", "billing", "Azure Cost Management exports (EA, MCA; actual and "
+               "amortized)", azure.SUFFIXES, billing_reader=azure.billing_reader,
+               export_total=azure.export_total, on_demand_prices="azure"),
+    SourceKind("nvidia_smi", "telemetry", "nvidia-smi --query-gpu CSV, dmon, compute apps",
+               nvidia_smi.SUFFIXES, frozenset({"timezone", "host", "columns"}),
+               ("raw.gpu_samples", "raw.gpu_processes"),
+               telemetry_reader=nvidia_smi.NvidiaSmiReader),
+    SourceKind("dcgm", "telemetry", "dcgm-exporter scrapes or a Prometheus range query",
+               dcgm.SUFFIXES, frozenset({"scrape_time"}), ("raw.gpu_samples",),
+               telemetry_reader=dcgm.DcgmReader),
+    SourceKind("slurm", "telemetry", "sacct --parsable2 job accounting", slurm.SUFFIXES,
+               frozenset({"timezone"}), ("raw.scheduler_jobs",),
+               telemetry_reader=slurm.SlurmReader),
+    SourceKind("kubernetes", "telemetry", "kubectl get pods/nodes -o json snapshots",
+               kubernetes.SUFFIXES, frozenset({"scrape_time"}),
+               ("raw.scheduler_jobs", "raw.k8s_pods", "raw.k8s_nodes"),
+               telemetry_reader=kubernetes.KubernetesReader),
+]}
 
 
-def billing_reader(kind: str, root: str, endpoint_url: str | None = None,
-                   on_demand: OnDemand | None = None,
-                   azure_on_demand: AzureOnDemand | None = None,
-                   bigquery: QueryClient | None = None) -> BillingReader:
-    """``on_demand``: GCP spot SKU id -> on-demand price per pricing unit (USD), from the
-    catalog; ``azure_on_demand``: (VM size, region, os) -> pay-as-you-go USD price of an hour;
-    ``bigquery``: a client for ``bq://`` sources (default: the official client)."""
-    if kind == "gcp_billing" and root.startswith("bq://"):
-        return BillingReader(BigQueryBillingExport(root, bigquery), gcp_problems,
-                             partial(normalize_gcp, on_demand=on_demand), gcp_control_totals)
-    fs = filesystem_for(root, endpoint_url)
-    if kind == "focus":
-        return BillingReader(FocusExport(root, fs), focus_problems, normalize_focus,
-                             partial(control_totals, cost="BilledCost",
-                                     currency="BillingCurrency"))
-    if kind == "aws_cur":
-        export = CurExport(root, fs)
-        return BillingReader(export, cur_problems, normalize_cur,
-                             partial(control_totals, cost="line_item_unblended_cost",
-                                     currency="line_item_currency_code"),
-                             insert=CurLoader(export).insert)
-    if kind == "gcp_billing":
-        return BillingReader(GcpBillingExport(root, fs), gcp_problems,
-                             partial(normalize_gcp, on_demand=on_demand), gcp_control_totals)
-    if kind == "azure_cost":
-        return BillingReader(AzureCostExport(root, fs), azure_problems,
-                             partial(normalize_azure, on_demand=azure_on_demand),
-                             azure_control_totals)
-    raise UnsupportedKind(
-        f"source kind {kind!r} has no connector in this version of aispend yet; "
-        "export the data as FOCUS (kind: focus) meanwhile")
+def source_kind(name: str) -> SourceKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"unknown source kind {name!r} (known: {', '.join(KINDS)})") from None
+
+
+def telemetry_kind(name: str) -> SourceKind:
+    kind = source_kind(name)
+    if kind.telemetry_reader is None:
+        raise ValueError(f"{name!r} is a billing source kind: no reader of telemetry")
+    return kind
+
+
+def billing_reader(kind: str, root: str, endpoint_url: str | None = None, *,
+                   on_demand: Callable[[set[Any]], Any] | Mapping[Any, Any] | None = None,
+                   bigquery: Any = None) -> BillingReader:
+    """The connector of a billing source kind over ``root`` (see BillingContext)."""
+    spec = source_kind(kind)
+    if spec.billing_reader is None:
+        raise ValueError(f"{kind!r} is a telemetry source kind, not billing")
+    return spec.billing_reader(BillingContext(root, endpoint_url, on_demand, bigquery))

@@ -6,7 +6,7 @@ materialize the same graph.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 
 from dagster import (
     AssetChecksDefinition,
+    AssetKey,
     AssetsDefinition,
     AssetSelection,
     Definitions,
@@ -32,12 +33,9 @@ from aispend.config import AispendConfig, SourceConfig
 from aispend.periods import open_periods
 from connectors.cost_model import normalize_tag_key
 from dbt_like import discover
-from pipelines.aws.assets import cur_asset
-from pipelines.azure.assets import azure_asset
-from pipelines.billing import build_source_checks, source_key
+from pipelines.billing.assets import build_billing_asset, source_key
+from pipelines.billing.checks import build_source_checks
 from pipelines.budgets.assets import budget_asset
-from pipelines.focus.assets import focus_asset
-from pipelines.gcp.assets import gcp_asset
 from pipelines.hosts.assets import HOST_MAP, HOST_MAP_KEY, host_map_asset
 from pipelines.models.assets import (
     COST_LINES,
@@ -49,17 +47,9 @@ from pipelines.partitions import billing_periods, telemetry_days
 from pipelines.report.assets import report_asset
 from pipelines.resources import WarehouseResource
 from pipelines.snapshot.assets import SNAPSHOT_KEY, snapshot_asset
-from pipelines.telemetry.assets import TELEMETRY_KINDS, telemetry_asset, telemetry_key
+from pipelines.telemetry.assets import telemetry_asset, telemetry_key
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-
-#: Billing kinds with a pipeline; others are accepted by the config and reported as not yet read.
-BILLING_PIPELINES: dict[str, Callable[[AispendConfig, SourceConfig], AssetsDefinition]] = {
-    "focus": focus_asset,
-    "aws_cur": cur_asset,
-    "gcp_billing": gcp_asset,
-    "azure_cost": azure_asset,
-}
 
 LOAD_JOB = "nightly_load"
 
@@ -73,11 +63,11 @@ def model_params(config: AispendConfig) -> dict[str, Any]:
 
 
 def billing_sources(config: AispendConfig) -> list[SourceConfig]:
-    return [s for s in config.sources if s.enabled and s.kind in BILLING_PIPELINES]
+    return [s for s in config.sources if s.enabled and s.is_billing]
 
 
 def telemetry_sources(config: AispendConfig) -> list[SourceConfig]:
-    return [s for s in config.sources if s.enabled and s.kind in TELEMETRY_KINDS]
+    return [s for s in config.sources if s.enabled and not s.is_billing]
 
 
 @dataclass
@@ -103,18 +93,15 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
         for check in build_source_checks(config, s, per_source_checks(project))
     ]
     telemetry = telemetry_sources(config)
-    loaders = {
-        COST_LINES: [source_key(s) for s in sources],
-        "raw.gpu_samples": [telemetry_key(s) for s in telemetry
-                            if s.kind in ("nvidia_smi", "dcgm")],
-        "raw.scheduler_jobs": [telemetry_key(s) for s in telemetry
-                               if s.kind in ("slurm", "kubernetes")],
-        "raw.k8s_pods": [telemetry_key(s) for s in telemetry if s.kind == "kubernetes"],
-        HOST_MAP: [HOST_MAP_KEY],
-    }
+    # Which assets fill each table the models read: a model waits for all of them.
+    loaders: dict[str, list[AssetKey]] = {COST_LINES: [source_key(s) for s in sources],
+                                          HOST_MAP: [HOST_MAP_KEY]}
+    for source in telemetry:
+        for table in source.source_kind.writes:
+            loaders.setdefault(table, []).append(telemetry_key(source))
     params = model_params(config)
     models = [host_map_asset(config), *build_model_assets(config, project, loaders, params)]
-    source_assets = [BILLING_PIPELINES[s.kind](config, s) for s in sources]
+    source_assets = [build_billing_asset(config, s) for s in sources]
     telemetry_assets = [telemetry_asset(config, s) for s in telemetry]
     models.append(budget_asset(config, loaders[COST_LINES]))
     report = report_asset(config, [k for a in models for k in a.keys])

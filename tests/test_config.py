@@ -137,3 +137,12 @@ def load_config_default_store(tmp_path: Path) -> str | None:
     path = tmp_path / "plain.yaml"
     path.write_text("warehouse: wh.duckdb\n")
     return load_config(path).store_uri
+
+
+def test_an_option_of_another_source_kind_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "aispend.yaml"
+    path.write_text("sources:\n  - {name: bills, kind: focus, path: x, timezone: Europe/Berlin}\n")
+    message = str(pytest.raises(ConfigError, load_config, path).value)
+    assert "sources[0] (name: bills)" in message
+    assert "option 'timezone' does not apply to kind 'focus' (it applies to: nvidia_smi, " \
+           "slurm)" in message

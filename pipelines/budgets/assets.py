@@ -13,7 +13,7 @@ from dagster import (
 
 from aispend.alerts import check_budgets
 from aispend.config import AispendConfig
-from pipelines.billing import writer_pool
+from pipelines.billing.assets import writer_pool
 
 
 def budget_asset(config: AispendConfig, loaders: Sequence[AssetKey]) -> AssetsDefinition:

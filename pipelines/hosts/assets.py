@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from aispend.config import AispendConfig
 from aispend.store.loads import write_host_map
 from aispend.warehouse import transaction
-from pipelines.billing import writer_pool
+from pipelines.billing.assets import writer_pool
 from pipelines.resources import WarehouseResource
 
 HOST_MAP = "meta.host_map"

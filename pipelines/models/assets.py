@@ -1,7 +1,7 @@
 """Each sql/ model becomes an asset, each sql/checks file an asset check on the table it guards.
 
 Checks that take a ``$source`` parameter guard one source's rows in marts.cost_lines and are built
-per source in pipelines.billing; the rest attach to the model they read.
+per source in pipelines/billing/checks.py; the rest attach to the model they read.
 """
 
 
@@ -21,7 +21,8 @@ from dagster import (
 
 from aispend.config import AispendConfig
 from dbt_like import Project, SqlNode, run_model
-from pipelines.billing import check_result, run_sql_check, writer_pool
+from pipelines.billing.assets import writer_pool
+from pipelines.billing.checks import check_result, run_sql_check
 from pipelines.models.metadata import table_metadata
 from pipelines.models.one_step import models_in_one_step
 from pipelines.models.specs import build_on_store, model_attrs, model_checks, model_key

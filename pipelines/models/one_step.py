@@ -25,7 +25,7 @@ from dagster import (
 
 from aispend.config import AispendConfig
 from dbt_like import Project, SqlNode
-from pipelines.billing import check_result
+from pipelines.billing.checks import check_result
 from pipelines.models.specs import build_on_store, model_attrs, model_checks, model_key
 
 ONE_STEP = "sql_models"

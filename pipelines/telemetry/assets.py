@@ -23,13 +23,9 @@ from aispend.telemetry_load import (
     stage,
     telemetry_days,
 )
-from pipelines.billing import writer_pool
+from pipelines.billing.assets import writer_pool
 from pipelines.partitions import telemetry_days as daily
 from pipelines.resources import WarehouseResource
-
-TELEMETRY_KINDS = ("nvidia_smi", "slurm", "dcgm", "kubernetes")
-WRITES = {"nvidia_smi": "raw.gpu_samples", "dcgm": "raw.gpu_samples",
-          "slurm": "raw.scheduler_jobs", "kubernetes": "raw.scheduler_jobs"}
 
 
 def telemetry_key(source: SourceConfig) -> AssetKey:
@@ -37,7 +33,7 @@ def telemetry_key(source: SourceConfig) -> AssetKey:
 
 
 def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefinition:
-    writes = WRITES[source.kind]
+    writes = ", ".join(source.source_kind.writes)
 
     @asset(
         key=telemetry_key(source),
@@ -45,7 +41,7 @@ def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefini
         backfill_policy=BackfillPolicy.single_run(),
         group_name="telemetry",
         kinds={"duckdb", "polars", source.kind},
-        description=f"{source.kind} logs at {source.path}, by UTC day, into {writes}.",
+        description=f"{source.source_kind.reads} at {source.path}, by UTC day, into {writes}.",
         metadata={"path": source.path, "writes": writes},
         pool=writer_pool(config),
     )

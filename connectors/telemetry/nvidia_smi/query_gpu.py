@@ -54,7 +54,7 @@ def host_from_path(path: Path) -> str:
     """``gpu-node-01.csv`` or ``gpu-node-01_2026-11-23.csv`` -> gpu-node-01; a generic name such
     as ``nvidia-smi.csv`` takes its folder's name (``logs/gpu-node-01/nvidia-smi.csv``)."""
     stem = path.name.split(".")[0]
-    if stem.lower().startswith(("nvidia-smi", "nvidia_smi", "gpu", "query")) and not re.search(
+    if re.match(r"(?i)(nvidia[-_]smi|gpu|query)", stem) and not re.search(
             r"\d", stem.split("_")[0]):
         return path.parent.name
     return re.split(r"_\d{4}-?\d{2}-?\d{2}", stem)[0]

@@ -1,82 +1,22 @@
-"""The shape every billing pipeline shares: one asset per source, partitioned by billing period.
+"""Checks that run after each load of a billing source: the SQL checks with a $source
+parameter (sql/checks) and the bill-vs-export check, and how any SQL check runs."""
 
-Each materialization replaces one (source, period) partition through aispend.billing_load; a bad
-input fails that partition (Dagster marks it failed) with the file, row and column in the message,
-and its checks (sql/checks with a $source parameter) run right after it.
-"""
-
-
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
-    AssetExecutionContext,
-    AssetKey,
-    AssetsDefinition,
-    Failure,
-    MaterializeResult,
     MetadataValue,
-    asset,
     asset_check,
 )
 
-from aispend.billing_load import load_billing_partition
 from aispend.config import AispendConfig, SourceConfig
-from aispend.errors import InputError
 from aispend.export_totals import export_mismatches
-from aispend.store.loads import load_billing_to_store
 from dbt_like import CheckResult, SqlNode, run_check
-from pipelines.partitions import billing_periods
+from pipelines.billing.assets import source_key
 from pipelines.resources import WarehouseResource
-
-WRITER_POOL = "duckdb_writer"
-
-
-def source_key(source: SourceConfig) -> AssetKey:
-    return AssetKey(["billing", source.name])
-
-
-def build_billing_asset(config: AispendConfig, source: SourceConfig, description: str
-                        ) -> AssetsDefinition:
-    @asset(
-        key=source_key(source),
-        partitions_def=billing_periods,
-        group_name="billing",
-        kinds={"duckdb", "polars", source.kind},
-        description=description,
-        metadata={"path": source.path, "writes": "marts.cost_lines"},
-        pool=writer_pool(config),
-    )
-    def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        period = context.partition_key
-        try:
-            if config.store_uri:
-                result = load_billing_to_store(config, source, period)
-            else:
-                result = load_billing_partition(config, source, period, warehouse=warehouse.file)
-        except InputError as exc:
-            raise Failure(
-                description=f"{source.name} {period} not loaded (kept as it was): {exc}",
-                metadata={"problems": MetadataValue.json([str(p) for p in exc.problems])},
-            ) from exc
-        context.log.info(f"{source.name} {period}: {result.status}, {result.rows} rows")
-        return MaterializeResult(metadata={
-            "status": result.status,
-            "rows": result.rows,
-            "files": result.files,
-            **{f"billed_cost_{code or 'none'}": str(v)
-               for code, v in result.billed_by_currency.items()},
-        })
-
-    return _load
-
-
-def writer_pool(config: AispendConfig) -> str | None:
-    """The DuckDB file takes one writer at a time; a parquet store one per partition."""
-    return None if config.store_uri else WRITER_POOL
 
 
 def build_source_checks(config: AispendConfig, source: SourceConfig, checks: list[SqlNode]
@@ -160,4 +100,3 @@ def check_result(outcome: CheckResult, **target: Any) -> AssetCheckResult:
     )
 
 
-BillingAssetBuilder = Callable[[AispendConfig, SourceConfig], AssetsDefinition]

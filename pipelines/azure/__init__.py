@@ -1,1 +1,0 @@
-"""Azure Cost Management export sources."""

@@ -1,1 +1,0 @@
-"""FOCUS exports (any provider or converter) into marts.cost_lines."""

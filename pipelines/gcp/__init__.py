@@ -1,1 +1,0 @@
-"""GCP Cloud Billing export sources."""
