@@ -17,7 +17,7 @@ import duckdb
 from aispend.alert_sinks import SinkError, send
 from aispend.budgets import BudgetError, Evaluation, evaluate
 from aispend.config import AispendConfig, Threshold
-from aispend.store.session import write_session
+from aispend.storage import open_warehouse
 from aispend.warehouse import utc_now
 from connectors.cost_model import normalize_tag_key
 
@@ -37,7 +37,7 @@ def check_budgets(config: AispendConfig, *, month: str | None = None,
         return report
     run_tag = normalize_tag_key(config.runs.run_tag)
     team_tag = normalize_tag_key(config.runs.team_tag)
-    with write_session(config) as con:
+    with open_warehouse(config).write_session() as con:
         for budget in config.budgets:
             try:
                 evaluation = evaluate(con, budget, month=month, as_of=as_of, run_tag=run_tag,

@@ -178,19 +178,15 @@ def _record_failure(
         record_load_errors(con, load_id, source, period, problems)
 
 
-def changed_periods(discovery: Discovery, source: str, warehouse: Path,
-                    store: str | None = None) -> dict[str, str]:
+def changed_periods(discovery: Discovery, source: str, con: duckdb.DuckDBPyConnection
+                    ) -> dict[str, str]:
     """Periods whose files differ from their last good load (new, re-delivered or removed files,
     or the same names rewritten with other bytes), with a fingerprint of what is delivered now,
-    so a re-delivered closed period is never skipped.
-    ``store``: read the last loads from that parquet store instead of the DuckDB file.
-    """
-    from aispend.store.session import latest
-
-    with latest(warehouse, store) as con:
-        rows = con.execute(
-            "select period, file, size, stamp, digest from meta.partition_files "
-            "where source = ?", [source]).fetchall()
+    so a re-delivered closed period is never skipped. ``con`` reads the warehouse's latest state
+    (Warehouse.changed_periods opens it)."""
+    rows = con.execute(
+        "select period, file, size, stamp, digest from meta.partition_files "
+        "where source = ?", [source]).fetchall()
     loaded: dict[str, dict[str, LoadedFile]] = {}
     for period, file, size, stamp, digest in rows:
         loaded.setdefault(period, {})[file] = LoadedFile(file, size, stamp, digest)

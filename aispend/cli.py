@@ -84,14 +84,14 @@ def run(obj: Context, periods: tuple[str, ...]) -> None:
     """
     from aispend.periods import parse_period
     from aispend.run import run_pipeline
-    from aispend.store.session import describe
+    from aispend.storage import open_warehouse
 
     try:
         wanted = [parse_period(p) for p in periods] or None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from exc
     config = obj.config()
-    click.echo(f"Warehouse: {describe(config)}")
+    click.echo(f"Warehouse: {open_warehouse(config).describe()}")
     summary = run_pipeline(config, wanted, click.echo)
     click.echo(f"Done: {len(summary.loaded)} partition(s) loaded, {len(summary.failed)} failed; "
                f"checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed.")
@@ -148,13 +148,13 @@ def sql(obj: Context, query: str, fmt: str) -> None:
     import duckdb
 
     from aispend.output import render
-    from aispend.store.session import open_reader
+    from aispend.storage import open_warehouse
     from aispend.warehouse import WarehouseMissing
 
     config = obj.config(required=False)
     text = sys.stdin.read() if query == "-" else query
     try:
-        con = open_reader(config)
+        con = open_warehouse(config).reader()
     except WarehouseMissing as exc:
         raise click.ClickException(str(exc)) from exc
     except duckdb.IOException as exc:
@@ -212,14 +212,14 @@ def ddl(obj: Context, dialect: str, database: str) -> None:
       aispend ddl --dialect trino > register.sql    # then run it in the Trino CLI
       aispend ddl --dialect spark | spark-sql -f /dev/stdin
     """
-    from aispend.store.ddl import statements
-    from dbt_like import discover
-    from pipelines.definitions import SQL_DIR
+    from aispend.sql_models import sql_project
+    from aispend.storage import open_warehouse
 
-    config = obj.config()
-    if not config.store_uri:
-        raise click.ClickException("ddl describes a parquet store: set 'store:' in the config")
-    for statement in statements(config, discover(SQL_DIR), dialect, database):
+    try:
+        found = open_warehouse(obj.config()).ddl(sql_project(), dialect, database)
+    except ValueError as exc:
+        raise ConfigProblem(str(exc)) from exc
+    for statement in found:
         click.echo(statement + ";")
 
 
@@ -234,11 +234,10 @@ def models(obj: Context, spark_sql: str | None) -> None:
       aispend models
       aispend models --spark-sql marts.run_cost   # the model as engine: spark runs it
     """
-    from dbt_like import discover
+    from aispend.sql_models import sql_project
     from dbt_like.spark_sql import to_spark
-    from pipelines.definitions import SQL_DIR
 
-    project = discover(SQL_DIR)
+    project = sql_project()
     if spark_sql:
         if spark_sql not in project.models:
             raise click.ClickException(f"no model named {spark_sql!r} (see `aispend models`)")

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.file_digests import LoadedFile, refs_now, unchanged
-from aispend.store.session import latest
+from aispend.storage import open_warehouse
 from connectors.files import filesystem_for
 from connectors.registry import source_kind
 
@@ -42,14 +41,13 @@ class Comparison:
     changed: list[str] = field(default_factory=list)
 
 
-def export_mismatches(config: AispendConfig, source: SourceConfig, warehouse: Path
-                      ) -> Comparison:
+def export_mismatches(config: AispendConfig, source: SourceConfig) -> Comparison:
     """Each loaded period of ``source`` against the files it was loaded from."""
     result = Comparison()
     export_total = source_kind(source.kind).export_total
     if export_total is None:
         return result
-    with latest(warehouse, config.store_uri) as con:
+    with open_warehouse(config).latest() as con:
         files = con.execute(
             "select period, file, size, stamp, digest from meta.partition_files "
             "where source = ? order by period, file", [source.name]).fetchall()

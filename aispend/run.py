@@ -23,8 +23,8 @@ from aispend.billing_load import discover
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblemError
 from aispend.progress import Progress
-from aispend.store.objects import open_store
-from aispend.telemetry_load import record_unreadable, stage
+from aispend.storage import open_warehouse
+from aispend.telemetry_load import stage
 from aispend.telemetry_load import telemetry_days as telemetry_day_keys
 from connectors.discovery import Discovery
 from pipelines.billing.assets import source_key
@@ -62,10 +62,10 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
     is a terminal)."""
     logging.getLogger("dagster").setLevel(logging.CRITICAL)
     summary = RunSummary()
-    if config.store_uri:
-        swept = open_store(config.store_uri).sweep()
-        if swept:
-            echo(f"  removed {swept} file(s) that interrupted loads left in the store's _staging/")
+    warehouse = open_warehouse(config)
+    swept = warehouse.sweep()
+    if swept:
+        echo(f"  removed {swept} file(s) that interrupted loads left in the store's _staging/")
     sources, found = [], {}
     for source in billing_sources(config):
         try:
@@ -88,7 +88,7 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
     echo = bar.wrap(echo)
     plan = [(period, [s for s in sources if periods or period in found[s.name].periods])
             for period in wanted]
-    if config.store_uri and len(plan) > 1:
+    if warehouse.parallel_loads and len(plan) > 1:
         _load_in_parallel(config, plan, found, echo, summary, bar)
     else:
         for index, (period, targets) in enumerate(plan, start=1):
@@ -196,8 +196,7 @@ def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, e
     days = telemetry_day_keys(staged)
     if not days:
         if staged.batch.unreadable:
-            if not config.store_uri:
-                record_unreadable(source, staged, config.warehouse_path)
+            open_warehouse(config).record_unreadable(source, staged.batch.unreadable)
             for problem in staged.batch.unreadable:
                 echo(f"  {source.name}: FAILED: {problem}")
             summary.failed.append(source.name)
@@ -231,7 +230,7 @@ def _materialize(graph: Graph, selection: AssetSelection, period: str | None,
                  tags: dict[str, str] | None = None) -> ExecuteInProcessResult:
     return materialize(
         [*graph.assets, *graph.checks], selection=selection, partition_key=period,
-        resources=graph.resources, raise_on_error=False, run_config=_QUIET, tags=tags,
+        raise_on_error=False, run_config=_QUIET, tags=tags,
     )
 
 

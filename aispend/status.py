@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aispend.config import AispendConfig
 from aispend.output import render
-from aispend.store.session import describe, open_reader
+from aispend.storage import open_warehouse
 from aispend.warehouse import utc_now
 
 _LATEST = """
@@ -35,13 +35,14 @@ order by r.source, r.period
 
 
 def status_report(config: AispendConfig) -> str:
-    con = open_reader(config)
+    warehouse = open_warehouse(config)
+    con = warehouse.reader()
     try:
         now = utc_now()
         cursor = con.execute(_LATEST, [now])
         rows = cursor.fetchall()
         columns = [d[0] for d in cursor.description or []][:-1]
-        parts = [f"Warehouse: {describe(config)}", "",
+        parts = [f"Warehouse: {warehouse.describe()}", "",
                  render(columns, [r[:-1] for r in rows], "table")]
         for row in rows:
             if row[2] == "failed":

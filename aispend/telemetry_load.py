@@ -181,10 +181,10 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
 UNREADABLE_PERIOD = "unreadable files"
 
 
-def record_unreadable(source: SourceConfig, staged: Staged, warehouse: Path) -> None:
+def record_unreadable(source: SourceConfig, problems: list[InputProblem], warehouse: Path
+                      ) -> None:
     """A failed load naming every file of ``source`` that could not be read, so `aispend
     status` shows it; a later run that reads them all records a clean attempt over it."""
-    problems = staged.batch.unreadable
     load_id, now = uuid.uuid4().hex[:12], utc_now()
     with writer(warehouse) as con, transaction(con):
         status = "failed" if problems else "loaded"

@@ -71,25 +71,23 @@ con.close()
 SECONDS = time.perf_counter() - start
 """
 
-#: aispend loading the month: ``target`` is ``warehouse`` (a DuckDB file, load_billing_partition
-#: from aispend.billing_load) or ``store`` (load_billing_to_store from aispend.store.loads).
+#: aispend loading the month through its warehouse seam: ``target`` is ``warehouse`` (a DuckDB
+#: file) or ``store`` (a parquet store).
 AISPEND = """
 import time
 from aispend.config import config_from_dict
-from {module} import {loader} as load
+from aispend.storage import open_warehouse
 from pathlib import Path
 config = config_from_dict({{{target!r}: {where!r}, "prices": {{"fetch": False}},
     "sources": [{{"name": "cur", "kind": "aws_cur", "path": {root!r}}}]}},
     base_dir=Path({folder!r}), origin="bench")
 start = time.perf_counter()
-result = load(config, config.sources[0], {period!r})
+result = open_warehouse(config).load_billing(config.sources[0], {period!r})
 assert result.status == "loaded", result
 SECONDS = time.perf_counter() - start
 """
-INTO_FILE = {"module": "aispend.billing_load", "loader": "load_billing_partition",
-             "target": "warehouse"}
-INTO_STORE = {"module": "aispend.store.loads", "loader": "load_billing_to_store",
-              "target": "store"}
+INTO_FILE = {"target": "warehouse"}
+INTO_STORE = {"target": "store"}
 
 
 def main() -> None:

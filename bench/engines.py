@@ -31,13 +31,13 @@ MODELS = """
 import time
 from pathlib import Path
 from aispend.config import config_from_dict
-from aispend.store.engines import open_engine
+from aispend.storage import open_warehouse
 from dbt_like import discover
 from pipelines.definitions import model_params
 config = config_from_dict({{"store": {store!r}, "engine": {engine!r},
     "spark": {{"conf": {conf!r}}}}}, base_dir=Path({folder!r}), origin="bench")
 start = time.perf_counter()
-engine = open_engine(config)
+engine = open_warehouse(config).model_engine()
 print(f"session and table listing: {{time.perf_counter() - start:.1f}} s")
 counts = {{}}
 for node in discover(Path("sql")).ordered():

@@ -31,6 +31,8 @@ from dagster import (
 from aispend import billing_load
 from aispend.config import AispendConfig, SourceConfig
 from aispend.periods import open_periods
+from aispend.sql_models import SQL_DIR
+from aispend.storage import open_warehouse
 from connectors.cost_model import normalize_tag_key
 from dbt_like import discover
 from pipelines.billing.assets import build_billing_asset, source_key
@@ -45,11 +47,8 @@ from pipelines.models.assets import (
 )
 from pipelines.partitions import billing_periods, telemetry_days
 from pipelines.report.assets import report_asset
-from pipelines.resources import WarehouseResource
 from pipelines.snapshot.assets import SNAPSHOT_KEY, snapshot_asset
 from pipelines.telemetry.assets import telemetry_asset, telemetry_key
-
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 LOAD_JOB = "nightly_load"
 
@@ -72,13 +71,13 @@ def telemetry_sources(config: AispendConfig) -> list[SourceConfig]:
 
 @dataclass
 class Graph:
-    """The assets and checks built from one config, before Dagster binds resources to them."""
+    """The assets and checks built from one config (they reach the warehouse through
+    aispend.storage, chosen by the config, not through a Dagster resource)."""
 
     source_assets: list[AssetsDefinition]
     telemetry_assets: list[AssetsDefinition]
     model_assets: list[AssetsDefinition]
     checks: list[AssetChecksDefinition]
-    resources: dict[str, Any]
 
     @property
     def assets(self) -> list[AssetsDefinition]:
@@ -86,6 +85,7 @@ class Graph:
 
 
 def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
+    warehouse = open_warehouse(config)
     project = discover(sql_dir)
     sources = billing_sources(config)
     source_checks = [
@@ -106,20 +106,20 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
     models.append(budget_asset(config, loaders[COST_LINES]))
     report = report_asset(config, [k for a in models for k in a.keys])
     models.append(report)
-    if not config.store_uri:  # a store has no readers' copy: its partitions swap in whole
+    if not warehouse.parallel_loads:  # a store has no readers' copy: partitions swap in whole
         everything = [k for a in [*source_assets, *telemetry_assets, *models] for k in a.keys]
-        models.append(snapshot_asset(everything))
+        models.append(snapshot_asset(config, everything))
     return Graph(
         source_assets=source_assets,
         telemetry_assets=telemetry_assets,
         model_assets=models,
         checks=[*source_checks, *build_model_checks(config, project, params)],
-        resources={"warehouse": WarehouseResource(path=str(config.warehouse_path))},
     )
 
 
 def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definitions:
     graph = build_graph(config, sql_dir)
+    warehouse = open_warehouse(config)
 
     load_job = define_asset_job(
         LOAD_JOB,
@@ -142,8 +142,7 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
     def redelivered_periods(context: SensorEvaluationContext) -> Iterator[RunRequest]:
         for source in billing_sources(config):
             found = billing_load.discover(config, source)
-            for period, fingerprint in billing_load.changed_periods(
-                    found, source.name, config.warehouse_path, config.store_uri).items():
+            for period, fingerprint in warehouse.changed_periods(found, source.name).items():
                 context.log.info(f"{source.name} {period}: files changed since the last load")
                 yield RunRequest(run_key=f"{source.name}:{period}:{fingerprint}",
                                  partition_key=period)
@@ -151,8 +150,8 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
     telemetry_job = define_asset_job(
         "nightly_telemetry",
         selection=AssetSelection.groups("telemetry") | (
-            AssetSelection.assets(SNAPSHOT_KEY) if not config.store_uri else AssetSelection.groups(
-                "telemetry")),
+            AssetSelection.groups("telemetry") if warehouse.parallel_loads
+            else AssetSelection.assets(SNAPSHOT_KEY)),
         partitions_def=telemetry_days,
         description="Load one UTC day of GPU telemetry and scheduler logs from every source.")
 
@@ -170,9 +169,8 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
         jobs=[load_job, telemetry_job],
         schedules=[nightly, nightly_telemetry],
         sensors=[redelivered_periods],
-        resources=graph.resources,
         # A parquet store has no single writer: partitions load in parallel processes.
-        executor=multiprocess_executor if config.store_uri else in_process_executor,
+        executor=multiprocess_executor if warehouse.parallel_loads else in_process_executor,
     )
 
 

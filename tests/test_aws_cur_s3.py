@@ -8,9 +8,10 @@ import boto3
 import duckdb
 import pytest
 
-from aispend.billing_load import changed_periods, discover, load_billing_partition
+from aispend.billing_load import discover, load_billing_partition
 from aispend.config import load_config
 from aispend.errors import InputError
+from aispend.storage import open_warehouse
 from tests.conftest import write_config
 from tests.cur_exports import (
     LINE_ITEMS,
@@ -62,7 +63,7 @@ def test_legacy_and_cur2_layouts_restatement_and_idempotency(
         assert _totals(config.warehouse_path) == {
             "2026-09": (11, D("1385.63"), D("353.13")),
             "2026-10": (11, D("1385.63"), D("353.13"))}
-    assert changed_periods(discover(config, cur2), "cur2", config.warehouse_path) == {}
+    assert open_warehouse(config).changed_periods(discover(config, cur2), "cur2") == {}
 
     # AWS restates October: line 1 re-rated to 200.00 and a late line of 1.00 arrives.
     restated = [list(item) for item in LINE_ITEMS]
@@ -72,7 +73,7 @@ def test_legacy_and_cur2_layouts_restatement_and_idempotency(
     restated_body = cur2_parquet("2026-10", [tuple(r) for r in restated])
     cur2_layout(staging, "exports", "2026-10", restated_body)
     _upload(bucket, staging)
-    assert list(changed_periods(discover(config, cur2), "cur2", config.warehouse_path)) == [
+    assert list(open_warehouse(config).changed_periods(discover(config, cur2), "cur2")) == [
         "2026-10"]  # the re-delivery is seen, not skipped
     load_billing_partition(config, cur2, "2026-10")
     # 1385.63 - 196.64 + 200.00 + 1.00 = 1389.99; effective 353.13 + 3.36 + 1.00 = 357.49

@@ -75,7 +75,7 @@ def test_asset_checks_fail_when_the_warehouse_disagrees_with_the_export(tmp_path
     config = _config(tmp_path)
     graph = build_graph(config)
     everything = [*graph.assets, *graph.checks]
-    loaded = materialize(everything, partition_key="2024-09", resources=graph.resources,
+    loaded = materialize(everything, partition_key="2024-09",
                          selection=AssetSelection.all())
     assert loaded.success
     assert all(e.passed for e in loaded.get_asset_check_evaluations())
@@ -88,13 +88,12 @@ def test_asset_checks_fail_when_the_warehouse_disagrees_with_the_export(tmp_path
                 "where provider = 'Oracle'")
     con.close()
     source_checks = materialize(
-        everything, resources=graph.resources, raise_on_error=False,
+        everything, raise_on_error=False,
         selection=AssetSelection.checks_for_assets(AssetKey(["billing", "sample"])),
     )
     model_checks = materialize(
         [*graph.model_assets, *[c for c in graph.checks
                                 if all(k.asset_key.path[0] == "marts" for k in c.check_keys)]],
-        resources=graph.resources,
         raise_on_error=False,
         selection=AssetSelection.checks_for_assets(AssetKey(["marts", "cost_by_provider"])),
     )

@@ -6,9 +6,9 @@ import duckdb
 import pytest
 import sqlglot
 
+from aispend.sql_models import SQL_DIR
 from dbt_like import discover, run_check, run_models
 from dbt_like.project import ProjectError
-from pipelines.definitions import SQL_DIR
 
 
 def _write(folder: Path, name: str, text: str) -> None:

@@ -49,11 +49,11 @@ def test_gcp_jsonl_clean_load_passes_and_tampered_period_fails(cli, tmp_path) ->
     exports.mkdir()
     (exports / "billing-000000000000.json.gz").write_bytes(jsonl_gz(export_rows()))
     config, source = _load(cli, tmp_path, "gcp_billing")
-    clean = export_mismatches(config, source, config.warehouse_path)
+    clean = export_mismatches(config, source)
     assert (clean.compared, clean.mismatches, clean.changed) == (["2026-09", "2026-10"], [], [])
 
     _tamper(config, "2026-10")
-    [bad] = export_mismatches(config, source, config.warehouse_path).mismatches
+    [bad] = export_mismatches(config, source).mismatches
     # gcp_exports' worked totals: 202610 net = 62.16 cost - 18.35 credits = 43.81; +1 tampered
     assert (bad.period, bad.loaded, bad.in_files) == ("2026-10", D("44.81"), D("43.81"))
     # the check runs after any load of the source, and fails the run
@@ -70,17 +70,17 @@ def test_gcp_csv_rewritten_after_load_is_listed_not_a_mismatch(cli, tmp_path) ->
     data = exports / "billing.csv"
     data.write_text(flattened_csv(export_rows()))
     config, source = _load(cli, tmp_path, "gcp_billing")
-    assert export_mismatches(config, source, config.warehouse_path).compared == [
+    assert export_mismatches(config, source).compared == [
         "2026-09", "2026-10"]
 
     # GCP restates both months in the same file name; the file is not reloaded yet.
     data.write_text(flattened_csv(_restated()))
-    after = export_mismatches(config, source, config.warehouse_path)
+    after = export_mismatches(config, source)
     assert (after.compared, after.mismatches, after.changed) == ([], [], ["2026-09", "2026-10"])
     # a run of one period reloads it, compares it, and lists the other as changed
     rerun = cli("run", "--period", "2026-10")
     assert rerun.exit_code == 0, rerun.output
-    later = export_mismatches(config, source, config.warehouse_path)
+    later = export_mismatches(config, source)
     assert (later.compared, later.mismatches, later.changed) == (["2026-10"], [], ["2026-09"])
 
 
@@ -92,11 +92,11 @@ def _csv_total(path: Path, column: str) -> D:
 def test_azure_billed_from_actual_export_and_tampered_period_fails(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     shutil.copytree(EA, tmp_path / "exports")
     config, source = _load(cli, tmp_path, "azure_cost")
-    clean = export_mismatches(config, source, config.warehouse_path)
+    clean = export_mismatches(config, source)
     assert (clean.compared, clean.mismatches, clean.changed) == (["2023-09"], [], [])
 
     _tamper(config, "2023-09")
-    [bad] = export_mismatches(config, source, config.warehouse_path).mismatches
+    [bad] = export_mismatches(config, source).mismatches
     actual = _csv_total(EA / "EA_ActualCost_Small.csv", "Cost")  # the invoice, not amortized
     assert actual != _csv_total(EA / "EA_AmortizedCost_Small.csv", "Cost")
     assert (bad.period, bad.in_files) == ("2023-09", actual)
@@ -111,7 +111,7 @@ def test_azure_rewritten_after_load_is_listed_not_a_mismatch(cli, tmp_path) -> N
     # the first line's Cost 3.25 restated to 4.25 (same size; the loaded data is not reloaded)
     path.write_text("\ufeff" + text.replace(",1,3.25,3.25,3.25,USD,", ",1,3.25,4.25,3.25,USD,", 1),
                     encoding="utf-8")
-    after = export_mismatches(config, source, config.warehouse_path)
+    after = export_mismatches(config, source)
     assert (after.compared, after.mismatches, after.changed) == ([], [], ["2023-09"])
 
 
@@ -121,8 +121,8 @@ def test_gcp_on_a_parquet_store(cli, tmp_path) -> None:  # type: ignore[no-untyp
     data = exports / "billing-000000000000.json.gz"
     data.write_bytes(jsonl_gz(export_rows()))
     config, source = _load(cli, tmp_path, "gcp_billing", store="lake")
-    clean = export_mismatches(config, source, config.warehouse_path)
+    clean = export_mismatches(config, source)
     assert (clean.compared, clean.mismatches, clean.changed) == (["2026-09", "2026-10"], [], [])
     data.write_bytes(jsonl_gz(_restated()))
-    after = export_mismatches(config, source, config.warehouse_path)
+    after = export_mismatches(config, source)
     assert (after.compared, after.mismatches, after.changed) == ([], [], ["2026-09", "2026-10"])

@@ -40,7 +40,7 @@ def test_the_wheel_ships_every_file_of_the_packages(tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
                     str(target), str(wheel)], check=True, capture_output=True)
-    probe = ("from pipelines.definitions import SQL_DIR; from dbt_like.project import discover; "
+    probe = ("from aispend.sql_models import SQL_DIR; from dbt_like.project import discover; "
              "p = discover(SQL_DIR); print(SQL_DIR, len(p.models) + len(p.checks))")
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, check=True,
                          capture_output=True, text=True, env={"PYTHONPATH": str(target)}).stdout

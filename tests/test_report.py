@@ -119,8 +119,7 @@ def test_mart_assets_carry_rows_totals_and_a_preview(tmp_path: Path) -> None:
     assert run_pipeline(config, None, lambda _: None).ok
     graph = build_graph(config)
     keys = [AssetKey(["marts", "run_cost"]), AssetKey(["reports", "spend_report"])]
-    result = materialize([*graph.assets, *graph.checks], selection=AssetSelection.assets(*keys),
-                         resources=graph.resources)
+    result = materialize([*graph.assets, *graph.checks], selection=AssetSelection.assets(*keys))
     events = {e.asset_key: e.materialization.metadata
               for e in result.get_asset_materialization_events()}
     runs = events[AssetKey(["marts", "run_cost"])]

@@ -18,8 +18,9 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from aispend.billing_load import changed_periods, discover
+from aispend.billing_load import discover
 from aispend.config import load_config
+from aispend.storage import open_warehouse
 from tests.conftest import month_rows, write_config, write_focus
 from tests.cur_exports import LINE_ITEMS, legacy_csv_gz
 
@@ -116,7 +117,7 @@ def test_cur_data_rewritten_with_same_size_and_mtime_is_seen_and_reloaded(cli, t
     _run_green(cli)
     config = load_config(config_path)
     source = config.sources[0]
-    assert changed_periods(discover(config, source), "cur", config.warehouse_path) == {}
+    assert open_warehouse(config).changed_periods(discover(config, source), "cur") == {}
 
     expected = {}
     for period, path in paths.items():
@@ -127,12 +128,12 @@ def test_cur_data_rewritten_with_same_size_and_mtime_is_seen_and_reloaded(cli, t
         assert path.stat().st_size == stat.st_size
         assert path.stat().st_mtime_ns == stat.st_mtime_ns
     # Only the content differs: change detection must still see both periods.
-    assert set(changed_periods(discover(config, source), "cur", config.warehouse_path)) == \
+    assert set(open_warehouse(config).changed_periods(discover(config, source), "cur")) == \
         set(PERIODS)
 
     _run_green(cli)
     assert _totals(cli) == expected
-    assert changed_periods(discover(config, source), "cur", config.warehouse_path) == {}
+    assert open_warehouse(config).changed_periods(discover(config, source), "cur") == {}
 
 
 def test_focus_files_rewritten_in_place_reload_and_exit_0(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]

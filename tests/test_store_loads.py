@@ -15,9 +15,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from aispend.billing_load import changed_periods, discover
+from aispend.billing_load import discover
 from aispend.config import load_config
-from aispend.store.loads import load_billing_to_store
+from aispend.storage import open_warehouse
 from aispend.store.objects import LocalStore, open_store
 from aispend.store.tables import read_only
 from tests.conftest import month_rows, write_config, write_focus
@@ -61,34 +61,33 @@ def test_a_restated_period_replaces_its_partition_and_a_reload_changes_nothing(
     write_focus(tmp_path / "bills" / "sep.csv", month_rows("2026-09", ["7.50"]))
     write_focus(tmp_path / "bills" / "oct.csv", month_rows("2026-10", ["1.00", "2.00", "3.00"]))
     for period in ("2026-09", "2026-10"):
-        load_billing_to_store(config, source, period)
+        open_warehouse(config).load_billing(source, period)
     assert state(store) == (3, Decimal("6.00"))
 
     # The provider restates October: two lines, 5.00 + 0.25.
     write_focus(tmp_path / "bills" / "oct.csv", month_rows("2026-10", ["5.00", "0.25"]))
-    assert set(changed_periods(discover(config, source), "bills", config.warehouse_path,
-                               config.store_uri)) == {"2026-10"}
-    load_billing_to_store(config, source, "2026-10")
+    pending = open_warehouse(config).changed_periods(discover(config, source), "bills")
+    assert set(pending) == {"2026-10"}
+    open_warehouse(config).load_billing(source, "2026-10")
     assert state(store) == (2, Decimal("5.25"))
     assert control_total(store, "2026-10") == Decimal("5.25")
     assert state(store, "2026-09") == (1, Decimal("7.50"))  # the other period is untouched
 
-    load_billing_to_store(config, source, "2026-10")  # the same files again
+    open_warehouse(config).load_billing(source, "2026-10")  # the same files again
     assert state(store) == (2, Decimal("5.25"))
     assert [p.name for p in (tmp_path / "store" / PARTITION).iterdir()] == ["part-0.parquet"]
-    assert changed_periods(discover(config, source), "bills", config.warehouse_path,
-                           config.store_uri) == {}
+    assert open_warehouse(config).changed_periods(discover(config, source), "bills") == {}
 
 
 def test_a_bad_restatement_keeps_the_partition_and_records_why(tmp_path: Path) -> None:
     config = load_config(setup_store(tmp_path))
     store = str(tmp_path / "store")
     write_focus(tmp_path / "bills" / "oct.csv", month_rows("2026-10", ["1.00", "2.00"]))
-    load_billing_to_store(config, config.sources[0], "2026-10")
+    open_warehouse(config).load_billing(config.sources[0], "2026-10")
     rows = month_rows("2026-10", ["4.00", "not-a-number"])
     write_focus(tmp_path / "bills" / "oct.csv", rows)
     with pytest.raises(Exception, match="oct.csv"):
-        load_billing_to_store(config, config.sources[0], "2026-10")
+        open_warehouse(config).load_billing(config.sources[0], "2026-10")
     assert state(store) == (2, Decimal("3.00"))
     con = read_only(open_store(store))
     try:
@@ -108,8 +107,9 @@ CHILD = textwrap.dedent("""
     sys.path.insert(0, {root!r})
     from aispend.config import load_config
     from aispend.store.loads import load_billing_to_store
+    from aispend.store.objects import open_store
     config = load_config({config!r})
-    load_billing_to_store(config, config.sources[0], "2026-10",
+    load_billing_to_store(config, config.sources[0], "2026-10", open_store(config.store_uri),
                           on_step=lambda name: print(name, flush=True))
     print("exited", flush=True)
 """)
@@ -142,7 +142,7 @@ def test_a_killed_load_leaves_the_old_partition_or_the_new_one_whole(
     config = load_config(config_path)
     store = str(tmp_path / "store")
     write_version(tmp_path / "bills", "1.00")
-    load_billing_to_store(config, config.sources[0], "2026-10")
+    open_warehouse(config).load_billing(config.sources[0], "2026-10")
     old, new = (ROWS, Decimal(ROWS)), (ROWS, Decimal(2 * ROWS))
     write_version(tmp_path / "bills", "2.00")
     for delay in (0.0, 0.05):
@@ -150,11 +150,11 @@ def test_a_killed_load_leaves_the_old_partition_or_the_new_one_whole(
         after = state(store)
         assert after in (old, new), f"half or doubled partition after kill at {step}: {after}"
         assert [p.name for p in (tmp_path / "store" / PARTITION).iterdir()] == ["part-0.parquet"]
-        pending = changed_periods(discover(config, config.sources[0]), "bills",
-                                  config.warehouse_path, config.store_uri)
+        pending = open_warehouse(config).changed_periods(
+            discover(config, config.sources[0]), "bills")
         # Until the manifest is swapped in, the period counts as changed: the next run reloads.
         assert after == new or pending == {"2026-10": pending["2026-10"]}
-    load_billing_to_store(config, config.sources[0], "2026-10")
+    open_warehouse(config).load_billing(config.sources[0], "2026-10")
     assert state(store) == new
     assert control_total(store, "2026-10") == Decimal(2 * ROWS)
 
@@ -179,7 +179,7 @@ def test_on_s3_a_load_killed_while_swapping_leaves_one_whole_object(
                                store="s3://lake-kill/wh")
     config = load_config(config_path)
     write_version(tmp_path / "bills", "1.00")
-    load_billing_to_store(config, config.sources[0], "2026-10")
+    open_warehouse(config).load_billing(config.sources[0], "2026-10")
     old, new = (ROWS, Decimal(ROWS)), (ROWS, Decimal(2 * ROWS))
     write_version(tmp_path / "bills", "2.00")
     prefix = f"wh/{PARTITION.as_posix()}/"
@@ -188,5 +188,5 @@ def test_on_s3_a_load_killed_while_swapping_leaves_one_whole_object(
         assert state("s3://lake-kill/wh") in (old, new)
         listed = boto3.client("s3").list_objects_v2(Bucket="lake-kill", Prefix=prefix)
         assert [o["Key"] for o in listed["Contents"]] == [prefix + "part-0.parquet"]
-    load_billing_to_store(config, config.sources[0], "2026-10")
+    open_warehouse(config).load_billing(config.sources[0], "2026-10")
     assert state("s3://lake-kill/wh") == new

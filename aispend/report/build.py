@@ -7,7 +7,7 @@ from pathlib import Path
 from aispend.config import AispendConfig
 from aispend.report.data import collect, latest_period
 from aispend.report.page import render
-from aispend.store.session import describe, open_reader
+from aispend.storage import open_warehouse
 from aispend.warehouse import utc_now
 
 
@@ -18,11 +18,12 @@ class NothingToReport(Exception):
 def write_report(config: AispendConfig, out: Path, period: str | None = None) -> str:
     """Render ``period`` (default: the latest billing period loaded) to ``out``; returns the
     period shown."""
-    con = open_reader(config)
+    warehouse = open_warehouse(config)
+    con = warehouse.reader()
     try:
         chosen = period or latest_period(con)
         if chosen is None:
-            raise NothingToReport(f"{describe(config)} holds no cost lines yet: run "
+            raise NothingToReport(f"{warehouse.describe()} holds no cost lines yet: run "
                                   "`aispend run` first")
         html = render(collect(con, chosen), utc_now())
     finally:

@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from aispend.config import AispendConfig
 from aispend.store.layout import LOADED, PARTITION_TYPES, TableLayout, model_layout
-from aispend.store.objects import ObjectStore, S3Store, open_store
+from aispend.store.objects import ObjectStore, S3Store
 from aispend.store.tables import model_tables, read_only
 from dbt_like import Project
 
@@ -24,13 +24,11 @@ def table_name(layout: TableLayout) -> str:
     return layout.prefix.replace("/", "_")
 
 
-def statements(config: AispendConfig, project: Project, dialect: str,
+def statements(config: AispendConfig, project: Project, dialect: str, store: ObjectStore,
                database: str = "aispend") -> list[str]:
     """Every statement, in order: the database, then each table and its partition sync."""
     if dialect not in DIALECTS:
         raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}")
-    assert config.store_uri is not None, "ddl describes a parquet store (set store:)"
-    store = open_store(config.store_uri)
     layouts = [LOADED[name] for name in LOADED if store.keys(LOADED[name].prefix)]
     layouts += [model_layout(name, project.models[name].partition_by)
                 for name in model_tables(store) if name in project.models]

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from aispend.config import AispendConfig, SparkConfig
 from aispend.store.ddl import column_type
 from aispend.store.layout import LOADED, PARTITION_TYPES, model_layout
-from aispend.store.objects import LocalStore, ObjectStore, open_store
+from aispend.store.objects import LocalStore, ObjectStore
 from aispend.store.tables import (
     attach,
     attach_model,
@@ -216,13 +216,11 @@ def _naive_timestamps(frame: Any) -> Any:
 _ENGINES: dict[str, Engine] = {}
 
 
-def open_engine(config: AispendConfig) -> Engine:
-    """The engine the config names, over its store; one per process and config (a Spark
+def open_engine(config: AispendConfig, store: ObjectStore) -> Engine:
+    """The engine the config names, over ``store``; one per process and config (a Spark
     engine costs a session and a listing of every table)."""
-    assert config.store_uri is not None, "the DuckDB file runs models through dbt_like itself"
-    key = f"{config.engine}:{config.store_uri}:{config.spark.model_dump_json()}"
+    key = f"{config.engine}:{store.uri}:{config.spark.model_dump_json()}"
     if key not in _ENGINES:
-        store = open_store(config.store_uri)
         _ENGINES[key] = (SparkEngine(store, config.spark) if config.engine == "spark"
                          else DuckDBStoreEngine(store))
     return _ENGINES[key]

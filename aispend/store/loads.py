@@ -21,10 +21,11 @@ import duckdb
 from aispend.billing_load import LoadResult, load_billing_partition
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError
+from aispend.storage import TelemetryLoad
 from aispend.store.layout import LOADED, TELEMETRY_TABLES
-from aispend.store.objects import ObjectStore, open_store
+from aispend.store.objects import ObjectStore
 from aispend.store.tables import read_only, replace_table
-from aispend.telemetry_load import TelemetryResult, load_telemetry_day, stage, telemetry_days
+from aispend.telemetry_load import load_telemetry_day, stage, telemetry_days
 from aispend.warehouse import WRITER_MEMORY, writer
 
 StepHook = Callable[[str], None]
@@ -49,12 +50,10 @@ def scratch() -> Iterator[Path]:
         yield Path(folder) / "load.duckdb"
 
 
-def load_billing_to_store(config: AispendConfig, source: SourceConfig, period: str, *,
-                          on_step: StepHook | None = None) -> LoadResult:
+def load_billing_to_store(config: AispendConfig, source: SourceConfig, period: str,
+                          store: ObjectStore, *, on_step: StepHook | None = None) -> LoadResult:
     """Replace ``period`` of ``source`` in the store; raise InputError, keeping the partition
     as it was, if its input is bad."""
-    assert config.store_uri is not None
-    store = open_store(config.store_uri)
     step = on_step or _no_step
     with scratch() as db:
         prices = _seed_prices(db, store)
@@ -79,11 +78,9 @@ def load_billing_to_store(config: AispendConfig, source: SourceConfig, period: s
     return result
 
 
-def load_telemetry_to_store(config: AispendConfig, source: SourceConfig,
-                            days: set[str] | None = None) -> list[TelemetryResult]:
+def load_telemetry_to_store(config: AispendConfig, source: SourceConfig, store: ObjectStore,
+                            days: set[str] | None = None) -> TelemetryLoad:
     """Every day of ``source`` (or those in ``days``) replaced in the store, a day at a time."""
-    assert config.store_uri is not None
-    store = open_store(config.store_uri)
     results = []
     with scratch() as db:
         staged = stage(config, source, db)
@@ -98,7 +95,7 @@ def load_telemetry_to_store(config: AispendConfig, source: SourceConfig,
                 store.put(files[table],
                           LOADED[table].partition_prefix(day, source.name) + "/part-0.parquet")
         _write_history(db, store)
-    return results
+    return TelemetryLoad(results, list(staged.batch.unreadable), len(staged.batch.skipped))
 
 
 def _export(db: Path, folder: Path,
@@ -165,10 +162,8 @@ def _write_history(db: Path, store: ObjectStore) -> None:
         con.close()
 
 
-def write_host_map(config: AispendConfig) -> int:
+def write_host_map(config: AispendConfig, store: ObjectStore) -> int:
     """meta.host_map from the config's hosts: list, replaced whole."""
-    assert config.store_uri is not None
-    store = open_store(config.store_uri)
     rows = [(h.host, h.resource_id, h.gpus) for h in config.hosts]
     with scratch() as db, writer(db, publish=False) as con:  # the declared meta.host_map
         if rows:

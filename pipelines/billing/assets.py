@@ -17,12 +17,10 @@ from dagster import (
     asset,
 )
 
-from aispend.billing_load import load_billing_partition
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError
-from aispend.store.loads import load_billing_to_store
+from aispend.storage import open_warehouse
 from pipelines.partitions import billing_periods
-from pipelines.resources import WarehouseResource
 
 WRITER_POOL = "duckdb_writer"
 
@@ -46,13 +44,10 @@ def build_billing_asset(config: AispendConfig, source: SourceConfig) -> AssetsDe
         metadata={"path": source.path, "writes": "marts.cost_lines"},
         pool=writer_pool(config),
     )
-    def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    def _load(context: AssetExecutionContext) -> MaterializeResult:
         period = context.partition_key
         try:
-            if config.store_uri:
-                result = load_billing_to_store(config, source, period)
-            else:
-                result = load_billing_partition(config, source, period, warehouse=warehouse.file)
+            result = open_warehouse(config).load_billing(source, period)
         except InputError as exc:
             raise Failure(
                 description=f"{source.name} {period} not loaded (kept as it was): {exc}",
@@ -72,4 +67,4 @@ def build_billing_asset(config: AispendConfig, source: SourceConfig) -> AssetsDe
 
 def writer_pool(config: AispendConfig) -> str | None:
     """The DuckDB file takes one writer at a time; a parquet store one per partition."""
-    return None if config.store_uri else WRITER_POOL
+    return None if open_warehouse(config).parallel_loads else WRITER_POOL

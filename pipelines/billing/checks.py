@@ -14,9 +14,9 @@ from dagster import (
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.export_totals import export_mismatches
-from dbt_like import CheckResult, SqlNode, run_check
+from aispend.storage import open_warehouse
+from dbt_like import CheckResult, SqlNode
 from pipelines.billing.assets import source_key
-from pipelines.resources import WarehouseResource
 
 
 def build_source_checks(config: AispendConfig, source: SourceConfig, checks: list[SqlNode]
@@ -34,8 +34,8 @@ def _export_check(config: AispendConfig, source: SourceConfig) -> AssetChecksDef
                     "period whose files changed since its load is listed, not compared.",
         blocking=True,
     )
-    def _check(warehouse: WarehouseResource) -> AssetCheckResult:
-        outcome = export_mismatches(config, source, warehouse.file)
+    def _check() -> AssetCheckResult:
+        outcome = export_mismatches(config, source)
         return AssetCheckResult(
             passed=not outcome.mismatches,
             metadata={
@@ -63,25 +63,16 @@ def _source_check(config: AispendConfig, source: SourceConfig, check: SqlNode
         description=check.description,
         blocking=check.severity == "error",
     )
-    def _check(warehouse: WarehouseResource) -> AssetCheckResult:
-        return check_result(run_sql_check(config, warehouse, check, {"source": source.name}))
+    def _check() -> AssetCheckResult:
+        return check_result(run_sql_check(config, check, {"source": source.name}))
 
     return _check
 
 
-def run_sql_check(config: AispendConfig, warehouse: WarehouseResource, check: SqlNode,
-                  params: Mapping[str, Any]) -> CheckResult:
-    """On the DuckDB file, or with DuckDB over the store. A source's checks run beside its load,
-    which is DuckDB's work whatever the engine, and read only that source's partitions; with
-    ``engine: spark`` the models' own checks run inside the models' step, on Spark."""
-    if config.store_uri:
-        from aispend.store.engines import open_engine
-
-        engine = open_engine(config.model_copy(update={"engine": "duckdb"}))
-        engine.refresh(sorted(check.refs))
-        return engine.run_check(check, params)
-    with warehouse.connect(publish=False) as con:
-        return run_check(con, check, params)
+def run_sql_check(config: AispendConfig, check: SqlNode, params: Mapping[str, Any]
+                  ) -> CheckResult:
+    """On whatever holds the warehouse (see Warehouse.run_check)."""
+    return open_warehouse(config).run_check(check, params)
 
 
 def check_result(outcome: CheckResult, **target: Any) -> AssetCheckResult:

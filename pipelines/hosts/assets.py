@@ -7,18 +7,14 @@ The models read the mapping from a table rather than a bound parameter so it sta
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from aispend.config import AispendConfig
-from aispend.store.loads import write_host_map
-from aispend.warehouse import transaction
+from aispend.storage import open_warehouse
 from pipelines.billing.assets import writer_pool
-from pipelines.resources import WarehouseResource
 
 HOST_MAP = "meta.host_map"
 HOST_MAP_KEY = AssetKey(["meta", "host_map"])
 
 
 def host_map_asset(config: AispendConfig) -> AssetsDefinition:
-    rows = [(h.host, h.resource_id, h.gpus) for h in config.hosts]
-
     @asset(
         key=HOST_MAP_KEY,
         group_name="meta",
@@ -27,15 +23,9 @@ def host_map_asset(config: AispendConfig) -> AssetsDefinition:
                     "listed are matched by resource id, resource name or Name tag.",
         pool=writer_pool(config),
     )
-    def _host_map(context: AssetExecutionContext,
-                  warehouse: WarehouseResource) -> MaterializeResult:
-        if config.store_uri:
-            return MaterializeResult(metadata={"rows": write_host_map(config)})
-        with warehouse.connect() as con, transaction(con):
-            con.execute(f"DELETE FROM {HOST_MAP}")
-            if rows:
-                con.executemany(f"INSERT INTO {HOST_MAP} VALUES (?, ?, ?)", rows)
-        context.log.info(f"{len(rows)} configured host(s)")
-        return MaterializeResult(metadata={"rows": len(rows)})
+    def _host_map(context: AssetExecutionContext) -> MaterializeResult:
+        rows = open_warehouse(config).write_host_map()
+        context.log.info(f"{rows} configured host(s)")
+        return MaterializeResult(metadata={"rows": rows})
 
     return _host_map

@@ -20,13 +20,11 @@ from dagster import (
 )
 
 from aispend.config import AispendConfig
-from dbt_like import Project, SqlNode, run_model
+from dbt_like import Project, SqlNode
 from pipelines.billing.assets import writer_pool
 from pipelines.billing.checks import check_result, run_sql_check
-from pipelines.models.metadata import table_metadata
 from pipelines.models.one_step import models_in_one_step
-from pipelines.models.specs import build_on_store, model_attrs, model_checks, model_key
-from pipelines.resources import WarehouseResource
+from pipelines.models.specs import build_model, model_attrs, model_checks, model_key
 
 COST_LINES = "marts.cost_lines"
 
@@ -59,14 +57,8 @@ def _model_asset(
 ) -> AssetsDefinition:
     @asset(key=model_key(node.name), pool=writer_pool(config),
            **model_attrs(config, project, node, loaders))
-    def _build(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        if config.store_uri:
-            return build_on_store(context.log, config, project, node, params)
-        with warehouse.connect() as con:
-            rows = run_model(con, node, params)
-            metadata = table_metadata(con, node.name, rows)
-        context.log.info(f"{node.name}: {'a view' if rows is None else f'{rows} rows'}")
-        return MaterializeResult(metadata=metadata)
+    def _build(context: AssetExecutionContext) -> MaterializeResult:
+        return build_model(context.log, config, project, node, params)
 
     return _build
 
@@ -79,7 +71,7 @@ def _model_check(config: AispendConfig, target: str, check: SqlNode, params: Map
         description=check.description,
         blocking=check.severity == "error",
     )
-    def _check(warehouse: WarehouseResource) -> AssetCheckResult:
-        return check_result(run_sql_check(config, warehouse, check, params))
+    def _check() -> AssetCheckResult:
+        return check_result(run_sql_check(config, check, params))
 
     return _check

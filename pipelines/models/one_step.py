@@ -24,9 +24,10 @@ from dagster import (
 )
 
 from aispend.config import AispendConfig
+from aispend.storage import open_warehouse
 from dbt_like import Project, SqlNode
 from pipelines.billing.checks import check_result
-from pipelines.models.specs import build_on_store, model_attrs, model_checks, model_key
+from pipelines.models.specs import build_model, model_attrs, model_checks, model_key
 
 ONE_STEP = "sql_models"
 
@@ -44,9 +45,7 @@ def models_in_one_step(config: AispendConfig, project: Project,
 
     @multi_asset(name=ONE_STEP, specs=specs, check_specs=check_specs, can_subset=True)
     def _models(context: AssetExecutionContext) -> Iterator[MaterializeResult | AssetCheckResult]:
-        from aispend.store.engines import open_engine
-
-        engine = open_engine(config)
+        engine = open_warehouse(config).model_engine()
         selected = context.selected_asset_keys
         wanted_checks = context.selected_asset_check_keys
         stopped: set[str] = set()
@@ -56,7 +55,7 @@ def models_in_one_step(config: AispendConfig, project: Project,
             if stopped & _upstream(project, node):
                 context.log.error(f"{node.name}: not built, a blocking check failed upstream")
                 continue
-            yield build_on_store(context.log, config, project, node, params)
+            yield build_model(context.log, config, project, node, params)
             for name, check in checks.items():
                 key = AssetCheckKey(model_key(node.name), name)
                 if project.check_target(check) != node.name or key not in wanted_checks:

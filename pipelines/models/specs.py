@@ -1,13 +1,14 @@
 """What every model asset is, however it is built: its key, what it reads, how it is shown, and
-how it is built on a parquet store. Shared by one asset per step (DuckDB) and the one step that
+how it is built on the warehouse. Shared by one asset per step (DuckDB) and the one step that
 builds them all (Spark)."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dagster import AssetKey, DagsterLogManager, MaterializeResult
+from dagster import AssetKey, DagsterLogManager, MaterializeResult, MetadataValue
 
 from aispend.config import AispendConfig
+from aispend.storage import open_warehouse
 from dbt_like import Project, SqlNode
 
 
@@ -34,14 +35,12 @@ def model_checks(project: Project) -> list[SqlNode]:
             if "source" not in check.params and project.check_target(check) in project.models]
 
 
-def build_on_store(log: DagsterLogManager, config: AispendConfig, project: Project,
-                   node: SqlNode, params: Mapping[str, Any]) -> MaterializeResult:
-    """Build ``node`` with the configured engine on the store, reading what loads changed."""
-    from aispend.store.engines import open_engine
-
-    engine = open_engine(config)
-    engine.refresh([*project.external_tables(node), *project.dependencies(node)])
-    rows = engine.run_model(node, params)
-    log.info(f"{node.name} on {config.engine}: {'a view' if rows is None else f'{rows} rows'}")
-    return MaterializeResult(asset_key=model_key(node.name), metadata={
-        "engine": config.engine, **({} if rows is None else {"rows": rows})})
+def build_model(log: DagsterLogManager, config: AispendConfig, project: Project,
+                node: SqlNode, params: Mapping[str, Any]) -> MaterializeResult:
+    """Build ``node`` on the warehouse; its row count, money totals and top rows as metadata."""
+    built = open_warehouse(config).build_model(project, node, params)
+    log.info(f"{node.name}: {'a view' if built.rows is None else f'{built.rows} rows'}")
+    metadata = dict(built.metadata)
+    if "preview" in metadata:
+        metadata["preview"] = MetadataValue.md(metadata["preview"])
+    return MaterializeResult(asset_key=model_key(node.name), metadata=metadata)

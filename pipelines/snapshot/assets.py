@@ -11,13 +11,13 @@ from collections.abc import Sequence
 
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 
-from aispend.warehouse import publish
-from pipelines.resources import WarehouseResource
+from aispend.config import AispendConfig
+from aispend.storage import open_warehouse
 
 SNAPSHOT_KEY = AssetKey(["meta", "reader_snapshot"])
 
 
-def snapshot_asset(deps: Sequence[AssetKey]) -> AssetsDefinition:
+def snapshot_asset(config: AispendConfig, deps: Sequence[AssetKey]) -> AssetsDefinition:
     @asset(
         key=SNAPSHOT_KEY,
         deps=list(deps),
@@ -26,8 +26,8 @@ def snapshot_asset(deps: Sequence[AssetKey]) -> AssetsDefinition:
         description="The read-only copy of the warehouse that readers open "
                     "(aispend.read.duckdb), refreshed after everything else in the job.",
     )
-    def _snapshot(warehouse: WarehouseResource) -> MaterializeResult:
-        copied = publish(warehouse.file)
+    def _snapshot() -> MaterializeResult:
+        copied = open_warehouse(config).publish()
         return MaterializeResult(metadata={"copied": copied})
 
     return _snapshot

@@ -16,16 +16,9 @@ from dagster import (
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputProblem
-from aispend.store.loads import load_telemetry_to_store
-from aispend.telemetry_load import (
-    load_telemetry_day,
-    record_unreadable,
-    stage,
-    telemetry_days,
-)
+from aispend.storage import open_warehouse
 from pipelines.billing.assets import writer_pool
 from pipelines.partitions import telemetry_days as daily
-from pipelines.resources import WarehouseResource
 
 
 def telemetry_key(source: SourceConfig) -> AssetKey:
@@ -45,28 +38,15 @@ def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefini
         metadata={"path": source.path, "writes": writes},
         pool=writer_pool(config),
     )
-    def _load(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        if config.store_uri:
-            loaded = load_telemetry_to_store(config, source, set(context.partition_keys))
-            _fail_on_unreadable(source, loaded[0].unreadable if loaded else [])
-            return MaterializeResult(metadata={
-                "days": len(loaded), "samples": sum(r.samples for r in loaded),
-                "jobs": sum(r.jobs for r in loaded),
-                "skipped_lines": max((r.skipped for r in loaded), default=0)})
-        staged = stage(config, source, warehouse.file)
-        wanted = set(context.partition_keys)
-        results = [load_telemetry_day(config, source, day, warehouse=warehouse.file,
-                                      staged=staged)
-                   for day in telemetry_days(staged) if day in wanted]
-        record_unreadable(source, staged, warehouse.file)
-        _fail_on_unreadable(source, staged.batch.unreadable)
-        skipped = len(staged.batch.skipped)
-        if skipped:
-            context.log.warning(f"{source.name}: skipped {skipped} unreadable line(s); "
-                                "see `aispend status`")
+    def _load(context: AssetExecutionContext) -> MaterializeResult:
+        loaded = open_warehouse(config).load_telemetry(source, set(context.partition_keys))
+        _fail_on_unreadable(source, loaded.unreadable)
+        if loaded.skipped_lines:
+            context.log.warning(f"{source.name}: skipped {loaded.skipped_lines} unreadable "
+                                "line(s); see `aispend status`")
         return MaterializeResult(metadata={
-            "days": len(results), "samples": sum(r.samples for r in results),
-            "jobs": sum(r.jobs for r in results), "skipped_lines": skipped})
+            "days": len(loaded.days), "samples": sum(r.samples for r in loaded.days),
+            "jobs": sum(r.jobs for r in loaded.days), "skipped_lines": loaded.skipped_lines})
 
     return _load
 

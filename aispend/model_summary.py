@@ -1,17 +1,17 @@
-"""What a model's asset shows in the Dagster UI: its row count, its money totals and its top
-rows, so a glance at the asset answers "did last night's numbers look right?"."""
+"""What a built model looks like at a glance: its row count, its money totals and its top rows,
+so the Dagster UI answers "did last night's numbers look right?" (plain values here; the
+pipelines layer turns the markdown preview into Dagster metadata)."""
 
 from typing import Any
 
 import duckdb
-from dagster import MetadataValue
 
 MONEY_COLUMNS = ("billed_cost", "effective_cost", "cost", "idle_cost", "savings",
                  "gpu_effective_cost", "untagged_effective_cost")
 PREVIEW_ROWS = 10
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, table: str, rows: int | None
+def table_summary(con: duckdb.DuckDBPyConnection, table: str, rows: int | None
                    ) -> dict[str, Any]:
     """``rows`` is None for a view: it shows its preview, with no count and no totals (each
     would compute the whole view)."""
@@ -32,5 +32,5 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, rows: int | None
         lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
         lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |"
                   for row in cursor.fetchall()]
-        metadata["preview"] = MetadataValue.md("\n".join(lines))
+        metadata["preview"] = "\n".join(lines)
     return metadata

@@ -1,0 +1,97 @@
+"""The warehouse as one DuckDB file: one writer at a time, readers on a published snapshot.
+
+See aispend/warehouse.py for the file itself (schema, writer lock, snapshot) and
+aispend/storage.py for the seam this implements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+
+from aispend.billing_load import LoadResult, changed_periods, load_billing_partition
+from aispend.config import AispendConfig, SourceConfig
+from aispend.model_summary import table_summary
+from aispend.storage import ModelBuild, TelemetryLoad
+from aispend.store.engines import Engine
+from aispend.telemetry_load import load_telemetry_day, record_unreadable, stage, telemetry_days
+from aispend.warehouse import publish, reader, transaction, writer
+from connectors.discovery import Discovery
+from connectors.errors import InputProblem
+from dbt_like import CheckResult, Project, SqlNode, run_check, run_model
+
+
+class FileWarehouse:
+    parallel_loads = False
+
+    def __init__(self, config: AispendConfig):
+        self.config = config
+        self.path = config.warehouse_path
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def reader(self) -> duckdb.DuckDBPyConnection:
+        return reader(self.path)
+
+    @contextmanager
+    def latest(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Under the writer's lock, not the readers' snapshot, which may lag a load."""
+        with writer(self.path, publish=False) as con:
+            yield con
+
+    @contextmanager
+    def write_session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with writer(self.path) as con:
+            yield con
+
+    def load_billing(self, source: SourceConfig, period: str) -> LoadResult:
+        return load_billing_partition(self.config, source, period, warehouse=self.path)
+
+    def load_telemetry(self, source: SourceConfig, days: set[str] | None) -> TelemetryLoad:
+        staged = stage(self.config, source, self.path)
+        loaded = [load_telemetry_day(self.config, source, day, warehouse=self.path,
+                                     staged=staged)
+                  for day in telemetry_days(staged) if days is None or day in days]
+        self.record_unreadable(source, staged.batch.unreadable)
+        return TelemetryLoad(loaded, list(staged.batch.unreadable), len(staged.batch.skipped))
+
+    def record_unreadable(self, source: SourceConfig, problems: list[InputProblem]) -> None:
+        record_unreadable(source, problems, self.path)
+
+    def write_host_map(self) -> int:
+        rows = [(h.host, h.resource_id, h.gpus) for h in self.config.hosts]
+        with writer(self.path) as con, transaction(con):
+            con.execute("DELETE FROM meta.host_map")
+            if rows:
+                con.executemany("INSERT INTO meta.host_map VALUES (?, ?, ?)", rows)
+        return len(rows)
+
+    def model_engine(self) -> Engine:
+        raise ValueError("engine: spark builds models on a parquet store: set 'store:'")
+
+    def build_model(self, project: Project, node: SqlNode, params: Mapping[str, Any]
+                    ) -> ModelBuild:
+        with writer(self.path) as con:
+            rows = run_model(con, node, params)
+            return ModelBuild(rows, table_summary(con, node.name, rows))
+
+    def run_check(self, check: SqlNode, params: Mapping[str, Any]) -> CheckResult:
+        with writer(self.path, publish=False) as con:
+            return run_check(con, check, params)
+
+    def changed_periods(self, discovery: Discovery, source: str) -> dict[str, str]:
+        with self.latest() as con:
+            return changed_periods(discovery, source, con)
+
+    def sweep(self) -> int:
+        return 0  # a load replaces a partition inside one transaction: nothing is left over
+
+    def publish(self) -> bool:
+        return publish(self.path)
+
+    def ddl(self, project: Project, dialect: str, database: str) -> list[str]:
+        raise ValueError("ddl describes a parquet store: set 'store:' in the config")
