@@ -47,11 +47,15 @@ def _env(name: str, variable: str) -> str:
     return value
 
 
-def _post(name: str, url: str, body: dict[str, Any], *, where: str,
-          headers: dict[str, str] | None = None) -> None:
+def _post(
+    name: str, url: str, body: dict[str, Any], *, where: str, headers: dict[str, str] | None = None
+) -> None:
     request = urllib.request.Request(
-        url, data=json.dumps(body, default=str).encode(), method="POST",
-        headers={"Content-Type": "application/json", **(headers or {})})
+        url,
+        data=json.dumps(body, default=str).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             if response.status >= 300:
@@ -77,5 +81,6 @@ def _email(name: str, sink: EmailSink, message: dict[str, Any]) -> None:
                 smtp.login(_env(name, sink.username_env), _env(name, sink.password_env or ""))
             smtp.send_message(mail)
     except (smtplib.SMTPException, OSError) as exc:
-        raise SinkError(f"alert sink {name!r}: SMTP {sink.smtp_host}:{sink.smtp_port}: "
-                        f"{exc}") from exc
+        raise SinkError(
+            f"alert sink {name!r}: SMTP {sink.smtp_host}:{sink.smtp_port}: {exc}"
+        ) from exc

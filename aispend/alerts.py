@@ -30,8 +30,9 @@ class BudgetReport:
     errors: list[str] = field(default_factory=list)
 
 
-def check_budgets(config: AispendConfig, *, month: str | None = None,
-                  as_of: date | None = None) -> BudgetReport:
+def check_budgets(
+    config: AispendConfig, *, month: str | None = None, as_of: date | None = None
+) -> BudgetReport:
     report = BudgetReport()
     if not config.budgets:
         return report
@@ -40,8 +41,9 @@ def check_budgets(config: AispendConfig, *, month: str | None = None,
     with open_warehouse(config).write_session() as con:
         for budget in config.budgets:
             try:
-                evaluation = evaluate(con, budget, month=month, as_of=as_of, run_tag=run_tag,
-                                      team_tag=team_tag)
+                evaluation = evaluate(
+                    con, budget, month=month, as_of=as_of, run_tag=run_tag, team_tag=team_tag
+                )
             except BudgetError as exc:
                 report.errors.append(str(exc))
                 continue
@@ -62,57 +64,97 @@ def message(evaluation: Evaluation, threshold: Threshold) -> dict[str, Any]:
     budget = evaluation.budget
     unit = evaluation.unit_label
     measured = evaluation.actual if threshold.on == "actual" else evaluation.forecast
-    text = (f"aispend budget {budget.name!r} crossed {threshold_label(threshold)} for "
-            f"{evaluation.window.label}: {threshold.on} {measured:,.2f} {unit} of "
-            f"{budget.limit:,.2f} {unit} ({evaluation.percent(measured)}%). Actual "
-            f"{evaluation.actual:,.2f}, forecast {evaluation.forecast:,.2f} (as of "
-            f"{evaluation.as_of}). Top: " + "; ".join(
-                f"{kind} " + ", ".join(f"{who} {spent:,.2f}" for who, spent in top)
-                for kind, top in evaluation.contributors.items() if top))
+    text = (
+        f"aispend budget {budget.name!r} crossed {threshold_label(threshold)} for "
+        f"{evaluation.window.label}: {threshold.on} {measured:,.2f} {unit} of "
+        f"{budget.limit:,.2f} {unit} ({evaluation.percent(measured)}%). Actual "
+        f"{evaluation.actual:,.2f}, forecast {evaluation.forecast:,.2f} (as of "
+        f"{evaluation.as_of}). Top: "
+        + "; ".join(
+            f"{kind} " + ", ".join(f"{who} {spent:,.2f}" for who, spent in top)
+            for kind, top in evaluation.contributors.items()
+            if top
+        )
+    )
     return {
         "subject": f"[aispend] {budget.name}: {threshold_label(threshold)} crossed "
-                   f"({evaluation.window.label})",
+        f"({evaluation.window.label})",
         "text": text,
-        "budget": budget.name, "scope": budget.scope, "period": evaluation.window.label,
+        "budget": budget.name,
+        "scope": budget.scope,
+        "period": evaluation.window.label,
         "threshold": {"percent": threshold.percent, "on": threshold.on},
-        "unit": budget.unit, "currency": evaluation.currency, "amount": str(budget.limit),
-        "actual": str(evaluation.actual), "forecast": str(evaluation.forecast),
+        "unit": budget.unit,
+        "currency": evaluation.currency,
+        "amount": str(budget.limit),
+        "actual": str(evaluation.actual),
+        "forecast": str(evaluation.forecast),
         "percent_actual": str(evaluation.percent(evaluation.actual)),
         "percent_forecast": str(evaluation.percent(evaluation.forecast)),
-        "as_of": evaluation.as_of.isoformat(), "forecast_method": evaluation.explanation,
-        "top_contributors": {kind: [{"name": who, "value": str(spent)} for who, spent in top]
-                             for kind, top in evaluation.contributors.items()},
+        "as_of": evaluation.as_of.isoformat(),
+        "forecast_method": evaluation.explanation,
+        "top_contributors": {
+            kind: [{"name": who, "value": str(spent)} for who, spent in top]
+            for kind, top in evaluation.contributors.items()
+        },
     }
 
 
 def _record(con: duckdb.DuckDBPyConnection, e: Evaluation) -> None:
     con.execute(
         "insert into marts.budget_status values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [utc_now(), e.budget.name, e.budget.unit, e.window.label, e.window.start, e.window.end,
-         e.as_of, e.currency, e.budget.limit, e.actual, e.forecast, e.percent(e.actual),
-         e.percent(e.forecast), ", ".join(threshold_label(t) for t in e.crossed), e.explanation])
+        [
+            utc_now(),
+            e.budget.name,
+            e.budget.unit,
+            e.window.label,
+            e.window.start,
+            e.window.end,
+            e.as_of,
+            e.currency,
+            e.budget.limit,
+            e.actual,
+            e.forecast,
+            e.percent(e.actual),
+            e.percent(e.forecast),
+            ", ".join(threshold_label(t) for t in e.crossed),
+            e.explanation,
+        ],
+    )
 
 
-def _raise_alert(con: duckdb.DuckDBPyConnection, evaluation: Evaluation, threshold: Threshold,
-                 sink: str) -> None:
+def _raise_alert(
+    con: duckdb.DuckDBPyConnection, evaluation: Evaluation, threshold: Threshold, sink: str
+) -> None:
     key = [evaluation.budget.name, threshold_label(threshold), evaluation.window.label, sink]
-    exists = con.execute("select 1 from meta.alerts where budget = ? and threshold = ? "
-                         "and period = ? and sink = ?", key).fetchone()
+    exists = con.execute(
+        "select 1 from meta.alerts where budget = ? and threshold = ? and period = ? and sink = ?",
+        key,
+    ).fetchone()
     if exists is None:
-        con.execute("insert into meta.alerts values (?, ?, ?, ?, 'pending', ?, null, 0, null, ?)",
-                    key + [utc_now(), json.dumps(message(evaluation, threshold), default=str)])
+        con.execute(
+            "insert into meta.alerts values (?, ?, ?, ?, 'pending', ?, null, 0, null, ?)",
+            key + [utc_now(), json.dumps(message(evaluation, threshold), default=str)],
+        )
 
 
-def _deliver_pending(con: duckdb.DuckDBPyConnection, config: AispendConfig,
-                     report: BudgetReport) -> None:
+def _deliver_pending(
+    con: duckdb.DuckDBPyConnection, config: AispendConfig, report: BudgetReport
+) -> None:
     sent_before = con.execute(
-        "select budget, threshold, period, sink from meta.alerts where status = 'sent'").fetchall()
+        "select budget, threshold, period, sink from meta.alerts where status = 'sent'"
+    ).fetchall()
     names = {(b, t, p) for b, t, p, _ in sent_before}
-    evaluated = {(e.budget.name, threshold_label(t), e.window.label)
-                 for e in report.evaluations for t in e.crossed}
+    evaluated = {
+        (e.budget.name, threshold_label(t), e.window.label)
+        for e in report.evaluations
+        for t in e.crossed
+    }
     report.already_sent = sorted(f"{b} {t} {p}" for b, t, p in evaluated & names)
-    pending = con.execute("select budget, threshold, period, sink, message from meta.alerts "
-                          "where status = 'pending' order by first_triggered_at").fetchall()
+    pending = con.execute(
+        "select budget, threshold, period, sink, message from meta.alerts "
+        "where status = 'pending' order by first_triggered_at"
+    ).fetchall()
     for budget, threshold, period, sink, body in pending:
         key = [budget, threshold, period, sink]
         label = f"{budget} {threshold} {period} -> {sink}"
@@ -122,13 +164,17 @@ def _deliver_pending(con: duckdb.DuckDBPyConnection, config: AispendConfig,
         try:
             send(sink, config.alerts[sink], json.loads(body), config.base_dir)
         except SinkError as exc:
-            con.execute("update meta.alerts set attempts = attempts + 1, last_error = ? "
-                        "where budget = ? and threshold = ? and period = ? and sink = ?",
-                        [str(exc)] + key)
+            con.execute(
+                "update meta.alerts set attempts = attempts + 1, last_error = ? "
+                "where budget = ? and threshold = ? and period = ? and sink = ?",
+                [str(exc)] + key,
+            )
             report.errors.append(f"{label}: {exc} (kept pending, retried on the next check)")
             continue
-        con.execute("update meta.alerts set status = 'sent', sent_at = ?, attempts = attempts + 1,"
-                    " last_error = null where budget = ? and threshold = ? and period = ? "
-                    "and sink = ?", [utc_now()] + key)
+        con.execute(
+            "update meta.alerts set status = 'sent', sent_at = ?, attempts = attempts + 1,"
+            " last_error = null where budget = ? and threshold = ? and period = ? "
+            "and sink = ?",
+            [utc_now()] + key,
+        )
         report.sent.append(label)
-

@@ -48,13 +48,18 @@ class LoadResult:
     problems: list[InputProblem] = field(default_factory=list)
 
 
-def reader_for(config: AispendConfig, source: SourceConfig,
-               warehouse: Path | None = None) -> BillingReader:
+def reader_for(
+    config: AispendConfig, source: SourceConfig, warehouse: Path | None = None
+) -> BillingReader:
     """The source's connector, with the price catalogs that fill spot lines' list cost."""
     where = warehouse or config.warehouse_path
     prices = source_kind(source.kind).on_demand_prices
-    return billing_reader(source.kind, config.source_path(source), source.endpoint_url,
-                          on_demand=lookup_for(prices, config, where))
+    return billing_reader(
+        source.kind,
+        config.source_path(source),
+        source.endpoint_url,
+        on_demand=lookup_for(prices, config, where),
+    )
 
 
 def discover(config: AispendConfig, source: SourceConfig) -> Discovery:
@@ -62,8 +67,12 @@ def discover(config: AispendConfig, source: SourceConfig) -> Discovery:
 
 
 def load_billing_partition(
-    config: AispendConfig, source: SourceConfig, period: str, *,
-    warehouse: Path | None = None, discovery: Discovery | None = None,
+    config: AispendConfig,
+    source: SourceConfig,
+    period: str,
+    *,
+    warehouse: Path | None = None,
+    discovery: Discovery | None = None,
     on_step: StepHook | None = None,
 ) -> LoadResult:
     """Replace ``period`` of ``source`` in marts.cost_lines; raise InputError if its input is bad.
@@ -89,8 +98,17 @@ def load_billing_partition(
         # changed since it (and is loaded again), never as loaded.
         delivered = digests(files)
         with writer(warehouse) as con:
-            rows, totals = _replace_partition(con, load_id, source.name, period, started, reader,
-                                              files, delivered, on_step or _no_step)
+            rows, totals = _replace_partition(
+                con,
+                load_id,
+                source.name,
+                period,
+                started,
+                reader,
+                files,
+                delivered,
+                on_step or _no_step,
+            )
     except InputProblemError as exc:
         _record_failure(warehouse, load_id, source.name, period, started, len(files), [exc.problem])
         raise InputError([exc.problem]) from exc
@@ -102,8 +120,14 @@ def load_billing_partition(
 
 
 def _replace_partition(
-    con: duckdb.DuckDBPyConnection, load_id: str, source: str, period: str, started: datetime,
-    reader: BillingReader, files: list[FileRef], delivered: dict[str, str | None],
+    con: duckdb.DuckDBPyConnection,
+    load_id: str,
+    source: str,
+    period: str,
+    started: datetime,
+    reader: BillingReader,
+    files: list[FileRef],
+    delivered: dict[str, str | None],
     on_step: StepHook,
 ) -> tuple[int, list[tuple[str | None, int, Decimal]]]:
     """Delete the period and insert it again batch by batch, in one transaction: a bad value in
@@ -123,8 +147,10 @@ def _replace_partition(
                 totals = [(code, counts[code][0], sums[code]) for code in counts]
         con.execute("DELETE FROM meta.control_totals WHERE source = ? AND period = ?", key)
         if totals:
-            con.executemany("INSERT INTO meta.control_totals VALUES (?, ?, ?, ?, ?)",
-                            [[source, period, code, count, total] for code, count, total in totals])
+            con.executemany(
+                "INSERT INTO meta.control_totals VALUES (?, ?, ?, ?, ?)",
+                [[source, period, code, count, total] for code, count, total in totals],
+            )
         con.execute("DELETE FROM meta.partition_files WHERE source = ? AND period = ?", key)
         con.executemany(
             "INSERT INTO meta.partition_files (source, period, file, size, stamp, digest) "
@@ -142,9 +168,15 @@ def _replace_partition(
     return rows, totals
 
 
-def _insert_batches(con: duckdb.DuckDBPyConnection, reader: BillingReader, source: str,
-                    period: str, files: list[FileRef], counts: dict[str | None, list[int]],
-                    sums: dict[str | None, Decimal]) -> int:
+def _insert_batches(
+    con: duckdb.DuckDBPyConnection,
+    reader: BillingReader,
+    source: str,
+    period: str,
+    files: list[FileRef],
+    counts: dict[str | None, list[int]],
+    sums: dict[str | None, Decimal],
+) -> int:
     columns = ", ".join(COLUMN_NAMES)
     select = ", ".join(f"map_from_entries({c})" if c in MAP_COLUMNS else c for c in COLUMN_NAMES)
     rows = 0
@@ -166,8 +198,13 @@ def _insert_batches(con: duckdb.DuckDBPyConnection, reader: BillingReader, sourc
 
 
 def _record_failure(
-    warehouse: Path, load_id: str, source: str, period: str, started: datetime,
-    files: int, problems: list[InputProblem],
+    warehouse: Path,
+    load_id: str,
+    source: str,
+    period: str,
+    started: datetime,
+    files: int,
+    problems: list[InputProblem],
 ) -> None:
     message = str(InputError(problems))
     with writer(warehouse) as con:
@@ -178,15 +215,17 @@ def _record_failure(
         record_load_errors(con, load_id, source, period, problems)
 
 
-def changed_periods(discovery: Discovery, source: str, con: duckdb.DuckDBPyConnection
-                    ) -> dict[str, str]:
+def changed_periods(
+    discovery: Discovery, source: str, con: duckdb.DuckDBPyConnection
+) -> dict[str, str]:
     """Periods whose files differ from their last good load (new, re-delivered or removed files,
     or the same names rewritten with other bytes), with a fingerprint of what is delivered now,
     so a re-delivered closed period is never skipped. ``con`` reads the warehouse's latest state
     (Warehouse.changed_periods opens it)."""
     rows = con.execute(
-        "select period, file, size, stamp, digest from meta.partition_files "
-        "where source = ?", [source]).fetchall()
+        "select period, file, size, stamp, digest from meta.partition_files where source = ?",
+        [source],
+    ).fetchall()
     loaded: dict[str, dict[str, LoadedFile]] = {}
     for period, file, size, stamp, digest in rows:
         loaded.setdefault(period, {})[file] = LoadedFile(file, size, stamp, digest)

@@ -18,8 +18,14 @@ import duckdb
 from aispend.config import BudgetConfig, Threshold
 from connectors.cost_model import normalize_tag_key
 
-_COLUMN_SCOPES = ("provider", "billing_account_id", "sub_account_id", "service_name",
-                  "service_category", "region")
+_COLUMN_SCOPES = (
+    "provider",
+    "billing_account_id",
+    "sub_account_id",
+    "service_name",
+    "service_category",
+    "region",
+)
 
 
 class BudgetError(Exception):
@@ -79,23 +85,34 @@ class Evaluation:
     @property
     def explanation(self) -> str:
         per_day = self.actual / self.elapsed_days if self.elapsed_days else Decimal(0)
-        return (f"{_fmt(self.actual)} {self.unit_label} over the first {self.elapsed_days} of "
-                f"{self.window.days} days of {self.window.label} (to {self.as_of}): "
-                f"{_fmt(per_day)} a day x {self.window.days} days = {_fmt(self.forecast)}")
+        return (
+            f"{_fmt(self.actual)} {self.unit_label} over the first {self.elapsed_days} of "
+            f"{self.window.days} days of {self.window.label} (to {self.as_of}): "
+            f"{_fmt(per_day)} a day x {self.window.days} days = {_fmt(self.forecast)}"
+        )
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, budget: BudgetConfig, *, month: str | None,
-             as_of: date | None, run_tag: str, team_tag: str) -> Evaluation:
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    budget: BudgetConfig,
+    *,
+    month: str | None,
+    as_of: date | None,
+    run_tag: str,
+    team_tag: str,
+) -> Evaluation:
     """Evaluate ``budget`` in the window holding ``as_of`` (default: the latest data), within
     ``month`` (YYYY-MM; default: the current month)."""
-    outer = window_for("monthly", date.fromisoformat(f"{month}-01") if month
-                       else datetime.now(UTC).date())
+    outer = window_for(
+        "monthly", date.fromisoformat(f"{month}-01") if month else datetime.now(UTC).date()
+    )
     where, params = _scope_filter(budget, run_tag, team_tag)
     if as_of is None:
         row = con.execute(
             "select max(cast(charge_period_start as date)) from marts.cost_lines "
             f"where {where} and cast(charge_period_start as date) < ?",
-            params + [outer.end]).fetchone()
+            params + [outer.end],
+        ).fetchone()
         latest = row[0] if row and row[0] else outer.start
         as_of = min(max(latest, outer.start), outer.end - timedelta(days=1))
     window = window_for(budget.period, as_of)
@@ -106,8 +123,9 @@ def evaluate(con: duckdb.DuckDBPyConnection, budget: BudgetConfig, *, month: str
         currency = _currency(con, budget, where + span, params + [window.start, as_of])
         where, params = where + " and billing_currency = ?", params + [currency]
     where, params = where + span, params + [window.start, as_of]
-    row = con.execute(f"select coalesce(sum({metric}), 0) from marts.cost_lines where {where}",
-                      params).fetchone()
+    row = con.execute(
+        f"select coalesce(sum({metric}), 0) from marts.cost_lines where {where}", params
+    ).fetchone()
     actual = Decimal(row[0]) if row else Decimal(0)
     elapsed = (as_of - window.start).days + 1
     forecast = (actual / elapsed * window.days).quantize(Decimal("0.0001"))
@@ -124,36 +142,56 @@ def _scope_filter(budget: BudgetConfig, run_tag: str, team_tag: str) -> tuple[st
             clauses.append(f"{key} = ?")  # key comes from a fixed list, never from the user
             params.append(value)
         else:
-            tag, _, wanted = (value.partition("=") if key == "tag" else
-                              (run_tag if key == "run" else team_tag, "=", value))
+            tag, _, wanted = (
+                value.partition("=")
+                if key == "tag"
+                else (run_tag if key == "run" else team_tag, "=", value)
+            )
             clauses.append("x_tags_normalized[?] = ?")
             params += [normalize_tag_key(tag), wanted]
     return " and ".join(clauses), params
 
 
-def _currency(con: duckdb.DuckDBPyConnection, budget: BudgetConfig, where: str,
-              params: list[Any]) -> str | None:
-    found = [r[0] for r in con.execute(
-        f"select distinct billing_currency from marts.cost_lines where {where} "
-        "and billing_currency is not null order by 1", params).fetchall()]
+def _currency(
+    con: duckdb.DuckDBPyConnection, budget: BudgetConfig, where: str, params: list[Any]
+) -> str | None:
+    found = [
+        r[0]
+        for r in con.execute(
+            f"select distinct billing_currency from marts.cost_lines where {where} "
+            "and billing_currency is not null order by 1",
+            params,
+        ).fetchall()
+    ]
     if budget.currency:
         return budget.currency.upper()
     if len(found) > 1:
-        raise BudgetError(f"budget {budget.name!r}: its scope spends in {', '.join(found)}; "
-                          "set `currency:` on the budget (currencies are never added up)")
+        raise BudgetError(
+            f"budget {budget.name!r}: its scope spends in {', '.join(found)}; "
+            "set `currency:` on the budget (currencies are never added up)"
+        )
     return found[0] if found else None
 
 
-def _contributors(con: duckdb.DuckDBPyConnection, metric: str, where: str, params: list[Any],
-                  run_tag: str, team_tag: str) -> dict[str, list[tuple[str, Decimal]]]:
+def _contributors(
+    con: duckdb.DuckDBPyConnection,
+    metric: str,
+    where: str,
+    params: list[Any],
+    run_tag: str,
+    team_tag: str,
+) -> dict[str, list[tuple[str, Decimal]]]:
     out = {}
-    for label, expr, extra in (("services", "service_name", []),
-                               ("teams", "x_tags_normalized[?]", [team_tag]),
-                               ("runs", "x_tags_normalized[?]", [run_tag])):
+    for label, expr, extra in (
+        ("services", "service_name", []),
+        ("teams", "x_tags_normalized[?]", [team_tag]),
+        ("runs", "x_tags_normalized[?]", [run_tag]),
+    ):
         rows = con.execute(
             f"select coalesce({expr}, '(untagged)') as who, sum({metric}) as spent "
             f"from marts.cost_lines where {where} group by who order by spent desc, who limit 3",
-            extra + params).fetchall()
+            extra + params,
+        ).fetchall()
         out[label] = [(str(who), Decimal(spent or 0)) for who, spent in rows]
     return out
 

@@ -23,7 +23,6 @@ CONFIG_ENV = "AISPEND_CONFIG"
 CONFIG_NAME = "aispend.yaml"
 
 
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -78,8 +77,10 @@ class SourceConfig(_Strict):
         allowed = COMMON_OPTIONS | KINDS[self.kind].options
         for option in sorted(self.model_fields_set - allowed):
             takers = [k.name for k in KINDS.values() if option in k.options]
-            raise ValueError(f"option {option!r} does not apply to kind {self.kind!r} "
-                             f"(it applies to: {', '.join(takers)})")
+            raise ValueError(
+                f"option {option!r} does not apply to kind {self.kind!r} "
+                f"(it applies to: {', '.join(takers)})"
+            )
         return self
 
     @property
@@ -124,8 +125,17 @@ class Threshold(_Strict):
 
 
 #: What a budget scope may filter on: cost_lines columns, or tags (team, run, any tag).
-BUDGET_SCOPE_KEYS = ("provider", "billing_account_id", "sub_account_id", "service_name",
-                     "service_category", "region", "team", "run", "tag")
+BUDGET_SCOPE_KEYS = (
+    "provider",
+    "billing_account_id",
+    "sub_account_id",
+    "service_name",
+    "service_category",
+    "region",
+    "team",
+    "run",
+    "tag",
+)
 
 
 class BudgetConfig(_Strict):
@@ -145,8 +155,9 @@ class BudgetConfig(_Strict):
     def _known_scope(cls, scope: dict[str, str]) -> dict[str, str]:
         for key, value in scope.items():
             if key not in BUDGET_SCOPE_KEYS:
-                raise ValueError(f"unknown scope key {key!r}; use one of "
-                                 f"{', '.join(BUDGET_SCOPE_KEYS)}")
+                raise ValueError(
+                    f"unknown scope key {key!r}; use one of {', '.join(BUDGET_SCOPE_KEYS)}"
+                )
             if key == "tag" and "=" not in value:
                 raise ValueError("scope 'tag' is written key=value, e.g. 'project=llm'")
         return scope
@@ -217,11 +228,15 @@ class SparkConfig(_Strict):
     def _one_way_in(self) -> SparkConfig:
         if self.remote is not None:
             if "master" in self.model_fields_set:
-                raise ValueError("spark: set either 'master' (Spark runs in the models step) "
-                                 "or 'remote' (a Spark Connect server), not both")
+                raise ValueError(
+                    "spark: set either 'master' (Spark runs in the models step) "
+                    "or 'remote' (a Spark Connect server), not both"
+                )
             if not self.remote.startswith("sc://"):
-                raise ValueError(f"spark.remote must be a Spark Connect URL such as "
-                                 f"sc://spark-connect:15002, not {self.remote!r}")
+                raise ValueError(
+                    f"spark.remote must be a Spark Connect URL such as "
+                    f"sc://spark-connect:15002, not {self.remote!r}"
+                )
         return self
 
 
@@ -255,8 +270,10 @@ class AispendConfig(_Strict):
                 if sink not in self.alerts:
                     raise ValueError(f"budget {budget.name!r} notifies unknown alert {sink!r}")
         if self.engine == "spark" and not self.store:
-            raise ValueError("engine: spark reads and writes a parquet store: set 'store:' to a "
-                             "folder or s3:// URI")
+            raise ValueError(
+                "engine: spark reads and writes a parquet store: set 'store:' to a "
+                "folder or s3:// URI"
+            )
         return self
 
     @property
@@ -309,7 +326,8 @@ _Yaml12Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
 

@@ -27,16 +27,24 @@ def demo_config(warehouse: str = "aispend.duckdb", base_dir: Path | None = None)
         {
             "warehouse": warehouse,
             "sources": [
-                {"name": "focus_sample", "kind": "focus",
-                 "path": str(DEMO_DATA / "focus" / "focus_sample.csv")},
+                {
+                    "name": "focus_sample",
+                    "kind": "focus",
+                    "path": str(DEMO_DATA / "focus" / "focus_sample.csv"),
+                },
                 {"name": "scenario_bill", "kind": "focus", "path": str(SCENARIO / "bill")},
                 {"name": "scenario_gpus", "kind": "nvidia_smi", "path": str(SCENARIO / "gpu")},
                 {"name": "scenario_jobs", "kind": "slurm", "path": str(SCENARIO / "slurm")},
             ],
             "budgets": [
-                {"name": "aws-gpu-training", "scope": {"provider": "AWS"}, "period": "monthly",
-                 "amount": 1500, "currency": "USD",
-                 "thresholds": [{"percent": 80, "on": "forecast"}, {"percent": 100}]},
+                {
+                    "name": "aws-gpu-training",
+                    "scope": {"provider": "AWS"},
+                    "period": "monthly",
+                    "amount": 1500,
+                    "currency": "USD",
+                    "thresholds": [{"percent": 80, "on": "forecast"}, {"percent": 100}],
+                },
             ],
         },
         base_dir=base_dir or Path.cwd(),
@@ -44,8 +52,9 @@ def demo_config(warehouse: str = "aispend.duckdb", base_dir: Path | None = None)
     )
 
 
-def print_headlines(config: AispendConfig, echo: Callable[[str], None],
-                    command: str = "aispend") -> None:
+def print_headlines(
+    config: AispendConfig, echo: Callable[[str], None], command: str = "aispend"
+) -> None:
     """The answers a new user wants first, next to the export's own sums to prove them."""
     con = reader(config.warehouse_path)
     try:
@@ -57,39 +66,69 @@ def print_headlines(config: AispendConfig, echo: Callable[[str], None],
                 "select ProviderName, strftime(BillingPeriodStart::timestamp, '%Y-%m'), "
                 "sum(BilledCost::decimal(38,10)) "
                 "from read_csv(?, all_varchar = true, nullstr = 'NULL', union_by_name = true) "
-                "group by all", [[str(p) for p in DEMO_BILLS]]).fetchall()
+                "group by all",
+                [[str(p) for p in DEMO_BILLS]],
+            ).fetchall()
         }
         rows = con.execute(
             "select provider, billing_period, billing_currency, cost_lines, billed_cost, "
             "effective_cost from marts.cost_by_provider order by billing_period, billed_cost desc"
         ).fetchall()
         table = [
-            (*row, own.get((row[0], row[1])),
-             "yes" if own.get((row[0], row[1])) is not None
-             and round(own[(row[0], row[1])], 2) == round(row[4], 2) else "NO")
+            (
+                *row,
+                own.get((row[0], row[1])),
+                "yes"
+                if own.get((row[0], row[1])) is not None
+                and round(own[(row[0], row[1])], 2) == round(row[4], 2)
+                else "NO",
+            )
             for row in rows
         ]
         echo("\nBilled cost by provider, next to the export's own BilledCost sum:")
-        echo(render(["provider", "period", "currency", "lines", "billed_cost", "effective_cost",
-                     "export_billed_cost", "equal_to_the_cent"], table, "table"))
+        echo(
+            render(
+                [
+                    "provider",
+                    "period",
+                    "currency",
+                    "lines",
+                    "billed_cost",
+                    "effective_cost",
+                    "export_billed_cost",
+                    "equal_to_the_cent",
+                ],
+                table,
+                "table",
+            )
+        )
         top = con.execute(
             "select provider, service_name, sum(effective_cost) as effective_cost "
-            "from marts.cost_lines group by all order by effective_cost desc limit 5").fetchall()
+            "from marts.cost_lines group by all order by effective_cost desc limit 5"
+        ).fetchall()
         echo("\nTop services by effective cost:")
         echo(render(["provider", "service", "effective_cost"], top, "table"))
         mix = con.execute(
             "select coalesce(pricing_category, '(none)'), coalesce(charge_category, '(none)'), "
             "count(*), sum(billed_cost), sum(effective_cost) "
-            "from marts.cost_lines group by all order by 5 desc").fetchall()
+            "from marts.cost_lines group by all order by 5 desc"
+        ).fetchall()
         echo("\nBy pricing and charge category (Committed = covered by commitments):")
-        echo(render(["pricing_category", "charge_category", "lines", "billed_cost",
-                     "effective_cost"], mix, "table"))
+        echo(
+            render(
+                ["pricing_category", "charge_category", "lines", "billed_cost", "effective_cost"],
+                mix,
+                "table",
+            )
+        )
         print_answers(con, echo)
     finally:
         con.close()
-    echo("\nAsk your own questions, e.g.:\n"
-         f"  {command} sql \"select service_name, sum(billed_cost) from marts.cost_lines "
-         "group by 1 order by 2 desc limit 10\"")
+    echo(
+        "\nAsk your own questions, e.g.:\n"
+        f'  {command} sql "select service_name, sum(billed_cost) from marts.cost_lines '
+        'group by 1 order by 2 desc limit 10"'
+    )
 
 
 def print_answers(con: duckdb.DuckDBPyConnection, echo: Callable[[str], None]) -> None:
@@ -102,15 +141,21 @@ def print_answers(con: duckdb.DuckDBPyConnection, echo: Callable[[str], None]) -
 
 
 ANSWERS = [
-    ("1. Cost per training run (marts.run_cost):",
-     "select run_name, team, basis, gpu_hours, round(gpu_util_mean, 1) as util_pct, cost, "
-     "idle_cost, cost_per_gpu_hour, billing_currency as currency from marts.run_cost "
-     "where cost is not null order by cost desc, run_id limit 10"),
-    ("2. Idle GPU waste (marts.idle_waste):",
-     "select day, gpu_resource, kind, gpu_hours, cost, billing_currency as currency "
-     "from marts.idle_waste order by day desc, cost desc, gpu_resource, kind limit 10"),
-    ("3. Spot and commitment savings (marts.savings):",
-     "select billing_period, provider, service_name, kind, list_cost, effective_cost, savings, "
-     "savings_rate, interruptions, billing_currency as currency from marts.savings "
-     "where savings <> 0 order by billing_period desc, abs(savings) desc, kind limit 12"),
+    (
+        "1. Cost per training run (marts.run_cost):",
+        "select run_name, team, basis, gpu_hours, round(gpu_util_mean, 1) as util_pct, cost, "
+        "idle_cost, cost_per_gpu_hour, billing_currency as currency from marts.run_cost "
+        "where cost is not null order by cost desc, run_id limit 10",
+    ),
+    (
+        "2. Idle GPU waste (marts.idle_waste):",
+        "select day, gpu_resource, kind, gpu_hours, cost, billing_currency as currency "
+        "from marts.idle_waste order by day desc, cost desc, gpu_resource, kind limit 10",
+    ),
+    (
+        "3. Spot and commitment savings (marts.savings):",
+        "select billing_period, provider, service_name, kind, list_cost, effective_cost, savings, "
+        "savings_rate, interruptions, billing_currency as currency from marts.savings "
+        "where savings <> 0 order by billing_period desc, abs(savings) desc, kind limit 12",
+    ),
 ]

@@ -50,10 +50,16 @@ def export_mismatches(config: AispendConfig, source: SourceConfig) -> Comparison
     with open_warehouse(config).latest() as con:
         files = con.execute(
             "select period, file, size, stamp, digest from meta.partition_files "
-            "where source = ? order by period, file", [source.name]).fetchall()
-        loaded = dict(con.execute(
-            "select x_billing_period, coalesce(sum(billed_cost), 0) from marts.cost_lines "
-            "where x_source = ? group by 1", [source.name]).fetchall())
+            "where source = ? order by period, file",
+            [source.name],
+        ).fetchall()
+        loaded = dict(
+            con.execute(
+                "select x_billing_period, coalesce(sum(billed_cost), 0) from marts.cost_lines "
+                "where x_source = ? group by 1",
+                [source.name],
+            ).fetchall()
+        )
     by_period: dict[str, list[LoadedFile]] = {}
     for period, uri, size, stamp, digest in files:
         by_period.setdefault(period, []).append(LoadedFile(uri, size, stamp, digest))

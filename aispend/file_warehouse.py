@@ -53,9 +53,11 @@ class FileWarehouse:
 
     def load_telemetry(self, source: SourceConfig, days: set[str] | None) -> TelemetryLoad:
         staged = stage(self.config, source, self.path)
-        loaded = [load_telemetry_day(self.config, source, day, warehouse=self.path,
-                                     staged=staged)
-                  for day in telemetry_days(staged) if days is None or day in days]
+        loaded = [
+            load_telemetry_day(self.config, source, day, warehouse=self.path, staged=staged)
+            for day in telemetry_days(staged)
+            if days is None or day in days
+        ]
         self.record_unreadable(source, staged.batch.unreadable)
         return TelemetryLoad(loaded, list(staged.batch.unreadable), len(staged.batch.skipped))
 
@@ -73,8 +75,7 @@ class FileWarehouse:
     def model_engine(self) -> Engine:
         raise ValueError("engine: spark builds models on a parquet store: set 'store:'")
 
-    def build_model(self, project: Project, node: SqlNode, params: Mapping[str, Any]
-                    ) -> ModelBuild:
+    def build_model(self, project: Project, node: SqlNode, params: Mapping[str, Any]) -> ModelBuild:
         with writer(self.path) as con:
             rows = run_model(con, node, params)
             return ModelBuild(rows, table_summary(con, node.name, rows))

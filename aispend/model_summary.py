@@ -6,13 +6,19 @@ from typing import Any
 
 import duckdb
 
-MONEY_COLUMNS = ("billed_cost", "effective_cost", "cost", "idle_cost", "savings",
-                 "gpu_effective_cost", "untagged_effective_cost")
+MONEY_COLUMNS = (
+    "billed_cost",
+    "effective_cost",
+    "cost",
+    "idle_cost",
+    "savings",
+    "gpu_effective_cost",
+    "untagged_effective_cost",
+)
 PREVIEW_ROWS = 10
 
 
-def table_summary(con: duckdb.DuckDBPyConnection, table: str, rows: int | None
-                   ) -> dict[str, Any]:
+def table_summary(con: duckdb.DuckDBPyConnection, table: str, rows: int | None) -> dict[str, Any]:
     """``rows`` is None for a view: it shows its preview, with no count and no totals (each
     would compute the whole view)."""
     columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
@@ -21,7 +27,8 @@ def table_summary(con: duckdb.DuckDBPyConnection, table: str, rows: int | None
     if rows is not None and money and "billing_currency" in columns:
         sums = ", ".join(f"sum({c})" for c in money)
         for currency, *totals in con.execute(
-                f"SELECT billing_currency, {sums} FROM {table} GROUP BY 1 ORDER BY 1").fetchall():
+            f"SELECT billing_currency, {sums} FROM {table} GROUP BY 1 ORDER BY 1"
+        ).fetchall():
             for column, total in zip(money, totals, strict=True):
                 if total is not None:
                     metadata[f"total {column} ({currency or 'no currency'})"] = float(total)
@@ -30,7 +37,9 @@ def table_summary(con: duckdb.DuckDBPyConnection, table: str, rows: int | None
         cursor = con.execute(f"SELECT * FROM {table}{order} LIMIT {PREVIEW_ROWS}")
         names = [d[0] for d in cursor.description or []]
         lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-        lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |"
-                  for row in cursor.fetchall()]
+        lines += [
+            "| " + " | ".join("" if v is None else str(v) for v in row) + " |"
+            for row in cursor.fetchall()
+        ]
         metadata["preview"] = "\n".join(lines)
     return metadata

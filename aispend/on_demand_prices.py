@@ -29,25 +29,40 @@ from connectors.gcp import prices as gcp
 BUNDLED = Path(__file__).resolve().parent / "demo_data" / "catalog" / "prices.json"
 AzureKey = tuple[str, str, str]  # (VM size, region, os), lower case
 log = logging.getLogger(__name__)
-_ACTIVE: ContextVar[duckdb.DuckDBPyConnection | None] = ContextVar("price_catalog_con",
-                                                                  default=None)
+_ACTIVE: ContextVar[duckdb.DuckDBPyConnection | None] = ContextVar(
+    "price_catalog_con", default=None
+)
 
-_COLUMNS = ("provider", "sku_id", "description", "region", "os", "usage_unit", "currency",
-            "unit_price", "on_demand_sku_id", "on_demand_price")
+_COLUMNS = (
+    "provider",
+    "sku_id",
+    "description",
+    "region",
+    "os",
+    "usage_unit",
+    "currency",
+    "unit_price",
+    "on_demand_sku_id",
+    "on_demand_price",
+)
 
 
-def lookup_for(price_list: str | None, config: AispendConfig, warehouse: Path
-               ) -> Callable[[set[Any]], Any] | None:
+def lookup_for(
+    price_list: str | None, config: AispendConfig, warehouse: Path
+) -> Callable[[set[Any]], Any] | None:
     """The lookup a source kind's ``on_demand_prices`` names (connectors/registry.py)."""
     if price_list is None:
         return None
     lookups: dict[str, Callable[[AispendConfig, Path], Callable[[set[Any]], Any]]] = {
-        "gcp": gcp_lookup, "azure": azure_lookup}
+        "gcp": gcp_lookup,
+        "azure": azure_lookup,
+    }
     return lookups[price_list](config, warehouse)
 
 
 def gcp_lookup(config: AispendConfig, warehouse: Path) -> Callable[[set[str]], dict[str, Decimal]]:
     """spot SKU ids -> the USD price per pricing unit of their on-demand equivalent."""
+
     def lookup(spot_skus: set[str]) -> dict[str, Decimal]:
         if not spot_skus:
             return {}
@@ -64,12 +79,15 @@ def gcp_lookup(config: AispendConfig, warehouse: Path) -> Callable[[set[str]], d
         rows = rows or cached or _bundled("gcp")
         found = {r["sku_id"]: r["on_demand_price"] for r in rows if r["on_demand_price"]}
         return {sku: Decimal(str(found[sku])) for sku in spot_skus if sku in found}
+
     return lookup
 
 
-def azure_lookup(config: AispendConfig, warehouse: Path
-                 ) -> Callable[[set[AzureKey]], dict[AzureKey, Decimal]]:
+def azure_lookup(
+    config: AispendConfig, warehouse: Path
+) -> Callable[[set[AzureKey]], dict[AzureKey, Decimal]]:
     """(VM size, region, os) -> the pay-as-you-go USD price of an hour."""
+
     def lookup(keys: set[AzureKey]) -> dict[AzureKey, Decimal]:
         if not keys:
             return {}
@@ -86,10 +104,20 @@ def azure_lookup(config: AispendConfig, warehouse: Path
                     break
                 price = azure.on_demand_price(items, os)
                 if price is not None:
-                    fetched.append({"provider": "azure", "sku_id": size, "description": size,
-                                    "region": region, "os": os, "usage_unit": "1 Hour",
-                                    "currency": "USD", "unit_price": price,
-                                    "on_demand_sku_id": size, "on_demand_price": price})
+                    fetched.append(
+                        {
+                            "provider": "azure",
+                            "sku_id": size,
+                            "description": size,
+                            "region": region,
+                            "os": os,
+                            "usage_unit": "1 Hour",
+                            "currency": "USD",
+                            "unit_price": price,
+                            "on_demand_sku_id": size,
+                            "on_demand_price": price,
+                        }
+                    )
             if fetched:
                 _store(warehouse, "azure", fetched, replace=False)
                 known.update(_azure_prices(fetched))
@@ -97,19 +125,33 @@ def azure_lookup(config: AispendConfig, warehouse: Path
             for key, price in _azure_prices(fallback).items():
                 known.setdefault(key, price)
         return {k: known[k] for k in keys if k in known}
+
     return lookup
 
 
 def _azure_prices(rows: Iterable[dict[str, object]]) -> dict[AzureKey, Decimal]:
-    return {(str(r["sku_id"]).lower(), str(r["region"]).lower(), str(r["os"]).lower()):
-            Decimal(str(r["on_demand_price"])) for r in rows if r["on_demand_price"] is not None}
+    return {
+        (str(r["sku_id"]).lower(), str(r["region"]).lower(), str(r["os"]).lower()): Decimal(
+            str(r["on_demand_price"])
+        )
+        for r in rows
+        if r["on_demand_price"] is not None
+    }
 
 
 def _row(price: gcp.Price) -> dict[str, object]:
-    return {"provider": "gcp", "sku_id": price.sku_id, "description": price.description,
-            "region": price.region, "os": None, "usage_unit": price.usage_unit,
-            "currency": price.currency, "unit_price": price.unit_price,
-            "on_demand_sku_id": price.on_demand_sku_id, "on_demand_price": price.on_demand_price}
+    return {
+        "provider": "gcp",
+        "sku_id": price.sku_id,
+        "description": price.description,
+        "region": price.region,
+        "os": None,
+        "usage_unit": price.usage_unit,
+        "currency": price.currency,
+        "unit_price": price.unit_price,
+        "on_demand_sku_id": price.on_demand_sku_id,
+        "on_demand_price": price.on_demand_price,
+    }
 
 
 @contextmanager
@@ -138,8 +180,10 @@ def _cached(warehouse: Path, provider: str) -> list[dict[str, object]]:
     if _ACTIVE.get() is None and not warehouse.exists():
         return []
     with _connection(warehouse, publish=False) as con:
-        rows = con.execute(f"SELECT {', '.join(_COLUMNS)}, fetched_at FROM meta.price_catalog "
-                           "WHERE provider = ?", [provider]).fetchall()
+        rows = con.execute(
+            f"SELECT {', '.join(_COLUMNS)}, fetched_at FROM meta.price_catalog WHERE provider = ?",
+            [provider],
+        ).fetchall()
     return [dict(zip((*_COLUMNS, "fetched_at"), row, strict=True)) for row in rows]
 
 
@@ -148,24 +192,29 @@ def _fresh(rows: list[dict[str, object]], max_age_days: int) -> list[dict[str, o
     return [r for r in rows if isinstance(r["fetched_at"], datetime) and r["fetched_at"] >= cutoff]
 
 
-def _store(warehouse: Path, provider: str, rows: list[dict[str, object]],
-           replace: bool = True) -> None:
+def _store(
+    warehouse: Path, provider: str, rows: list[dict[str, object]], replace: bool = True
+) -> None:
     fetched_at = utc_now()
     with _connection(warehouse, publish=True) as con:
         if replace:
             con.execute("DELETE FROM meta.price_catalog WHERE provider = ?", [provider])
         else:
             for r in rows:
-                con.execute("DELETE FROM meta.price_catalog WHERE provider = ? AND sku_id = ? "
-                            "AND region = ? AND os = ?",
-                            [provider, r["sku_id"], r["region"], r["os"]])
+                con.execute(
+                    "DELETE FROM meta.price_catalog WHERE provider = ? AND sku_id = ? "
+                    "AND region = ? AND os = ?",
+                    [provider, r["sku_id"], r["region"], r["os"]],
+                )
         if rows:
             con.executemany(
                 f"INSERT INTO meta.price_catalog VALUES ({', '.join('?' * 11)})",
-                [[r[c] for c in _COLUMNS] + [fetched_at] for r in rows])
+                [[r[c] for c in _COLUMNS] + [fetched_at] for r in rows],
+            )
 
 
 def _bundled(provider: str) -> list[dict[str, object]]:
     data = json.loads(BUNDLED.read_text(encoding="utf-8"))
-    return [{c: row.get(c) for c in _COLUMNS} for row in data["prices"]
-            if row["provider"] == provider]
+    return [
+        {c: row.get(c) for c in _COLUMNS} for row in data["prices"] if row["provider"] == provider
+    ]

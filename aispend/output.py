@@ -15,11 +15,18 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> s
     if fmt == "csv":
         return _csv(columns, rows)
     if fmt == "json":
-        return "[" + ",\n ".join(
-            "{" + ", ".join(f"{json.dumps(c)}: {_json_value(v)}" for c, v in zip(columns, row,
-                                                                               strict=True)) + "}"
-            for row in rows
-        ) + "]"
+        return (
+            "["
+            + ",\n ".join(
+                "{"
+                + ", ".join(
+                    f"{json.dumps(c)}: {_json_value(v)}" for c, v in zip(columns, row, strict=True)
+                )
+                + "}"
+                for row in rows
+            )
+            + "]"
+        )
     return _table(columns, rows)
 
 
@@ -75,8 +82,8 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(
-            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric,
-                                                                   strict=True)
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
         ).rstrip()
 
     parts = [line(list(columns)), "  ".join("-" * w for w in widths)]

@@ -32,10 +32,12 @@ class Progress:
 
     def wrap(self, echo: Callable[[str], None]) -> Callable[[str], None]:
         """``echo`` that clears the bar, prints the line, and draws the bar again below it."""
+
         def say(text: str) -> None:
             self._clear()
             echo(text)
             self._draw()
+
         return say
 
     def close(self) -> None:

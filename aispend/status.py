@@ -42,8 +42,11 @@ def status_report(config: AispendConfig) -> str:
         cursor = con.execute(_LATEST, [now])
         rows = cursor.fetchall()
         columns = [d[0] for d in cursor.description or []][:-1]
-        parts = [f"Warehouse: {warehouse.describe()}", "",
-                 render(columns, [r[:-1] for r in rows], "table")]
+        parts = [
+            f"Warehouse: {warehouse.describe()}",
+            "",
+            render(columns, [r[:-1] for r in rows], "table"),
+        ]
         for row in rows:
             if row[2] == "failed":
                 kept = "kept its last good load" if row[4] else "has no good load yet"
@@ -54,7 +57,9 @@ def status_report(config: AispendConfig) -> str:
                 continue
             errors = con.execute(
                 "select file, row_number, column_name, message from meta.load_errors "
-                "where load_id = ? order by file, row_number limit 20", [row[-1]]).fetchall()
+                "where load_id = ? order by file, row_number limit 20",
+                [row[-1]],
+            ).fetchall()
             parts += ["", title]
             for file, line, column, message in errors:
                 where = file + (f", row {line}" if line is not None else "")

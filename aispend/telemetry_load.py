@@ -32,8 +32,12 @@ from connectors.telemetry.reader import (
     read_telemetry,
 )
 
-SAMPLE_COLUMNS = ["x_source", "day", *[c for c in SAMPLES_SCHEMA if c != "x_source_file"],
-                  "x_source_file"]
+SAMPLE_COLUMNS = [
+    "x_source",
+    "day",
+    *[c for c in SAMPLES_SCHEMA if c != "x_source_file"],
+    "x_source_file",
+]
 
 
 @dataclass
@@ -73,8 +77,9 @@ def stage(config: AispendConfig, source: SourceConfig, warehouse: Path | None = 
     warehouse = warehouse or config.warehouse_path
     key = (source.model_dump_json(), config.runs.model_dump_json(), str(warehouse))
     root = config.source_path(source)
-    listed = filesystem_for(root, source.endpoint_url).list(root, source.source_kind.suffixes,
-                                                           rotated=True)
+    listed = filesystem_for(root, source.endpoint_url).list(
+        root, source.source_kind.suffixes, rotated=True
+    )
     cached = _STAGED.get(key)
     if cached is not None and cached[0] == listed and cached[1].folder.exists():
         return cached[1]
@@ -101,10 +106,17 @@ def _stage(config: AispendConfig, source: SourceConfig, warehouse: Path) -> Stag
             parts += 1
 
     staged.batch = read_telemetry(
-        source.kind, config.source_path(source), timezone=source.timezone, host=source.host,
-        columns=source.columns, endpoint_url=source.endpoint_url,
-        scrape_time=source.scrape_time, run_tag=normalize_tag_key(config.runs.run_tag),
-        team_tag=normalize_tag_key(config.runs.team_tag), on_samples=write)
+        source.kind,
+        config.source_path(source),
+        timezone=source.timezone,
+        host=source.host,
+        columns=source.columns,
+        endpoint_url=source.endpoint_url,
+        scrape_time=source.scrape_time,
+        run_tag=normalize_tag_key(config.runs.run_tag),
+        team_tag=normalize_tag_key(config.runs.team_tag),
+        on_samples=write,
+    )
     if final.exists():
         shutil.rmtree(final)
     building.rename(final)
@@ -120,23 +132,46 @@ def telemetry_days(staged: Staged) -> list[str]:
     return sorted(d.isoformat() for d in days)
 
 
-def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
-                       warehouse: Path | None = None, staged: Staged | None = None
-                       ) -> TelemetryResult:
+def load_telemetry_day(
+    config: AispendConfig,
+    source: SourceConfig,
+    day: str,
+    *,
+    warehouse: Path | None = None,
+    staged: Staged | None = None,
+) -> TelemetryResult:
     warehouse = warehouse or config.warehouse_path
     staged = staged or stage(config, source, warehouse)
     batch, when = staged.batch, date.fromisoformat(day)
 
-    def of_day(frame: pl.DataFrame, column: str, schema: dict[str, pl.DataType]
-               ) -> pl.DataFrame:
-        return frame.filter(pl.col(column).dt.date() == when).with_columns(
-            pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day")
-        ).select("x_source", "day", *schema)
+    def of_day(frame: pl.DataFrame, column: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        return (
+            frame.filter(pl.col(column).dt.date() == when)
+            .with_columns(pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
+            .select("x_source", "day", *schema)
+        )
 
-    jobs = batch.jobs.filter(pl.col("started_at").dt.date() == when).with_columns(
-        pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day")).select(
-        "x_source", "day", "run_id", "run_name", "user", "team", "started_at", "ended_at",
-        "gpu_count", "hosts", "state", "pod", "namespace", "job", "x_source_file")
+    jobs = (
+        batch.jobs.filter(pl.col("started_at").dt.date() == when)
+        .with_columns(pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
+        .select(
+            "x_source",
+            "day",
+            "run_id",
+            "run_name",
+            "user",
+            "team",
+            "started_at",
+            "ended_at",
+            "gpu_count",
+            "hosts",
+            "state",
+            "pod",
+            "namespace",
+            "job",
+            "x_source_file",
+        )
+    )
     pods = of_day(batch.pods, "snapshot_at", POD_SCHEMA)
     nodes = of_day(batch.nodes, "snapshot_at", NODE_SCHEMA)
     processes = of_day(batch.processes, "ts", PROCESS_SCHEMA)
@@ -156,24 +191,39 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
                 columns = ", ".join(SAMPLE_COLUMNS[2:])
                 con.execute(
                     f"INSERT INTO raw.gpu_samples BY NAME SELECT ? AS x_source, ? AS day, "
-                    f"{columns} FROM read_parquet(?)", key + [[str(p) for p in parts]])
-            for table, rows in (("raw.scheduler_jobs", "job_rows"), ("raw.k8s_pods", "pod_rows"),
-                                ("raw.k8s_nodes", "node_rows"),
-                                ("raw.gpu_processes", "process_rows")):
+                    f"{columns} FROM read_parquet(?)",
+                    key + [[str(p) for p in parts]],
+                )
+            for table, rows in (
+                ("raw.scheduler_jobs", "job_rows"),
+                ("raw.k8s_pods", "pod_rows"),
+                ("raw.k8s_nodes", "node_rows"),
+                ("raw.gpu_processes", "process_rows"),
+            ):
                 con.execute(f"DELETE FROM {table} WHERE x_source = ? AND day = ?", key)
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {rows}")
-            row = con.execute("SELECT count(*) FROM raw.gpu_samples WHERE x_source = ? "
-                              "AND day = ?", key).fetchone()
+            row = con.execute(
+                "SELECT count(*) FROM raw.gpu_samples WHERE x_source = ? AND day = ?", key
+            ).fetchone()
             samples = int(row[0]) if row else 0
             con.execute(
                 "INSERT INTO meta.loads VALUES (?, ?, ?, 'loaded', ?, ?, ?, ?, ?)",
-                [load_id, source.name, day, started, utc_now(), len(batch.files),
-                 samples + jobs.height + pods.height,
-                 f"skipped {len(skipped)} unreadable line(s)" if skipped else None])
+                [
+                    load_id,
+                    source.name,
+                    day,
+                    started,
+                    utc_now(),
+                    len(batch.files),
+                    samples + jobs.height + pods.height,
+                    f"skipped {len(skipped)} unreadable line(s)" if skipped else None,
+                ],
+            )
             record_load_errors(con, load_id, source.name, day, skipped)
         con.execute("CHECKPOINT")
-    return TelemetryResult(source.name, day, samples, jobs.height, len(skipped),
-                           list(batch.unreadable))
+    return TelemetryResult(
+        source.name, day, samples, jobs.height, len(skipped), list(batch.unreadable)
+    )
 
 
 #: meta.loads' period for a telemetry source's whole-source failures (files whose day cannot
@@ -181,20 +231,29 @@ def load_telemetry_day(config: AispendConfig, source: SourceConfig, day: str, *,
 UNREADABLE_PERIOD = "unreadable files"
 
 
-def record_unreadable(source: SourceConfig, problems: list[InputProblem], warehouse: Path
-                      ) -> None:
+def record_unreadable(source: SourceConfig, problems: list[InputProblem], warehouse: Path) -> None:
     """A failed load naming every file of ``source`` that could not be read, so `aispend
     status` shows it; a later run that reads them all records a clean attempt over it."""
     load_id, now = uuid.uuid4().hex[:12], utc_now()
     with writer(warehouse) as con, transaction(con):
         status = "failed" if problems else "loaded"
-        previous = con.execute("SELECT count(*) FROM meta.loads WHERE source = ? AND period = ?",
-                               [source.name, UNREADABLE_PERIOD]).fetchone()
+        previous = con.execute(
+            "SELECT count(*) FROM meta.loads WHERE source = ? AND period = ?",
+            [source.name, UNREADABLE_PERIOD],
+        ).fetchone()
         if not problems and not (previous and previous[0]):
             return
-        con.execute("INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                    [load_id, source.name, UNREADABLE_PERIOD, status, now, now,
-                     len(problems), f"{len(problems)} file(s) could not be read"
-                     if problems else None])
+        con.execute(
+            "INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            [
+                load_id,
+                source.name,
+                UNREADABLE_PERIOD,
+                status,
+                now,
+                now,
+                len(problems),
+                f"{len(problems)} file(s) could not be read" if problems else None,
+            ],
+        )
         record_load_errors(con, load_id, source.name, UNREADABLE_PERIOD, problems)
-

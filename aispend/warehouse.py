@@ -31,8 +31,11 @@ SCHEMAS = ("raw", "staging", "marts", "meta")
 #: 2 GB: a 10 M-line CUR month loads in 1.5 GiB, 8 % faster than with 1 GB (bench/cur.py).
 WRITER_MEMORY = os.environ.get("AISPEND_DUCKDB_MEMORY", "2GB")
 
-_COST_LINES_DDL = "CREATE TABLE IF NOT EXISTS marts.cost_lines (\n    " + ",\n    ".join(
-    f"{name} {sql_type}" for name, _, sql_type in COST_LINES) + "\n)"
+_COST_LINES_DDL = (
+    "CREATE TABLE IF NOT EXISTS marts.cost_lines (\n    "
+    + ",\n    ".join(f"{name} {sql_type}" for name, _, sql_type in COST_LINES)
+    + "\n)"
+)
 
 _META_DDL = [
     """CREATE TABLE IF NOT EXISTS meta.loads (
@@ -103,14 +106,22 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
-def record_load_errors(con: duckdb.DuckDBPyConnection, load_id: str, source: str, partition: str,
-                       problems: list[InputProblem]) -> None:
+def record_load_errors(
+    con: duckdb.DuckDBPyConnection,
+    load_id: str,
+    source: str,
+    partition: str,
+    problems: list[InputProblem],
+) -> None:
     """The file, row, column and reason of each problem of one load, for `aispend status`."""
     if problems:
         con.executemany(
             "INSERT INTO meta.load_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[load_id, source, partition, p.file, p.row, p.column, p.message, utc_now()]
-             for p in problems])
+            [
+                [load_id, source, partition, p.file, p.row, p.column, p.message, utc_now()]
+                for p in problems
+            ],
+        )
 
 
 class WarehouseMissing(Exception):
@@ -144,9 +155,11 @@ def declared_columns() -> list[tuple[str, str, str, str]]:
         scratch.close()
 
 
-_COLUMNS = ("select table_schema, table_name, column_name, data_type "
-            "from information_schema.columns where table_catalog = current_database() "
-            "order by table_schema, table_name, ordinal_position")
+_COLUMNS = (
+    "select table_schema, table_name, column_name, data_type "
+    "from information_schema.columns where table_catalog = current_database() "
+    "order by table_schema, table_name, ordinal_position"
+)
 
 
 def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
@@ -163,8 +176,9 @@ def snapshot_path(path: Path) -> Path:
 
 
 @contextmanager
-def writer(path: Path, wait_seconds: float = 600.0, publish: bool = True
-           ) -> Iterator[duckdb.DuckDBPyConnection]:
+def writer(
+    path: Path, wait_seconds: float = 600.0, publish: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one writing connection to ``path``; waits for another writer to finish first.
 
     When the session ends cleanly the file is checkpointed and, with ``publish``, marked as
@@ -178,9 +192,14 @@ def writer(path: Path, wait_seconds: float = 600.0, publish: bool = True
         # CHECKPOINT after each partition, not by an automatic one in the middle of a commit.
         # Rows need no insertion order (tables carry their own keys); not keeping it halves
         # the memory and time of big inserts.
-        con = duckdb.connect(str(path), config={"checkpoint_threshold": "4GB",
-                                                "preserve_insertion_order": False,
-                                                "memory_limit": WRITER_MEMORY})
+        con = duckdb.connect(
+            str(path),
+            config={
+                "checkpoint_threshold": "4GB",
+                "preserve_insertion_order": False,
+                "memory_limit": WRITER_MEMORY,
+            },
+        )
         con.execute("SET enable_progress_bar = false")  # drawn on stdout, into the job's logs
         finished = False
         try:
@@ -258,20 +277,26 @@ def reader(path: Path, wait_seconds: float = 600.0) -> duckdb.DuckDBPyConnection
     published = snapshot_path(path)
     if not path.exists() and not published.exists():
         raise WarehouseMissing(
-            f"no warehouse at {path}: run `aispend run` (or `aispend demo`) to build it first")
+            f"no warehouse at {path}: run `aispend run` (or `aispend demo`) to build it first"
+        )
     if snapshot_is_stale(path):
         # a snapshot to read already: refresh it only if no writer is at work, else read it
         publish(path, wait_seconds=0 if published.exists() else wait_seconds)
     if not published.exists():
         raise WarehouseNotReady(
             f"{path} is being written for the first time; gave up waiting after "
-            f"{wait_seconds:.0f}s: try again when the load has finished")
-    return duckdb.connect(str(published), read_only=True, config={
-        "enable_external_access": False,
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-        "lock_configuration": True,
-    })
+            f"{wait_seconds:.0f}s: try again when the load has finished"
+        )
+    return duckdb.connect(
+        str(published),
+        read_only=True,
+        config={
+            "enable_external_access": False,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "lock_configuration": True,
+        },
+    )
 
 
 @contextmanager
@@ -286,7 +311,8 @@ def _exclusive_lock(lock_path: Path, wait_seconds: float) -> Iterator[None]:
                 if time.monotonic() > deadline:
                     raise TimeoutError(
                         f"another aispend process is writing {lock_path.stem}; gave up after "
-                        f"{wait_seconds:.0f}s") from None
+                        f"{wait_seconds:.0f}s"
+                    ) from None
                 time.sleep(0.2)
         try:
             yield

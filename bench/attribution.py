@@ -5,7 +5,7 @@ fastest exact method we know) and DuckDB's ``ASOF JOIN``.
 Default: 64 GPUs (8 hosts x 8) x 1 day of 1-second samples (5,529,600) and Slurm jobs that hold
 whole nodes one after another, durations 60 s to 12 h (Pareto), gaps up to 10 minutes. The
 samples are written straight into ``raw.gpu_samples`` (parsing is measured by bench/telemetry.py).
-aispend's step rebuilds ``staging.gpu_sample_spans``, ``marts.runs`` and
+aispend's step rebuilds ``staging.gpu_sample_spans``, ``staging.runs`` and
 ``staging.run_gpu_hours``; every method's GPU-seconds per run must agree exactly.
 
     python bench/attribution.py               # 64 GPUs x 1 day
@@ -33,7 +33,7 @@ from dbt_like import discover  # noqa: E402
 from dbt_like.runner import run_model  # noqa: E402
 
 START = datetime(2026, 10, 1)
-MODELS = ("staging.gpu_samples", "staging.gpu_sample_spans", "marts.runs", "staging.run_gpu_hours")
+MODELS = ("staging.gpu_samples", "staging.gpu_sample_spans", "staging.runs", "staging.run_gpu_hours")
 
 
 def jobs(hosts: int, seconds: int, seed: int = 11) -> pl.DataFrame:
@@ -56,15 +56,19 @@ def load(con: duckdb.DuckDBPyConnection, hosts: int, seconds: int, runs: pl.Data
         SELECT 'smi', DATE '2026-10-01', 'node-' || lpad(CAST(h AS VARCHAR), 2, '0'), g,
                TIMESTAMP '2026-10-01' + to_seconds(s),
                CASE WHEN hash(h, g, s // 300) % 10 = 0 THEN 0 ELSE hash(h, g, s) % 100 END
-        FROM range(?) AS a(h), range(8) AS b(g), range(?) AS c(s)""", [hosts, seconds])
+        FROM range(?) AS a(h), range(8) AS b(g), range(?) AS c(s)""",
+        [hosts, seconds],
+    )
     scheduled = runs.with_columns(  # noqa: F841 (read by DuckDB by name)
         started_at=pl.lit(START) + pl.duration(seconds=pl.col("start_s")),
-        ended_at=pl.lit(START) + pl.duration(seconds=pl.col("end_s")))
+        ended_at=pl.lit(START) + pl.duration(seconds=pl.col("end_s")),
+    )
     con.execute(
         """INSERT INTO raw.scheduler_jobs (x_source, day, run_id, run_name, started_at,
                ended_at, gpu_count, hosts, state)
         SELECT 'slurm', DATE '2026-10-01', run_id, run_id, started_at, ended_at, 8, [host],
-               'COMPLETED' FROM scheduled""")
+               'COMPLETED' FROM scheduled"""
+    )
     return hosts * 8 * seconds
 
 
@@ -73,16 +77,22 @@ def aispend_models(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     params = {"idle_util_pct": 5.0, "run_tag": "training_run", "team_tag": "team"}
     for name in MODELS:
         run_model(con, project.models[name], params)
-    return con.sql("SELECT run_id, sum(gpu_s) AS gpu_s FROM staging.run_gpu_hours "
-                   "GROUP BY run_id").pl()
+    return con.sql(
+        "SELECT run_id, sum(gpu_s) AS gpu_s FROM staging.run_gpu_hours GROUP BY run_id"
+    ).pl()
 
 
 def polars_asof(con: duckdb.DuckDBPyConnection, runs: pl.DataFrame) -> pl.DataFrame:
-    samples = con.sql("SELECT host, CAST(epoch(ts) - epoch(TIMESTAMP '2026-10-01') AS BIGINT) "
-                      "AS s FROM raw.gpu_samples").pl()
+    samples = con.sql(
+        "SELECT host, CAST(epoch(ts) - epoch(TIMESTAMP '2026-10-01') AS BIGINT) "
+        "AS s FROM raw.gpu_samples"
+    ).pl()
     started = time.perf_counter()
-    joined = samples.sort("s").join_asof(runs.sort("start_s"), left_on="s", right_on="start_s",
-                                         by="host").filter(pl.col("s") < pl.col("end_s"))
+    joined = (
+        samples.sort("s")
+        .join_asof(runs.sort("start_s"), left_on="s", right_on="start_s", by="host")
+        .filter(pl.col("s") < pl.col("end_s"))
+    )
     result = joined.group_by("run_id").agg(pl.len().cast(pl.Float64).alias("gpu_s"))
     return result.with_columns(pl.lit(time.perf_counter() - started).alias("seconds"))
 
@@ -94,7 +104,8 @@ def duckdb_asof(con: duckdb.DuckDBPyConnection, runs: pl.DataFrame) -> pl.DataFr
         FROM (SELECT host, epoch(ts) - epoch(TIMESTAMP '2026-10-01') AS s
               FROM raw.gpu_samples) AS x
         ASOF JOIN scheduled AS j ON x.host = j.host AND x.s >= j.start_s
-        WHERE x.s < j.end_s GROUP BY j.run_id""").pl()
+        WHERE x.s < j.end_s GROUP BY j.run_id"""
+    ).pl()
 
 
 def main() -> None:
@@ -105,8 +116,10 @@ def main() -> None:
     args = parser.parse_args()
     seconds = int(args.days * 86_400)
     runs = jobs(args.hosts, seconds)
-    with tempfile.TemporaryDirectory(prefix="aispend-bench-") as tmp, \
-            writer(Path(tmp) / "w.duckdb", publish=False) as con:
+    with (
+        tempfile.TemporaryDirectory(prefix="aispend-bench-") as tmp,
+        writer(Path(tmp) / "w.duckdb", publish=False) as con,
+    ):
         samples = load(con, args.hosts, seconds, runs)
         con.execute("CHECKPOINT")
         timings: dict[str, float] = {}
@@ -123,9 +136,11 @@ def main() -> None:
     out = write_results(args.results, "attribution", report)
     print(f"{samples:,} samples, {len(runs):,} runs; GPU-seconds per run agree: {exact}")
     for name, step in report["steps"].items():
-        print(f"  {name:18s} {step['seconds']:7.2f} s {step['samples_per_second']:>14,} "
-              f"samples/s  x polars {step['x_polars_join_asof']:5.2f}  "
-              f"x duckdb asof {step['x_duckdb_asof']:5.2f}")
+        print(
+            f"  {name:18s} {step['seconds']:7.2f} s {step['samples_per_second']:>14,} "
+            f"samples/s  x polars {step['x_polars_join_asof']:5.2f}  "
+            f"x duckdb asof {step['x_duckdb_asof']:5.2f}"
+        )
     print(f"Written to {out}")
 
 
@@ -134,17 +149,23 @@ def _same(a: pl.DataFrame, b: pl.DataFrame) -> bool:
     return bool((joined["gpu_s"] - joined["gpu_s_b"]).abs().max() < 1e-6)  # type: ignore[operator]
 
 
-def summarize(timings: dict[str, float], samples: int, runs: int,
-              exact: bool) -> dict[str, object]:
+def summarize(timings: dict[str, float], samples: int, runs: int, exact: bool) -> dict[str, object]:
     """Ratios are baseline seconds / step seconds: above 1 is faster than the baseline."""
     return {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"), "samples": samples,
-        "runs": runs, "gpu_seconds_agree": exact, "target": "aispend_models >= 10M samples/s",
-        "steps": {name: {
-            "seconds": round(s, 3), "samples_per_second": round(samples / s),
-            "x_polars_join_asof": round(timings["polars_join_asof"] / s, 2),
-            "x_duckdb_asof": round(timings["duckdb_asof"] / s, 2)}
-            for name, s in timings.items()},
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "samples": samples,
+        "runs": runs,
+        "gpu_seconds_agree": exact,
+        "target": "aispend_models >= 10M samples/s",
+        "steps": {
+            name: {
+                "seconds": round(s, 3),
+                "samples_per_second": round(samples / s),
+                "x_polars_join_asof": round(timings["polars_join_asof"] / s, 2),
+                "x_duckdb_asof": round(timings["duckdb_asof"] / s, 2),
+            }
+            for name, s in timings.items()
+        },
     }
 
 

@@ -105,14 +105,22 @@ def main() -> None:
         wh = str(folder / "aispend.duckdb")
         steps = {
             "ctas_default": CTAS.format(db=str(folder / "a.duckdb"), config={}, glob=glob),
-            "ctas_same_settings": CTAS.format(db=str(folder / "b.duckdb"), config=same,
-                                              glob=glob),
+            "ctas_same_settings": CTAS.format(db=str(folder / "b.duckdb"), config=same, glob=glob),
             "pandas": PANDAS.format(db=str(folder / "c.duckdb"), glob=glob),
-            "aispend_ingest": AISPEND.format(**INTO_FILE, where=wh, root=str(folder / EXPORT),
-                                             folder=str(folder), period=args.period),
-            "aispend_restate_month": AISPEND.format(**INTO_FILE, where=wh,
-                                                    root=str(folder / EXPORT),
-                                                    folder=str(folder), period=args.period),
+            "aispend_ingest": AISPEND.format(
+                **INTO_FILE,
+                where=wh,
+                root=str(folder / EXPORT),
+                folder=str(folder),
+                period=args.period,
+            ),
+            "aispend_restate_month": AISPEND.format(
+                **INTO_FILE,
+                where=wh,
+                root=str(folder / EXPORT),
+                folder=str(folder),
+                period=args.period,
+            ),
         }
         results = {}
         for name, code in steps.items():
@@ -132,28 +140,39 @@ def summarize(results: dict[str, dict[str, float]], rows: int) -> dict[str, obje
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": rows,
-        "steps": {name: {
-            "seconds": round(r["seconds"], 2), "rows_per_second": round(rows / r["seconds"]),
-            "x_ctas_default": round(base / r["seconds"], 2),
-            "x_ctas_same_settings": round(same / r["seconds"], 2),
-            "x_pandas": round(pandas / r["seconds"], 2),
-            "peak_mib": r["peak_mib"]} for name, r in results.items()},
-        "targets": {"ingest >= 1.0x ctas_default": "x_ctas_default of aispend_ingest",
-                    "ingest >= 2x pandas": "x_pandas of aispend_ingest",
-                    "peak <= 2048 MiB": "peak_mib of aispend_ingest",
-                    "restate >= 1.0x ctas_default": "x_ctas_default of aispend_restate_month"},
+        "steps": {
+            name: {
+                "seconds": round(r["seconds"], 2),
+                "rows_per_second": round(rows / r["seconds"]),
+                "x_ctas_default": round(base / r["seconds"], 2),
+                "x_ctas_same_settings": round(same / r["seconds"], 2),
+                "x_pandas": round(pandas / r["seconds"], 2),
+                "peak_mib": r["peak_mib"],
+            }
+            for name, r in results.items()
+        },
+        "targets": {
+            "ingest >= 1.0x ctas_default": "x_ctas_default of aispend_ingest",
+            "ingest >= 2x pandas": "x_pandas of aispend_ingest",
+            "peak <= 2048 MiB": "peak_mib of aispend_ingest",
+            "restate >= 1.0x ctas_default": "x_ctas_default of aispend_restate_month",
+        },
     }
 
 
 def print_table(report: dict[str, object]) -> None:
-    print(f"{'step':24s} {'seconds':>8s} {'rows/s':>10s} {'x ctas':>7s} {'x same':>7s} "
-          f"{'x pandas':>8s} {'peak MiB':>9s}")
+    print(
+        f"{'step':24s} {'seconds':>8s} {'rows/s':>10s} {'x ctas':>7s} {'x same':>7s} "
+        f"{'x pandas':>8s} {'peak MiB':>9s}"
+    )
     steps = report["steps"]
     assert isinstance(steps, dict)
     for name, s in steps.items():
-        print(f"{name:24s} {s['seconds']:8.2f} {s['rows_per_second']:10,} "
-              f"{s['x_ctas_default']:7.2f} {s['x_ctas_same_settings']:7.2f} "
-              f"{s['x_pandas']:8.2f} {s['peak_mib']:9,}")
+        print(
+            f"{name:24s} {s['seconds']:8.2f} {s['rows_per_second']:10,} "
+            f"{s['x_ctas_default']:7.2f} {s['x_ctas_same_settings']:7.2f} "
+            f"{s['x_pandas']:8.2f} {s['peak_mib']:9,}"
+        )
 
 
 if __name__ == "__main__":

@@ -20,15 +20,67 @@ import pyarrow.parquet as pq
 
 EXPORT = "bench-cur2"
 FILE_ROWS = 1_000_000
-LINE_TYPES = np.array(["Usage", "Usage", "Usage", "Usage", "SavingsPlanCoveredUsage",
-                       "DiscountedUsage", "SavingsPlanNegation", "Tax"])
-PRODUCTS = np.array([f"Amazon{name}" for name in (
-    "EC2", "S3", "RDS", "CloudWatch", "DynamoDB", "EKS", "SageMaker", "ElastiCache", "EFS",
-    "Redshift", "Kinesis", "Lambda", "SNS", "SQS", "Athena", "Glue", "ECR", "ECS", "VPC",
-    "Route53", "CloudFront", "Bedrock", "OpenSearch", "MSK", "Neptune", "DocDB", "FSx",
-    "Backup", "GuardDuty", "KMS")])
-INSTANCES = np.array(["p5.48xlarge", "p4d.24xlarge", "g5.12xlarge", "g6.xlarge", "m5.large",
-                      "c6i.2xlarge", "r6g.xlarge", "t3.medium"])
+LINE_TYPES = np.array(
+    [
+        "Usage",
+        "Usage",
+        "Usage",
+        "Usage",
+        "SavingsPlanCoveredUsage",
+        "DiscountedUsage",
+        "SavingsPlanNegation",
+        "Tax",
+    ]
+)
+PRODUCTS = np.array(
+    [
+        f"Amazon{name}"
+        for name in (
+            "EC2",
+            "S3",
+            "RDS",
+            "CloudWatch",
+            "DynamoDB",
+            "EKS",
+            "SageMaker",
+            "ElastiCache",
+            "EFS",
+            "Redshift",
+            "Kinesis",
+            "Lambda",
+            "SNS",
+            "SQS",
+            "Athena",
+            "Glue",
+            "ECR",
+            "ECS",
+            "VPC",
+            "Route53",
+            "CloudFront",
+            "Bedrock",
+            "OpenSearch",
+            "MSK",
+            "Neptune",
+            "DocDB",
+            "FSx",
+            "Backup",
+            "GuardDuty",
+            "KMS",
+        )
+    ]
+)
+INSTANCES = np.array(
+    [
+        "p5.48xlarge",
+        "p4d.24xlarge",
+        "g5.12xlarge",
+        "g6.xlarge",
+        "m5.large",
+        "c6i.2xlarge",
+        "r6g.xlarge",
+        "t3.medium",
+    ]
+)
 TEAMS = np.array(["research", "platform", "inference", "data", ""])
 
 
@@ -60,9 +112,15 @@ def table(rows: int, period: str, seed: int) -> pa.Table:
     ec2 = product == "AmazonEC2"
     instance = np.where(ec2, INSTANCES[resource_index % len(INSTANCES)], "")
     spot = ec2 & (rng.random(rows) < 0.08)
-    usage_type = np.where(spot, np.char.add("USE1-SpotUsage:", instance),
-                          np.where(ec2, np.char.add("USE1-BoxUsage:", instance),
-                                   np.char.add("USE1-Requests-Tier1:", product)))
+    usage_type = np.where(
+        spot,
+        np.char.add("USE1-SpotUsage:", instance),
+        np.where(
+            ec2,
+            np.char.add("USE1-BoxUsage:", instance),
+            np.char.add("USE1-Requests-Tier1:", product),
+        ),
+    )
     resource = np.char.add("i-0", resource_index.astype(str))
     account = np.char.add("1234567890", rng.integers(10, 60, rows).astype(str))
     unblended = np.round(rng.gamma(0.6, 4.0, rows), 8)
@@ -70,11 +128,16 @@ def table(rows: int, period: str, seed: int) -> pa.Table:
     team = TEAMS[(resource_index // 7) % len(TEAMS)]
     run = np.char.add("run-", ((resource_index // 40) % 5_000).astype(str))
     tagged = team != ""
-    tags = _map(np.where(tagged, 2, 0),
-                np.tile(["user_team", "user_training_run"], int(tagged.sum())),
-                np.stack([team[tagged], run[tagged]], axis=1).ravel())
-    products = _map(np.full(rows, 3), np.tile(["product_name", "region", "instance_type"], rows),
-                    np.stack([product, np.full(rows, "us-east-1"), instance], axis=1).ravel())
+    tags = _map(
+        np.where(tagged, 2, 0),
+        np.tile(["user_team", "user_training_run"], int(tagged.sum())),
+        np.stack([team[tagged], run[tagged]], axis=1).ravel(),
+    )
+    products = _map(
+        np.full(rows, 3),
+        np.tile(["product_name", "region", "instance_type"], rows),
+        np.stack([product, np.full(rows, "us-east-1"), instance], axis=1).ravel(),
+    )
     empty = np.zeros(rows, dtype=np.int64)
     columns = {
         "bill_bill_type": pa.array(np.full(rows, "Anniversary")),
@@ -105,8 +168,11 @@ def table(rows: int, period: str, seed: int) -> pa.Table:
         "product": products,
         "resource_tags": tags,
         "cost_category": _map(empty, np.array([], dtype=str), np.array([], dtype=str)),
-        "discount": pa.MapArray.from_arrays(pa.array(np.zeros(rows + 1, dtype=np.int32)),
-                                            pa.array([], pa.string()), pa.array([], pa.float64())),
+        "discount": pa.MapArray.from_arrays(
+            pa.array(np.zeros(rows + 1, dtype=np.int32)),
+            pa.array([], pa.string()),
+            pa.array([], pa.float64()),
+        ),
         "savings_plan_savings_plan_effective_cost": pa.array(np.round(unblended * 0.7, 8)),
         "savings_plan_savings_plan_a_r_n": pa.array(np.full(rows, "arn:aws:savingsplans::1:sp/1")),
         "reservation_effective_cost": pa.array(np.round(unblended * 0.6, 8)),
@@ -122,12 +188,22 @@ def write_month(root: Path, rows: int, period: str = "2026-10", seed: int = 7) -
     files = []
     for index, offset in enumerate(range(0, rows, FILE_ROWS), start=1):
         path = data / f"{EXPORT}-{index:05d}.snappy.parquet"
-        pq.write_table(table(min(FILE_ROWS, rows - offset), period, seed + index), path,
-                       row_group_size=250_000, compression="snappy")
+        pq.write_table(
+            table(min(FILE_ROWS, rows - offset), period, seed + index),
+            path,
+            row_group_size=250_000,
+            compression="snappy",
+        )
         files.append(path)
     manifest = root / EXPORT / "metadata" / f"BILLING_PERIOD={period}" / f"{EXPORT}-Manifest.json"
     manifest.parent.mkdir(parents=True, exist_ok=True)
-    manifest.write_text(json.dumps({
-        "executionId": f"bench-{seed}", "billingPeriod": {"start": f"{period}-01T00:00:00.000Z"},
-        "dataFiles": [f"s3://bench/{p.relative_to(root).as_posix()}" for p in files]}))
+    manifest.write_text(
+        json.dumps(
+            {
+                "executionId": f"bench-{seed}",
+                "billingPeriod": {"start": f"{period}-01T00:00:00.000Z"},
+                "dataFiles": [f"s3://bench/{p.relative_to(root).as_posix()}" for p in files],
+            }
+        )
+    )
     return files

@@ -56,39 +56,63 @@ def main() -> None:
     add_results_option(parser)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
-    conf = {"spark.ui.enabled": "false", "spark.driver.memory": "6g",
-            "spark.sql.shuffle.partitions": str(4 * cores)}
+    conf = {
+        "spark.ui.enabled": "false",
+        "spark.driver.memory": "6g",
+        "spark.sql.shuffle.partitions": str(4 * cores),
+    }
     with tempfile.TemporaryDirectory(prefix="aispend-bench-") as tmp:
         folder = Path(tmp)
         print(f"Writing {args.rows:,} CUR 2.0 line items ...", flush=True)
         write_month(folder, args.rows, args.period)
         store = str(folder / "store")
-        load = AISPEND.format(**INTO_STORE, where=store, root=str(folder / EXPORT),
-                              folder=str(folder), period=args.period)
+        load = AISPEND.format(
+            **INTO_STORE,
+            where=store,
+            root=str(folder / EXPORT),
+            folder=str(folder),
+            period=args.period,
+        )
         results = {"store_load": child(load)}
         counts = {}
         for engine in ("duckdb", "spark"):
             print(f"  models on {engine} ...", flush=True)
             counts_file = folder / f"{engine}.json"
-            results[f"models_{engine}"] = child(MODELS.format(
-                store=store, engine=engine, conf=conf, folder=str(folder),
-                counts_file=str(counts_file)), show=3)
+            results[f"models_{engine}"] = child(
+                MODELS.format(
+                    store=store,
+                    engine=engine,
+                    conf=conf,
+                    folder=str(folder),
+                    counts_file=str(counts_file),
+                ),
+                show=3,
+            )
             counts[engine] = json.loads(counts_file.read_text())
     base = results["models_duckdb"]["seconds"]
     report = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"), "rows": args.rows,
-        "cores": cores, "spark_conf": conf,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": args.rows,
+        "cores": cores,
+        "spark_conf": conf,
         # every model has as many rows on Spark as on DuckDB (the values: tests/test_spark_*)
-        "row_counts_agree": counts["duckdb"] == counts["spark"], "row_counts": counts["duckdb"],
-        "steps": {name: {"seconds": round(r["seconds"], 2),
-                         "x_duckdb_models": round(base / r["seconds"], 2),
-                         "python_peak_mib": r["peak_mib"]} for name, r in results.items()},
+        "row_counts_agree": counts["duckdb"] == counts["spark"],
+        "row_counts": counts["duckdb"],
+        "steps": {
+            name: {
+                "seconds": round(r["seconds"], 2),
+                "x_duckdb_models": round(base / r["seconds"], 2),
+                "python_peak_mib": r["peak_mib"],
+            }
+            for name, r in results.items()
+        },
     }
     out = write_results(args.results, "engines", report)
     print(f"{'step':16s} {'seconds':>8s} {'x duckdb':>9s} {'py peak MiB':>12s}")
     for name, s in report["steps"].items():  # type: ignore[union-attr]
-        print(f"{name:16s} {s['seconds']:8.2f} {s['x_duckdb_models']:9.2f} "
-              f"{s['python_peak_mib']:12,}")
+        print(
+            f"{name:16s} {s['seconds']:8.2f} {s['x_duckdb_models']:9.2f} {s['python_peak_mib']:12,}"
+        )
     print(f"Row counts agree: {report['row_counts_agree']}")
     print(f"Written to {out}")
 

@@ -56,13 +56,38 @@ def sacct(path: Path, hosts: int, seconds: int) -> int:
         started = datetime.fromtimestamp(1_790_812_800 + start, UTC)  # 2026-10-01T00:00Z
         ended = datetime.fromtimestamp(1_790_812_800 + end, UTC)
         stamp = "%Y-%m-%dT%H:%M:%S"
-        lines.append("|".join([
-            str(1000 + index), str(1000 + index), "bench", "gpu", "normal", "ml", "ml", "100",
-            "alice", "1000", started.strftime(stamp), started.strftime(stamp),
-            started.strftime(stamp), ended.strftime(stamp), "00:00:00", "0:0", "COMPLETED",
-            "1", "64", "64", "0", "cpu=64,gres/gpu=8,node=1",
-            "billing=64,cpu=64,gres/gpu=8,node=1", "1-00:00:00",
-            host.replace("node-", "gpu-node-"), f"train-{index}"]))
+        lines.append(
+            "|".join(
+                [
+                    str(1000 + index),
+                    str(1000 + index),
+                    "bench",
+                    "gpu",
+                    "normal",
+                    "ml",
+                    "ml",
+                    "100",
+                    "alice",
+                    "1000",
+                    started.strftime(stamp),
+                    started.strftime(stamp),
+                    started.strftime(stamp),
+                    ended.strftime(stamp),
+                    "00:00:00",
+                    "0:0",
+                    "COMPLETED",
+                    "1",
+                    "64",
+                    "64",
+                    "0",
+                    "cpu=64,gres/gpu=8,node=1",
+                    "billing=64,cpu=64,gres/gpu=8,node=1",
+                    "1-00:00:00",
+                    host.replace("node-", "gpu-node-"),
+                    f"train-{index}",
+                ]
+            )
+        )
     path.write_text("\n".join(lines) + "\n")
     return len(runs)
 
@@ -70,11 +95,15 @@ def sacct(path: Path, hosts: int, seconds: int) -> int:
 def config(folder: Path, with_telemetry: bool) -> Path:
     sources = [f"  - {{name: cur, kind: aws_cur, path: {folder / EXPORT}}}"]
     if with_telemetry:
-        sources += [f"  - {{name: smi, kind: nvidia_smi, path: {folder / 'logs'}}}",
-                    f"  - {{name: slurm, kind: slurm, path: {folder / 'sacct'}}}"]
+        sources += [
+            f"  - {{name: smi, kind: nvidia_smi, path: {folder / 'logs'}}}",
+            f"  - {{name: slurm, kind: slurm, path: {folder / 'sacct'}}}",
+        ]
     path = folder / ("nightly.yaml" if with_telemetry else "month.yaml")
-    path.write_text(f"warehouse: {folder / 'aispend.duckdb'}\nprices: {{fetch: false}}\n"
-                    "sources:\n" + "\n".join(sources) + "\n")
+    path.write_text(
+        f"warehouse: {folder / 'aispend.duckdb'}\nprices: {{fetch: false}}\n"
+        "sources:\n" + "\n".join(sources) + "\n"
+    )
     return path
 
 
@@ -86,37 +115,55 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aispend-bench-") as tmp:
         folder = Path(tmp)
-        print(f"Writing {args.rows:,} CUR line items and {args.hosts * 8} GPUs x 1 day ...",
-              flush=True)
+        print(
+            f"Writing {args.rows:,} CUR line items and {args.hosts * 8} GPUs x 1 day ...",
+            flush=True,
+        )
         write_month(folder, args.rows)
         (folder / "logs").mkdir()
         (folder / "sacct").mkdir()
-        samples = sum(write_host(folder / "logs" / f"gpu-node-{h:02d}.csv", 1)
-                      for h in range(args.hosts))
+        samples = sum(
+            write_host(folder / "logs" / f"gpu-node-{h:02d}.csv", 1) for h in range(args.hosts)
+        )
         runs = sacct(folder / "sacct" / "sacct.log", args.hosts, 86_400)
         parquet = str(folder / EXPORT / "data" / "*" / "*.parquet")
         print("  the month already loaded (setup, not timed) ...", flush=True)
         child(RUN.format(config=str(config(folder, False))))
         results = {}
         print("  baseline: DuckDB CTAS of the same files ...", flush=True)
-        results["baseline_duckdb_ctas"] = child(BASELINE.format(
-            db=str(folder / "base.duckdb"), parquet=parquet, logs=str(folder / "logs" / "*.csv")))
+        results["baseline_duckdb_ctas"] = child(
+            BASELINE.format(
+                db=str(folder / "base.duckdb"), parquet=parquet, logs=str(folder / "logs" / "*.csv")
+            )
+        )
         print("  aispend run (restate the month, load the day, models, checks) ...", flush=True)
-        results["aispend_nightly_run"] = child(RUN.format(config=str(config(folder, True))),
-                                               show=40)
+        results["aispend_nightly_run"] = child(
+            RUN.format(config=str(config(folder, True))), show=40
+        )
     base = results["baseline_duckdb_ctas"]["seconds"]
     report = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"), "rows": args.rows,
-        "samples": samples, "runs": runs, "target": "aispend_nightly_run < 90 s",
-        "steps": {name: {"seconds": round(r["seconds"], 2), "peak_mib": r["peak_mib"],
-                         "x_baseline": round(base / r["seconds"], 2), "summary": r["summary"]}
-                  for name, r in results.items()},
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": args.rows,
+        "samples": samples,
+        "runs": runs,
+        "target": "aispend_nightly_run < 90 s",
+        "steps": {
+            name: {
+                "seconds": round(r["seconds"], 2),
+                "peak_mib": r["peak_mib"],
+                "x_baseline": round(base / r["seconds"], 2),
+                "summary": r["summary"],
+            }
+            for name, r in results.items()
+        },
     }
     out = write_results(args.results, "nightly", report)
     print(f"{args.rows:,} CUR lines, {samples:,} GPU samples, {runs:,} Slurm jobs")
     for name, step in report["steps"].items():  # type: ignore[attr-defined]
-        print(f"  {name:24s} {step['seconds']:8.2f} s  x baseline {step['x_baseline']:5.2f}  "
-              f"peak {step['peak_mib']:,} MiB")
+        print(
+            f"  {name:24s} {step['seconds']:8.2f} s  x baseline {step['x_baseline']:5.2f}  "
+            f"peak {step['peak_mib']:,} MiB"
+        )
     print(f"Written to {out}")
 
 

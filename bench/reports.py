@@ -12,8 +12,12 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def add_results_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results", type=Path, default=RESULTS,
-                        help="folder for the JSON results (default bench/results)")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS,
+        help="folder for the JSON results (default bench/results)",
+    )
 
 
 def write_results(folder: Path, name: str, report: dict[str, Any]) -> Path:

@@ -25,11 +25,29 @@ from aispend.billing_load import load_billing_partition  # noqa: E402
 from aispend.config import config_from_dict  # noqa: E402
 from bench.reports import RESULTS, write_results  # noqa: E402
 
-COLUMNS = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
-           "ProviderName", "BillingAccountId", "SubAccountId", "ChargeCategory",
-           "ChargeFrequency", "PricingCategory", "ServiceName", "ResourceId", "RegionId",
-           "ConsumedQuantity", "ConsumedUnit", "ListCost", "BilledCost", "EffectiveCost",
-           "BillingCurrency", "SkuPriceDetails", "Tags"]
+COLUMNS = [
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ProviderName",
+    "BillingAccountId",
+    "SubAccountId",
+    "ChargeCategory",
+    "ChargeFrequency",
+    "PricingCategory",
+    "ServiceName",
+    "ResourceId",
+    "RegionId",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ListCost",
+    "BilledCost",
+    "EffectiveCost",
+    "BillingCurrency",
+    "SkuPriceDetails",
+    "Tags",
+]
 
 
 def write_sample(path: Path, rows: int, seed: int = 7) -> None:
@@ -42,17 +60,31 @@ def write_sample(path: Path, rows: int, seed: int = 7) -> None:
             hour = start + timedelta(hours=rng.randrange(31 * 24))
             gpu = rng.random() < 0.2
             cost = f"{rng.uniform(0, 100):.10f}"
-            out.writerow([
-                "2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z",
-                hour.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                (hour + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "AWS", "123456789012", f"acct-{i % 50}", "Usage", "Usage-Based",
-                rng.choice(["Standard", "Committed", "Dynamic"]),
-                "Amazon Elastic Compute Cloud" if gpu else "Amazon S3", f"i-{i % 200000:08x}",
-                "us-east-1", "1", "Hours", cost, cost, cost, "USD",
-                '{"InstanceType": "p5.48xlarge"}' if gpu else "NULL",
-                json.dumps({"team": f"t{i % 7}", "training_run": f"run-{i % 1000}"}),
-            ])
+            out.writerow(
+                [
+                    "2026-10-01T00:00:00Z",
+                    "2026-11-01T00:00:00Z",
+                    hour.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    (hour + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "AWS",
+                    "123456789012",
+                    f"acct-{i % 50}",
+                    "Usage",
+                    "Usage-Based",
+                    rng.choice(["Standard", "Committed", "Dynamic"]),
+                    "Amazon Elastic Compute Cloud" if gpu else "Amazon S3",
+                    f"i-{i % 200000:08x}",
+                    "us-east-1",
+                    "1",
+                    "Hours",
+                    cost,
+                    cost,
+                    cost,
+                    "USD",
+                    '{"InstanceType": "p5.48xlarge"}' if gpu else "NULL",
+                    json.dumps({"team": f"t{i % 7}", "training_run": f"run-{i % 1000}"}),
+                ]
+            )
 
 
 def timed(fn) -> float:  # type: ignore[no-untyped-def]
@@ -73,14 +105,19 @@ def main() -> None:
 
         def baseline() -> None:
             con = duckdb.connect(str(folder / "baseline.duckdb"))
-            con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true)",
-                        [str(sample)])
+            con.execute(
+                "CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true)", [str(sample)]
+            )
             con.close()
 
         config = config_from_dict(
-            {"warehouse": str(folder / "aispend.duckdb"),
-             "sources": [{"name": "bench", "kind": "focus", "path": str(sample)}]},
-            base_dir=folder, origin="bench")
+            {
+                "warehouse": str(folder / "aispend.duckdb"),
+                "sources": [{"name": "bench", "kind": "focus", "path": str(sample)}],
+            },
+            base_dir=folder,
+            origin="bench",
+        )
 
         def aispend_load() -> None:
             load_billing_partition(config, config.sources[0], "2026-10")
@@ -92,14 +129,21 @@ def main() -> None:
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": args.rows,
-        "steps": {name: {"seconds": round(s, 3), "ratio_to_baseline": round(s / base, 2),
-                         "rows_per_second": round(args.rows / s)}
-                  for name, s in results.items()},
+        "steps": {
+            name: {
+                "seconds": round(s, 3),
+                "ratio_to_baseline": round(s / base, 2),
+                "rows_per_second": round(args.rows / s),
+            }
+            for name, s in results.items()
+        },
     }
     out = write_results(RESULTS, "focus_ingest", report)
     for name, step in report["steps"].items():
-        print(f"{name:36s} {step['seconds']:8.2f} s  {step['ratio_to_baseline']:6.2f}x baseline  "
-              f"{step['rows_per_second']:>10,} rows/s")
+        print(
+            f"{name:36s} {step['seconds']:8.2f} s  {step['ratio_to_baseline']:6.2f}x baseline  "
+            f"{step['rows_per_second']:>10,} rows/s"
+        )
     print(f"Written to {out}")
 
 

@@ -37,12 +37,20 @@ def write_host(path: Path, days: int, gpus: int = 8) -> int:
         for day in range(days):
             seconds = pl.int_range(0, 86400, eager=True)
             frame = pl.DataFrame({"s": seconds}).join(
-                pl.DataFrame({"gpu": pl.int_range(0, gpus, eager=True)}), how="cross")
-            stamp = (pl.lit(start + timedelta(days=day)) + pl.duration(seconds=pl.col("s")))
-            util = ((pl.col("s") // 600 + pl.col("gpu")) % 3 * 50)
-            lines = frame.select(pl.format(
-                "{}.000, {}, {} %, {} MiB, {} W", stamp.dt.strftime("%Y/%m/%d %H:%M:%S"),
-                pl.col("gpu"), util, util * 100, (util * 6 + 70).cast(pl.Float64).round(2)))
+                pl.DataFrame({"gpu": pl.int_range(0, gpus, eager=True)}), how="cross"
+            )
+            stamp = pl.lit(start + timedelta(days=day)) + pl.duration(seconds=pl.col("s"))
+            util = (pl.col("s") // 600 + pl.col("gpu")) % 3 * 50
+            lines = frame.select(
+                pl.format(
+                    "{}.000, {}, {} %, {} MiB, {} W",
+                    stamp.dt.strftime("%Y/%m/%d %H:%M:%S"),
+                    pl.col("gpu"),
+                    util,
+                    util * 100,
+                    (util * 6 + 70).cast(pl.Float64).round(2),
+                )
+            )
             handle.write("\n".join(lines.to_series().to_list()) + "\n")
             rows += lines.height
     return rows
@@ -77,8 +85,9 @@ print(json.dumps({{"rows": rows, "seconds": seconds, "peak_rss_mib": int(peak) /
 
 def run_step(step: str, logs: Path, db: Path) -> dict[str, float]:
     script = CHILD.format(root=str(ROOT), step=step, logs=str(logs), db=str(db))
-    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -93,21 +102,27 @@ def main() -> None:
         logs = Path(tmp) / "logs"
         logs.mkdir()
         began = time.perf_counter()
-        total = sum(write_host(logs / f"gpu-node-{h:02d}.csv", args.days)
-                    for h in range(args.hosts))
+        total = sum(
+            write_host(logs / f"gpu-node-{h:02d}.csv", args.days) for h in range(args.hosts)
+        )
         print(f"generated {total:,} samples in {time.perf_counter() - began:.0f} s", flush=True)
         steps = {"baseline_duckdb_read_csv": run_step("baseline", logs, Path(tmp) / "b.duckdb")}
         print(steps, flush=True)
         steps["aispend_stage_and_load"] = run_step("aispend", logs, Path(tmp) / "a.duckdb")
     base = steps["baseline_duckdb_read_csv"]["seconds"]
-    report = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "samples": total,
-              "hosts": args.hosts, "days": args.days,
-              "steps": {k: {**v, "x_baseline": round(base / v["seconds"], 2)}
-                        for k, v in steps.items()}}
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "samples": total,
+        "hosts": args.hosts,
+        "days": args.days,
+        "steps": {k: {**v, "x_baseline": round(base / v["seconds"], 2)} for k, v in steps.items()},
+    }
     write_results(args.results, "telemetry", report)
     for name, step in report["steps"].items():
-        print(f"{name:28s} {step['seconds']:8.1f} s  x baseline {step['x_baseline']:5.2f}  "
-              f"peak {step['peak_rss_mib']:,.0f} MiB  rows {step['rows']:,}")
+        print(
+            f"{name:28s} {step['seconds']:8.1f} s  x baseline {step['x_baseline']:5.2f}  "
+            f"peak {step['peak_rss_mib']:,.0f} MiB  rows {step['rows']:,}"
+        )
 
 
 if __name__ == "__main__":

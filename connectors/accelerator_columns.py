@@ -8,10 +8,14 @@ import polars as pl
 from connectors.gpu_sizes import accelerators
 from connectors.parsing import MONEY
 
-_LOOKUP = pl.Struct({
-    "gpus": pl.Float64, "gpu_model": pl.Utf8, "accelerators": pl.Float64,
-    "accelerator_type": pl.Utf8,
-})
+_LOOKUP = pl.Struct(
+    {
+        "gpus": pl.Float64,
+        "gpu_model": pl.Utf8,
+        "accelerators": pl.Float64,
+        "accelerator_type": pl.Utf8,
+    }
+)
 
 
 def _lookup(instance_types: pl.Series) -> pl.Series:
@@ -20,9 +24,12 @@ def _lookup(instance_types: pl.Series) -> pl.Series:
     for name in instance_types.drop_nulls().unique().to_list():
         hit = accelerators(name)
         if hit is not None:
-            found[name] = {"gpus": hit.gpus, "gpu_model": hit.gpu_model,
-                           "accelerators": hit.accelerators,
-                           "accelerator_type": hit.accelerator_type}
+            found[name] = {
+                "gpus": hit.gpus,
+                "gpu_model": hit.gpu_model,
+                "accelerators": hit.accelerators,
+                "accelerator_type": hit.accelerator_type,
+            }
     keys = pl.DataFrame({"k": list(found)}, schema={"k": pl.Utf8})
     values = pl.Series("v", list(found.values()), dtype=_LOOKUP)
     table = keys.with_columns(values)
@@ -30,8 +37,9 @@ def _lookup(instance_types: pl.Series) -> pl.Series:
     return frame.join(table, on="k", how="left", maintain_order="left").get_column("v")
 
 
-def accelerator_columns(instance_type: pl.Expr, usage_quantity: pl.Expr,
-                        counts_gpu_hours: pl.Expr) -> list[pl.Expr]:
+def accelerator_columns(
+    instance_type: pl.Expr, usage_quantity: pl.Expr, counts_gpu_hours: pl.Expr
+) -> list[pl.Expr]:
     """x_instance_type, x_gpu_count, x_gpu_model, x_accelerator_count, x_accelerator_type and
     x_gpu_hours (usage hours x GPUs, only where ``counts_gpu_hours`` holds)."""
     info = instance_type.map_batches(_lookup, return_dtype=_LOOKUP)
@@ -43,5 +51,7 @@ def accelerator_columns(instance_type: pl.Expr, usage_quantity: pl.Expr,
         info.struct.field("accelerators").cast(MONEY).alias("x_accelerator_count"),
         info.struct.field("accelerator_type").alias("x_accelerator_type"),
         pl.when(counts_gpu_hours & gpus.is_not_null())
-        .then(usage_quantity * gpus).cast(MONEY).alias("x_gpu_hours"),
+        .then(usage_quantity * gpus)
+        .cast(MONEY)
+        .alias("x_gpu_hours"),
     ]

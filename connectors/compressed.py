@@ -80,8 +80,9 @@ class _ZstdStream(io.RawIOBase):
             chunk = self._raw.read(_CHUNK)
             if not chunk:
                 if self._fed and not self._frame.eof:
-                    raise EOFError(f"{self._name}: zstd stream ended before its end mark "
-                                   "(truncated)")
+                    raise EOFError(
+                        f"{self._name}: zstd stream ended before its end mark (truncated)"
+                    )
                 return 0
             self._pending = self._feed(chunk)
         size = min(len(buffer), len(self._pending))

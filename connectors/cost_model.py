@@ -60,10 +60,21 @@ COST_LINES: list[tuple[str, pl.DataType, str]] = [
     ("x_allocated_resource_id", pl.Utf8(), "VARCHAR"),
     ("x_allocated_resource_name", pl.Utf8(), "VARCHAR"),
     # GCP credits by type (negative amounts); billed_cost is already net of them.
-    *[(f"x_credits_{kind}", MONEY, "DECIMAL(38,10)") for kind in (
-        "committed_usage_discount", "committed_usage_discount_dollar_base",
-        "sustained_usage_discount", "discount", "promotion", "free_tier",
-        "fee_utilization_offset", "subscription_benefit", "reseller_margin", "other")],
+    *[
+        (f"x_credits_{kind}", MONEY, "DECIMAL(38,10)")
+        for kind in (
+            "committed_usage_discount",
+            "committed_usage_discount_dollar_base",
+            "sustained_usage_discount",
+            "discount",
+            "promotion",
+            "free_tier",
+            "fee_utilization_offset",
+            "subscription_benefit",
+            "reseller_margin",
+            "other",
+        )
+    ],
     ("x_source", pl.Utf8(), "VARCHAR"),
     ("x_source_file", pl.Utf8(), "VARCHAR"),
     ("x_source_row", pl.Int64(), "BIGINT"),
@@ -79,7 +90,7 @@ def normalize_tag_key(key: str) -> str:
     lowered = key.strip().lower()
     for prefix in ("user:", "user_"):
         if lowered.startswith(prefix):
-            lowered = lowered[len(prefix):]
+            lowered = lowered[len(prefix) :]
             break
     return re.sub(r"[^a-z0-9]", "_", lowered)
 
@@ -87,8 +98,10 @@ def normalize_tag_key(key: str) -> str:
 def _normalized_tags(tags: pl.Expr) -> pl.Expr:
     key = pl.element().struct.field("key").str.to_lowercase().str.replace(r"^user[:_]", "")
     return tags.list.eval(
-        pl.struct(key.str.replace_all(r"[^a-z0-9]", "_").alias("key"),
-                  pl.element().struct.field("value").alias("value"))
+        pl.struct(
+            key.str.replace_all(r"[^a-z0-9]", "_").alias("key"),
+            pl.element().struct.field("value").alias("value"),
+        )
     ).list.eval(pl.element().filter(pl.element().struct.field("key").is_first_distinct()))
 
 
@@ -96,10 +109,13 @@ def conform(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Select the cost_lines columns in order with their declared types (absent ones as null)."""
     present = set(frame.collect_schema().names())
     if "tags" in present:
-        frame = frame.with_columns(_normalized_tags(pl.col("tags").cast(pl.List(TAG_ENTRY)))
-                                   .alias("x_tags_normalized"))
+        frame = frame.with_columns(
+            _normalized_tags(pl.col("tags").cast(pl.List(TAG_ENTRY))).alias("x_tags_normalized")
+        )
         present.add("x_tags_normalized")
-    return frame.select([
-        (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
-        for name, dtype, _ in COST_LINES
-    ])
+    return frame.select(
+        [
+            (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype, _ in COST_LINES
+        ]
+    )

@@ -49,8 +49,9 @@ def readable_part(path: Path) -> bytes | None:
     return out[: cut + 1] if cut > 0 else None
 
 
-def place_files(refs: Iterable[FileRef], local: Callable[[FileRef], Path],
-                periods_at: PeriodsAt) -> Discovery:
+def place_files(
+    refs: Iterable[FileRef], local: Callable[[FileRef], Path], periods_at: PeriodsAt
+) -> Discovery:
     """Each file under every billing period its rows name; a compressed file cut short is
     placed under the periods its readable part names and fails them (``Discovery.failed``)."""
     found: dict[str, list[FileRef]] = defaultdict(list)
@@ -63,9 +64,13 @@ def place_files(refs: Iterable[FileRef], local: Callable[[FileRef], Path],
             periods, problems = set(), [exc.problem]
             cut = _periods_before_cut(ref, local(ref), periods_at)
             if cut:
-                problem = InputProblem(file=ref.uri, message=(
-                    f"{exc.problem.message}: the compressed stream is truncated (the file was "
-                    f"cut short, e.g. by an interrupted copy); re-copy it"))
+                problem = InputProblem(
+                    file=ref.uri,
+                    message=(
+                        f"{exc.problem.message}: the compressed stream is truncated (the file was "
+                        f"cut short, e.g. by an interrupted copy); re-copy it"
+                    ),
+                )
                 for period in cut:
                     found[period].append(ref)
                     failed[period].append(problem)

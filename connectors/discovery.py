@@ -23,8 +23,9 @@ class Discovery:
 PeriodsOf = Callable[[FileRef], tuple[set[str], list[InputProblem]]]
 
 
-def place_files(refs: Iterable[FileRef], periods_of: PeriodsOf
-                ) -> tuple[dict[str, list[FileRef]], list[InputProblem]]:
+def place_files(
+    refs: Iterable[FileRef], periods_of: PeriodsOf
+) -> tuple[dict[str, list[FileRef]], list[InputProblem]]:
     """Each file under every billing period its rows name (``periods_of`` reads them), and the
     problems of files that could not be placed, for exports that do not say a file's period in
     its path."""

@@ -27,14 +27,21 @@ Row = dict[str, Any]
 PATH_PERIOD = re.compile(r"BILLING_PERIOD=\d{4}-\d{2}|/\d{8}-\d{8}/|year=\d{4}/month=\d{1,2}/")
 
 
-def column_total(con: duckdb.DuckDBPyConnection, path: Path, uri: str, period: str,
-                cost_key: str, period_key: str) -> Decimal:
+def column_total(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    uri: str,
+    period: str,
+    cost_key: str,
+    period_key: str,
+) -> Decimal:
     if uri.lower().endswith(".parquet"):
         relation = "read_parquet(?)"
     else:
         relation = "read_csv(?, all_varchar = true, header = true, null_padding = true)"
-    columns = [row[0] for row in con.execute(
-        f"describe select * from {relation}", [str(path)]).fetchall()]
+    columns = [
+        row[0] for row in con.execute(f"describe select * from {relation}", [str(path)]).fetchall()
+    ]
     names = {re.sub(r"[^a-z0-9]", "", c.lower()): c for c in columns}
     cost = _quoted(names[cost_key])
     where, params = "", [str(path)]
@@ -43,7 +50,9 @@ def column_total(con: duckdb.DuckDBPyConnection, path: Path, uri: str, period: s
         params.append(period)
     row = con.execute(
         f"select sum(try_cast(nullif(cast({cost} as varchar), 'NULL') as decimal(38, 10))) "
-        f"from {relation}{where}", params).fetchone()
+        f"from {relation}{where}",
+        params,
+    ).fetchone()
     return Decimal(row[0]) if row and row[0] is not None else Decimal(0)
 
 

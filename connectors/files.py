@@ -36,8 +36,9 @@ class FileRef:
 
 
 class FileSystem(Protocol):
-    def list(self, root: str, suffixes: tuple[str, ...], rotated: bool = False
-             ) -> list[FileRef]: ...
+    def list(
+        self, root: str, suffixes: tuple[str, ...], rotated: bool = False
+    ) -> list[FileRef]: ...
 
     def local_path(self, ref: FileRef) -> Path: ...
 
@@ -45,8 +46,7 @@ class FileSystem(Protocol):
 class LocalFileSystem:
     """Files on this machine: ``root`` is a file, a folder (searched recursively) or a glob."""
 
-    def list(self, root: str, suffixes: tuple[str, ...], rotated: bool = False
-             ) -> list[FileRef]:
+    def list(self, root: str, suffixes: tuple[str, ...], rotated: bool = False) -> list[FileRef]:
         if any(ch in root for ch in _GLOB_CHARS):
             candidates = [Path(p) for p in glob.glob(root, recursive=True)]
         elif Path(root).is_dir():
@@ -69,8 +69,9 @@ class S3FileSystem:
     Objects are downloaded once per ETag into a cache folder, so reruns do not fetch them again.
     """
 
-    def __init__(self, endpoint_url: str | None = None, cache_dir: Path | None = None,
-                 client: Any = None):
+    def __init__(
+        self, endpoint_url: str | None = None, cache_dir: Path | None = None, client: Any = None
+    ):
         if client is None:
             import boto3
 
@@ -78,8 +79,7 @@ class S3FileSystem:
         self._client = client
         self._cache = cache_dir or Path(tempfile.gettempdir()) / "aispend-s3-cache"
 
-    def list(self, root: str, suffixes: tuple[str, ...], rotated: bool = False
-             ) -> list[FileRef]:
+    def list(self, root: str, suffixes: tuple[str, ...], rotated: bool = False) -> list[FileRef]:
         bucket, key = split_s3_uri(root)
         prefix, pattern = _split_glob(key)
         refs = []
@@ -89,11 +89,16 @@ class S3FileSystem:
                 name = obj["Key"]
                 if pattern and not fnmatch.fnmatch(name, pattern):
                     continue
-                if name.endswith("/") or not _matches(name.rsplit("/", 1)[-1], suffixes,
-                                                                   rotated):
+                if name.endswith("/") or not _matches(name.rsplit("/", 1)[-1], suffixes, rotated):
                     continue
-                refs.append(FileRef(f"s3://{bucket}/{name}", obj["Size"], obj["ETag"].strip('"'),
-                                    obj["LastModified"].timestamp()))
+                refs.append(
+                    FileRef(
+                        f"s3://{bucket}/{name}",
+                        obj["Size"],
+                        obj["ETag"].strip('"'),
+                        obj["LastModified"].timestamp(),
+                    )
+                )
         return sorted(refs, key=lambda r: r.uri)
 
     def local_path(self, ref: FileRef) -> Path:
@@ -119,7 +124,7 @@ def filesystem_for(root: str, endpoint_url: str | None = None) -> FileSystem:
 def split_s3_uri(uri: str) -> tuple[str, str]:
     if not uri.startswith("s3://"):
         raise ValueError(f"{uri}: not an s3:// URI")
-    bucket, _, key = uri[len("s3://"):].partition("/")
+    bucket, _, key = uri[len("s3://") :].partition("/")
     if not bucket:
         raise ValueError(f"{uri}: no bucket in the URI")
     return bucket, key

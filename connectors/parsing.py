@@ -36,7 +36,9 @@ def null_markers(frame: Frame, keep: Collection[str] = ()) -> Frame:
     schema = frame.collect_schema()
     return frame.with_columns(
         pl.when(pl.col(name).is_in(NULL_STRINGS)).then(None).otherwise(pl.col(name)).alias(name)
-        for name, dtype in schema.items() if dtype == pl.Utf8 and name not in keep)
+        for name, dtype in schema.items()
+        if dtype == pl.Utf8 and name not in keep
+    )
 
 
 def to_decimal(column: str) -> pl.Expr:
@@ -47,8 +49,11 @@ def to_decimal(column: str) -> pl.Expr:
 def to_utc_naive(column: str) -> pl.Expr:
     """ISO-like timestamps with or without a zone (``Z``, ``+02:00``), or a date -> naive UTC."""
     text = (
-        pl.col(column).cast(pl.Utf8).str.strip_chars()
-        .str.replace(r"[Zz]$", "+00:00").str.replace("T", " ", literal=True)
+        pl.col(column)
+        .cast(pl.Utf8)
+        .str.strip_chars()
+        .str.replace(r"[Zz]$", "+00:00")
+        .str.replace("T", " ", literal=True)
     )
     with_zone = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%:z", strict=False, time_zone="UTC")
     naive = text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us")
@@ -83,20 +88,28 @@ def cut_short(path: Path, uri: str) -> InputProblem | None:
         tail = handle.read()
     if not tail or tail.endswith(b"\n") or b"\n" not in tail.rstrip(b"\r"):
         return None
-    return InputProblem(file=uri, message=(
-        "the file does not end with a newline, so its last row may be cut short: it looks "
-        "truncated (provider exports always end with one); re-copy it"))
+    return InputProblem(
+        file=uri,
+        message=(
+            "the file does not end with a newline, so its last row may be cut short: it looks "
+            "truncated (provider exports always end with one); re-copy it"
+        ),
+    )
 
 
-def control_totals(raw: pl.DataFrame, cost: str, currency: str
-                   ) -> list[tuple[str | None, int, Decimal]]:
+def control_totals(
+    raw: pl.DataFrame, cost: str, currency: str
+) -> list[tuple[str | None, int, Decimal]]:
     """An export's own total of ``cost`` per ``currency``, summed exactly from the text as
     written with Python's Decimal, independently of the polars normalization, so the reconcile
     check compares two separate computations."""
     totals: dict[str | None, list[Any]] = {}
     costs = raw.get_column(cost).cast(pl.Utf8).to_list()
-    codes = (raw.get_column(currency).cast(pl.Utf8).to_list() if currency in raw.columns
-             else [None] * len(costs))
+    codes = (
+        raw.get_column(currency).cast(pl.Utf8).to_list()
+        if currency in raw.columns
+        else [None] * len(costs)
+    )
     for code, value in zip(codes, costs, strict=True):
         key = code.strip().upper() if code else None
         entry = totals.setdefault(key, [0, Decimal(0)])
@@ -106,11 +119,13 @@ def control_totals(raw: pl.DataFrame, cost: str, currency: str
     return [(code, count, total) for code, (count, total) in totals.items()]
 
 
-def require_columns(frame: pl.DataFrame, required: tuple[str, ...], uri: str, label: str
-                    ) -> InputProblem | None:
+def require_columns(
+    frame: pl.DataFrame, required: tuple[str, ...], uri: str, label: str
+) -> InputProblem | None:
     """The first required column ``frame`` lacks, as a problem naming the file and column."""
     missing = [c for c in required if c not in frame.columns]
     if not missing:
         return None
-    return InputProblem(file=uri, column=missing[0],
-                        message=f"required {label} column {missing[0]} is missing")
+    return InputProblem(
+        file=uri, column=missing[0], message=f"required {label} column {missing[0]} is missing"
+    )

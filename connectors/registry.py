@@ -54,33 +54,81 @@ class SourceKind:
         return self.telemetry_reader(options)
 
 
-KINDS: dict[str, SourceKind] = {kind.name: kind for kind in [
-    SourceKind("focus", "billing", "FOCUS 1.0-1.3 exports (CSV, gzip/zstd CSV, parquet)",
-               focus.SUFFIXES, billing_reader=focus.billing_reader,
-               export_total=focus.export_total),
-    SourceKind("aws_cur", "billing", "AWS CUR legacy and CUR 2.0 exports, with manifests",
-               aws.SUFFIXES, billing_reader=aws.billing_reader, export_total=aws.export_total),
-    SourceKind("gcp_billing", "billing", "GCP Cloud Billing exports (JSON lines, CSV, "
-               "parquet) or a BigQuery table", gcp.SUFFIXES, billing_reader=gcp.billing_reader,
-               export_total=gcp.export_total, on_demand_prices="gcp"),
-    SourceKind("azure_cost", "billing", "Azure Cost Management exports (EA, MCA; actual and "
-               "amortized)", azure.SUFFIXES, billing_reader=azure.billing_reader,
-               export_total=azure.export_total, on_demand_prices="azure"),
-    SourceKind("nvidia_smi", "telemetry", "nvidia-smi --query-gpu CSV, dmon, compute apps",
-               nvidia_smi.SUFFIXES, frozenset({"timezone", "host", "columns"}),
-               ("raw.gpu_samples", "raw.gpu_processes"),
-               telemetry_reader=nvidia_smi.NvidiaSmiReader),
-    SourceKind("dcgm", "telemetry", "dcgm-exporter scrapes or a Prometheus range query",
-               dcgm.SUFFIXES, frozenset({"scrape_time"}), ("raw.gpu_samples",),
-               telemetry_reader=dcgm.DcgmReader),
-    SourceKind("slurm", "telemetry", "sacct --parsable2 job accounting", slurm.SUFFIXES,
-               frozenset({"timezone"}), ("raw.scheduler_jobs",),
-               telemetry_reader=slurm.SlurmReader),
-    SourceKind("kubernetes", "telemetry", "kubectl get pods/nodes -o json snapshots",
-               kubernetes.SUFFIXES, frozenset({"scrape_time"}),
-               ("raw.scheduler_jobs", "raw.k8s_pods", "raw.k8s_nodes"),
-               telemetry_reader=kubernetes.KubernetesReader),
-]}
+KINDS: dict[str, SourceKind] = {
+    kind.name: kind
+    for kind in [
+        SourceKind(
+            "focus",
+            "billing",
+            "FOCUS 1.0-1.3 exports (CSV, gzip/zstd CSV, parquet)",
+            focus.SUFFIXES,
+            billing_reader=focus.billing_reader,
+            export_total=focus.export_total,
+        ),
+        SourceKind(
+            "aws_cur",
+            "billing",
+            "AWS CUR legacy and CUR 2.0 exports, with manifests",
+            aws.SUFFIXES,
+            billing_reader=aws.billing_reader,
+            export_total=aws.export_total,
+        ),
+        SourceKind(
+            "gcp_billing",
+            "billing",
+            "GCP Cloud Billing exports (JSON lines, CSV, parquet) or a BigQuery table",
+            gcp.SUFFIXES,
+            billing_reader=gcp.billing_reader,
+            export_total=gcp.export_total,
+            on_demand_prices="gcp",
+        ),
+        SourceKind(
+            "azure_cost",
+            "billing",
+            "Azure Cost Management exports (EA, MCA; actual and amortized)",
+            azure.SUFFIXES,
+            billing_reader=azure.billing_reader,
+            export_total=azure.export_total,
+            on_demand_prices="azure",
+        ),
+        SourceKind(
+            "nvidia_smi",
+            "telemetry",
+            "nvidia-smi --query-gpu CSV, dmon, compute apps",
+            nvidia_smi.SUFFIXES,
+            frozenset({"timezone", "host", "columns"}),
+            ("raw.gpu_samples", "raw.gpu_processes"),
+            telemetry_reader=nvidia_smi.NvidiaSmiReader,
+        ),
+        SourceKind(
+            "dcgm",
+            "telemetry",
+            "dcgm-exporter scrapes or a Prometheus range query",
+            dcgm.SUFFIXES,
+            frozenset({"scrape_time"}),
+            ("raw.gpu_samples",),
+            telemetry_reader=dcgm.DcgmReader,
+        ),
+        SourceKind(
+            "slurm",
+            "telemetry",
+            "sacct --parsable2 job accounting",
+            slurm.SUFFIXES,
+            frozenset({"timezone"}),
+            ("raw.scheduler_jobs",),
+            telemetry_reader=slurm.SlurmReader,
+        ),
+        SourceKind(
+            "kubernetes",
+            "telemetry",
+            "kubectl get pods/nodes -o json snapshots",
+            kubernetes.SUFFIXES,
+            frozenset({"scrape_time"}),
+            ("raw.scheduler_jobs", "raw.k8s_pods", "raw.k8s_nodes"),
+            telemetry_reader=kubernetes.KubernetesReader,
+        ),
+    ]
+}
 
 
 def source_kind(name: str) -> SourceKind:
@@ -97,9 +145,14 @@ def telemetry_kind(name: str) -> SourceKind:
     return kind
 
 
-def billing_reader(kind: str, root: str, endpoint_url: str | None = None, *,
-                   on_demand: Callable[[set[Any]], Any] | Mapping[Any, Any] | None = None,
-                   bigquery: Any = None) -> BillingReader:
+def billing_reader(
+    kind: str,
+    root: str,
+    endpoint_url: str | None = None,
+    *,
+    on_demand: Callable[[set[Any]], Any] | Mapping[Any, Any] | None = None,
+    bigquery: Any = None,
+) -> BillingReader:
     """The connector of a billing source kind over ``root`` (see BillingContext)."""
     spec = source_kind(kind)
     if spec.billing_reader is None:

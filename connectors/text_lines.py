@@ -29,8 +29,10 @@ class LineTooLongError(ValueError):
 
     def __init__(self, path: Path | str, line: int, limit: int = MAX_LINE_BYTES):
         self.path, self.line, self.limit = str(path), line, limit
-        super().__init__(f"{path}: line {line} is longer than {limit} bytes; not a telemetry "
-                         f"log line (a corrupt or binary file?)")
+        super().__init__(
+            f"{path}: line {line} is longer than {limit} bytes; not a telemetry "
+            f"log line (a corrupt or binary file?)"
+        )
 
 
 @contextmanager
@@ -68,8 +70,9 @@ def iter_lines(path: Path, *, limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise ValueError(f"{path}: line {number} is not UTF-8 ({exc.reason} at byte "
-                                 f"{exc.start})") from exc
+                raise ValueError(
+                    f"{path}: line {number} is not UTF-8 ({exc.reason} at byte {exc.start})"
+                ) from exc
             yield number, text.rstrip("\r\n")
 
 

@@ -117,11 +117,20 @@ def parse_file(path: Path, *, is_check: bool) -> SqlNode:
     if severity not in ("error", "warn"):
         raise ProjectError(f"{path}: severity must be 'error' or 'warn', not {severity!r}")
     return SqlNode(
-        name=name, kind=key, path=path, sql=text.strip().rstrip(";"), refs=refs, params=params,
-        materialized=materialized, grain=header.get("grain"),
-        description=header.get("description"), severity=severity, asset=header.get("asset"),
-        partition_by=tuple(c.strip() for c in header.get("partition_by", "").split(",")
-                           if c.strip()),
+        name=name,
+        kind=key,
+        path=path,
+        sql=text.strip().rstrip(";"),
+        refs=refs,
+        params=params,
+        materialized=materialized,
+        grain=header.get("grain"),
+        description=header.get("description"),
+        severity=severity,
+        asset=header.get("asset"),
+        partition_by=tuple(
+            c.strip() for c in header.get("partition_by", "").split(",") if c.strip()
+        ),
     )
 
 

@@ -31,8 +31,9 @@ def bind(node: SqlNode, params: Mapping[str, Any]) -> dict[str, Any]:
     return {name: params[name] for name in node.params}
 
 
-def run_model(con: duckdb.DuckDBPyConnection, node: SqlNode, params: Mapping[str, Any]
-              ) -> int | None:
+def run_model(
+    con: duckdb.DuckDBPyConnection, node: SqlNode, params: Mapping[str, Any]
+) -> int | None:
     """(Re)build one model; returns its row count, or None for a view: a view is computed
     when it is read, and counting it would compute it once more for nothing."""
     schema = node.name.split(".")[0]
@@ -47,7 +48,9 @@ def run_model(con: duckdb.DuckDBPyConnection, node: SqlNode, params: Mapping[str
 
 
 def run_models(
-    con: duckdb.DuckDBPyConnection, project: Project, params: Mapping[str, Any],
+    con: duckdb.DuckDBPyConnection,
+    project: Project,
+    params: Mapping[str, Any],
     select: Iterable[str] | None = None,
 ) -> list[tuple[str, int | None]]:
     wanted = set(select) if select is not None else None

@@ -20,8 +20,7 @@ def model_frame(spark: Any, node: SqlNode, params: Mapping[str, Any]) -> Any:
     return spark.sql(to_spark(node.sql), args=bind(node, params))
 
 
-def run_check(spark: Any, node: SqlNode, params: Mapping[str, Any], sample: int = 5
-              ) -> CheckResult:
+def run_check(spark: Any, node: SqlNode, params: Mapping[str, Any], sample: int = 5) -> CheckResult:
     """A check passes when its query returns no rows; the first few offenders are kept."""
     frame = model_frame(spark, node, params)
     rows = [tuple(row) for row in frame.collect()]

@@ -33,11 +33,16 @@ def to_spark(sql: str, pretty: bool = False) -> str:
 
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.TimeToUnix):
-        micros = exp.Anonymous(this="UNIX_MICROS",
-                               expressions=[exp.cast(node.this.copy(), "TIMESTAMP")])
+        micros = exp.Anonymous(
+            this="UNIX_MICROS", expressions=[exp.cast(node.this.copy(), "TIMESTAMP")]
+        )
         return exp.Div(this=exp.cast(micros, "DOUBLE"), expression=exp.Literal.number(1000000))
-    if isinstance(node, exp.AtTimeZone) and isinstance(node.this, exp.UnixToTime) \
-            and node.args.get("zone") and node.args["zone"].name.upper() == "UTC":
+    if (
+        isinstance(node, exp.AtTimeZone)
+        and isinstance(node.this, exp.UnixToTime)
+        and node.args.get("zone")
+        and node.args["zone"].name.upper() == "UTC"
+    ):
         return _timestamp_seconds(node.this.this)
     if isinstance(node, exp.UnixToTime):
         return _timestamp_seconds(node.this)

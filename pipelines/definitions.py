@@ -89,13 +89,16 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
     project = discover(sql_dir)
     sources = billing_sources(config)
     source_checks = [
-        check for s in sources
+        check
+        for s in sources
         for check in build_source_checks(config, s, per_source_checks(project))
     ]
     telemetry = telemetry_sources(config)
     # Which assets fill each table the models read: a model waits for all of them.
-    loaders: dict[str, list[AssetKey]] = {COST_LINES: [source_key(s) for s in sources],
-                                          HOST_MAP: [HOST_MAP_KEY]}
+    loaders: dict[str, list[AssetKey]] = {
+        COST_LINES: [source_key(s) for s in sources],
+        HOST_MAP: [HOST_MAP_KEY],
+    }
     for source in telemetry:
         for table in source.source_kind.writes:
             loaders.setdefault(table, []).append(telemetry_key(source))
@@ -126,42 +129,59 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
         selection=AssetSelection.all() - AssetSelection.groups("telemetry"),
         partitions_def=billing_periods,
         description="Load one billing period from every source, then rebuild the models "
-                    "and run their checks.",
+        "and run their checks.",
     )
 
-    @schedule(cron_schedule="0 2 * * *", job=load_job, execution_timezone="UTC",
-              description="Nightly: reload the open billing periods (previous and current month).")
+    @schedule(
+        cron_schedule="0 2 * * *",
+        job=load_job,
+        execution_timezone="UTC",
+        description="Nightly: reload the open billing periods (previous and current month).",
+    )
     def nightly(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
         day = context.scheduled_execution_time.date()
         for period in open_periods(day):
             yield RunRequest(run_key=f"{period}@{day.isoformat()}", partition_key=period)
 
-    @sensor(job=load_job, minimum_interval_seconds=3600,
-            description="Reload any billing period whose files were re-delivered or are new, "
-                        "closed periods included.")
+    @sensor(
+        job=load_job,
+        minimum_interval_seconds=3600,
+        description="Reload any billing period whose files were re-delivered or are new, "
+        "closed periods included.",
+    )
     def redelivered_periods(context: SensorEvaluationContext) -> Iterator[RunRequest]:
         for source in billing_sources(config):
             found = billing_load.discover(config, source)
             for period, fingerprint in warehouse.changed_periods(found, source.name).items():
                 context.log.info(f"{source.name} {period}: files changed since the last load")
-                yield RunRequest(run_key=f"{source.name}:{period}:{fingerprint}",
-                                 partition_key=period)
+                yield RunRequest(
+                    run_key=f"{source.name}:{period}:{fingerprint}", partition_key=period
+                )
 
     telemetry_job = define_asset_job(
         "nightly_telemetry",
-        selection=AssetSelection.groups("telemetry") | (
-            AssetSelection.groups("telemetry") if warehouse.parallel_loads
-            else AssetSelection.assets(SNAPSHOT_KEY)),
+        selection=AssetSelection.groups("telemetry")
+        | (
+            AssetSelection.groups("telemetry")
+            if warehouse.parallel_loads
+            else AssetSelection.assets(SNAPSHOT_KEY)
+        ),
         partitions_def=telemetry_days,
-        description="Load one UTC day of GPU telemetry and scheduler logs from every source.")
+        description="Load one UTC day of GPU telemetry and scheduler logs from every source.",
+    )
 
-    @schedule(cron_schedule="30 1 * * *", job=telemetry_job, execution_timezone="UTC",
-              description="Nightly: reload yesterday's and today's telemetry (UTC days).")
+    @schedule(
+        cron_schedule="30 1 * * *",
+        job=telemetry_job,
+        execution_timezone="UTC",
+        description="Nightly: reload yesterday's and today's telemetry (UTC days).",
+    )
     def nightly_telemetry(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
         day = context.scheduled_execution_time.date()
         for when in (day - timedelta(days=1), day):
-            yield RunRequest(run_key=f"{when.isoformat()}@{day.isoformat()}",
-                             partition_key=when.isoformat())
+            yield RunRequest(
+                run_key=f"{when.isoformat()}@{day.isoformat()}", partition_key=when.isoformat()
+            )
 
     return Definitions(
         assets=graph.assets,
@@ -172,5 +192,3 @@ def build_definitions(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Definit
         # A parquet store has no single writer: partitions load in parallel processes.
         executor=multiprocess_executor if warehouse.parallel_loads else in_process_executor,
     )
-
-

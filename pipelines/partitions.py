@@ -6,7 +6,5 @@ from dagster import DailyPartitionsDefinition, MonthlyPartitionsDefinition
 
 from aispend.periods import FIRST_PERIOD
 
-billing_periods = MonthlyPartitionsDefinition(
-    start_date=FIRST_PERIOD, fmt="%Y-%m", end_offset=1
-)
+billing_periods = MonthlyPartitionsDefinition(start_date=FIRST_PERIOD, fmt="%Y-%m", end_offset=1)
 telemetry_days = DailyPartitionsDefinition(start_date=f"{FIRST_PERIOD}-01", end_offset=1)

@@ -23,17 +23,39 @@ def stamp(hour: float) -> str:
     return (DAY + timedelta(hours=hour)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def hourly(resource_id: str, first_hour: int, last_hour: int, cost: str, *,
-           name: str = "", instance_type: str = "", list_cost: str | None = None,
-           pricing: str = "Standard", tags: dict[str, str] | None = None) -> list[dict[str, str]]:
+def hourly(
+    resource_id: str,
+    first_hour: int,
+    last_hour: int,
+    cost: str,
+    *,
+    name: str = "",
+    instance_type: str = "",
+    list_cost: str | None = None,
+    pricing: str = "Standard",
+    tags: dict[str, str] | None = None,
+) -> list[dict[str, str]]:
     """One Usage line per hour, first_hour to last_hour inclusive, each costing ``cost``."""
-    return [focus_line(
-        ChargeCategory="Usage", ChargePeriodStart=stamp(h), ChargePeriodEnd=stamp(h + 1),
-        ConsumedQuantity="1", ConsumedUnit="Hours", BilledCost=cost, EffectiveCost=cost,
-        ContractedCost=cost, ListCost=list_cost or cost, PricingCategory=pricing,
-        ResourceId=resource_id, ResourceName=name, ServiceName="Amazon Elastic Compute Cloud",
-        Tags=json.dumps(tags or {}), x_InstanceType=instance_type)
-        for h in range(first_hour, last_hour + 1)]
+    return [
+        focus_line(
+            ChargeCategory="Usage",
+            ChargePeriodStart=stamp(h),
+            ChargePeriodEnd=stamp(h + 1),
+            ConsumedQuantity="1",
+            ConsumedUnit="Hours",
+            BilledCost=cost,
+            EffectiveCost=cost,
+            ContractedCost=cost,
+            ListCost=list_cost or cost,
+            PricingCategory=pricing,
+            ResourceId=resource_id,
+            ResourceName=name,
+            ServiceName="Amazon Elastic Compute Cloud",
+            Tags=json.dumps(tags or {}),
+            x_InstanceType=instance_type,
+        )
+        for h in range(first_hour, last_hour + 1)
+    ]
 
 
 def write_bill(folder: Path, rows: Sequence[dict[str, str]]) -> None:
@@ -44,8 +66,14 @@ def write_bill(folder: Path, rows: Sequence[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def write_gpu_log(folder: Path, host: str, gpus: int, first_minute: int, last_minute: int,
-                  util: Callable[[int, int], int]) -> None:
+def write_gpu_log(
+    folder: Path,
+    host: str,
+    gpus: int,
+    first_minute: int,
+    last_minute: int,
+    util: Callable[[int, int], int],
+) -> None:
     """nvidia-smi --query-gpu CSV, one sample a minute; ``util(minute, gpu)`` in %."""
     (folder / "gpu").mkdir(parents=True, exist_ok=True)
     lines = ["timestamp, index, utilization.gpu [%]"]
@@ -59,8 +87,10 @@ def write_sacct(folder: Path, jobs: Sequence[tuple[str, str, str, int, str, str,
     """Jobs as (id, name, node, GPUs, start HH:MM, end HH:MM, state), in UTC on DAY."""
     lines = ["JobID|Cluster|Account|User|JobName|State|Start|End|Elapsed|AllocTRES|NodeList"]
     for job_id, name, node, gpus, start, end, state in jobs:
-        lines.append(f"{job_id}|c1|team-{name}|u{job_id}|{name}|{state}|{DAY.date()}T{start}:00|"
-                     f"{DAY.date()}T{end}:00|00:00:00|gres/gpu={gpus}|{node}")
+        lines.append(
+            f"{job_id}|c1|team-{name}|u{job_id}|{name}|{state}|{DAY.date()}T{start}:00|"
+            f"{DAY.date()}T{end}:00|00:00:00|gres/gpu={gpus}|{node}"
+        )
     (folder / "sacct.txt").write_text("\n".join(lines) + "\n")
 
 
@@ -68,11 +98,16 @@ def write_config(folder: Path, **extra: Any) -> None:
     (folder / "gpu").mkdir(exist_ok=True)
     if not (folder / "sacct.txt").exists():
         write_sacct(folder, [])
-    (folder / "aispend.yaml").write_text(yaml.safe_dump({
-        "warehouse": "wh.duckdb",
-        "sources": [
-            {"name": "bills", "kind": "focus", "path": "bills"},
-            {"name": "smi", "kind": "nvidia_smi", "path": "gpu"},
-            {"name": "slurm", "kind": "slurm", "path": "sacct.txt"},
-        ],
-        **extra}))
+    (folder / "aispend.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "warehouse": "wh.duckdb",
+                "sources": [
+                    {"name": "bills", "kind": "focus", "path": "bills"},
+                    {"name": "smi", "kind": "nvidia_smi", "path": "gpu"},
+                    {"name": "slurm", "kind": "slurm", "path": "sacct.txt"},
+                ],
+                **extra,
+            }
+        )
+    )

@@ -34,8 +34,9 @@ BASE_ROW = {
 }
 
 
-def write_focus(path: Path, rows: Sequence[dict[str, str]], columns: Sequence[str] | None = None
-                ) -> Path:
+def write_focus(
+    path: Path, rows: Sequence[dict[str, str]], columns: Sequence[str] | None = None
+) -> Path:
     columns = list(columns or BASE_ROW)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -50,10 +51,14 @@ def month_rows(period: str, costs: Sequence[str]) -> list[dict[str, str]]:
     year, month = map(int, period.split("-"))
     nxt = f"{year + month // 12}-{month % 12 + 1:02d}"
     return [
-        {"BillingPeriodStart": f"{period}-01T00:00:00Z", "BillingPeriodEnd": f"{nxt}-01T00:00:00Z",
-         "ChargePeriodStart": f"{period}-02T{h:02d}:00:00Z",
-         "ChargePeriodEnd": f"{period}-02T{h + 1:02d}:00:00Z", "BilledCost": c,
-         "EffectiveCost": c}
+        {
+            "BillingPeriodStart": f"{period}-01T00:00:00Z",
+            "BillingPeriodEnd": f"{nxt}-01T00:00:00Z",
+            "ChargePeriodStart": f"{period}-02T{h:02d}:00:00Z",
+            "ChargePeriodEnd": f"{period}-02T{h + 1:02d}:00:00Z",
+            "BilledCost": c,
+            "EffectiveCost": c,
+        }
         for h, c in enumerate(costs)
     ]
 

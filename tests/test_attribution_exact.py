@@ -15,8 +15,12 @@ from dbt_like import discover
 from dbt_like.runner import run_model
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = ("staging.gpu_samples", "staging.gpu_sample_spans", "marts.runs",
-          "staging.run_gpu_hours")
+MODELS = (
+    "staging.gpu_samples",
+    "staging.gpu_sample_spans",
+    "staging.runs",
+    "staging.run_gpu_hours",
+)
 T0 = datetime(2026, 10, 1)
 IDLE = 5.0
 EPOCH0 = (T0 - datetime(1970, 1, 1)).total_seconds()
@@ -40,14 +44,21 @@ def _runs(rng: random.Random) -> list[tuple[str, str, float, float, float]]:
     runs = []
     for i in range(12):
         start = rng.uniform(0, 9000)
-        runs.append((f"r{i}", rng.choice(["a", "b"]), round(start, 3),
-                     round(start + rng.uniform(30, 4000), 3), float(rng.choice([1, 2]))))
+        runs.append(
+            (
+                f"r{i}",
+                rng.choice(["a", "b"]),
+                round(start, 3),
+                round(start + rng.uniform(30, 4000), 3),
+                float(rng.choice([1, 2])),
+            )
+        )
     return runs
 
 
-def _expected(samples: list[tuple[str, int, float, float]],
-              runs: list[tuple[str, str, float, float, float]]
-              ) -> dict[tuple[str, int], list[float]]:
+def _expected(
+    samples: list[tuple[str, int, float, float]], runs: list[tuple[str, str, float, float, float]]
+) -> dict[tuple[str, int], list[float]]:
     """The rule, sample by sample: a sample lasts until the next one of its GPU, at most twice
     the GPU's median interval (the median interval for the last one); a run holds gpus / GPUs
     on the host of every sample there; the overlap is cut at UTC hours."""
@@ -90,20 +101,29 @@ def test_run_gpu_hours_follow_the_rule_sample_by_sample(tmp_path: Path, seed: in
         con.executemany(
             "INSERT INTO raw.gpu_samples (x_source, host, gpu_index, ts, util_pct) "
             "VALUES ('smi', ?, ?, ?, ?)",
-            [[h, g, T0 + timedelta(seconds=t), u] for h, g, t, u in samples])
+            [[h, g, T0 + timedelta(seconds=t), u] for h, g, t, u in samples],
+        )
         con.executemany(
             "INSERT INTO raw.scheduler_jobs (x_source, run_id, run_name, started_at, ended_at, "
             "gpu_count, hosts, state) VALUES ('slurm', ?, ?, ?, ?, ?, [?], 'COMPLETED')",
-            [[r, r, T0 + timedelta(seconds=s), T0 + timedelta(seconds=e), n, h]
-             for r, h, s, e, n in runs])
+            [
+                [r, r, T0 + timedelta(seconds=s), T0 + timedelta(seconds=e), n, h]
+                for r, h, s, e, n in runs
+            ],
+        )
         project = discover(ROOT / "sql")
         for name in MODELS:
-            run_model(con, project.models[name], {"idle_util_pct": IDLE, "run_tag": "run",
-                                                  "team_tag": "team"})
-        got = {(run, int(hour - EPOCH0)): (gpu_s, util, idle)
-               for run, hour, gpu_s, util, idle in con.execute(
-                   "SELECT run_id, hour_s, gpu_s, util_gpu_s, idle_gpu_s "
-                   "FROM staging.run_gpu_hours").fetchall()}
+            run_model(
+                con,
+                project.models[name],
+                {"idle_util_pct": IDLE, "run_tag": "run", "team_tag": "team"},
+            )
+        got = {
+            (run, int(hour - EPOCH0)): (gpu_s, util, idle)
+            for run, hour, gpu_s, util, idle in con.execute(
+                "SELECT run_id, hour_s, gpu_s, util_gpu_s, idle_gpu_s FROM staging.run_gpu_hours"
+            ).fetchall()
+        }
     expected = _expected(samples, runs)
     assert set(got) == set(expected)
     # epoch seconds are doubles (about 1e-7 s apart at 2026), so sums agree to 1e-7, not bits

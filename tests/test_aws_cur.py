@@ -35,9 +35,11 @@ def _load(root: Path, period: str) -> pl.DataFrame:
 
 
 def _by_type(lines: pl.DataFrame) -> dict[str, dict]:  # type: ignore[type-arg]
-    return {row["x_line_item_type"] + ("" if row["x_line_item_type"] != "Usage"
-                                       else ":" + (row["x_instance_type"] or "")): row
-            for row in lines.iter_rows(named=True)}
+    return {
+        row["x_line_item_type"]
+        + ("" if row["x_line_item_type"] != "Usage" else ":" + (row["x_instance_type"] or "")): row
+        for row in lines.iter_rows(named=True)
+    }
 
 
 # Worked by hand from tests/cur_exports.LINE_ITEMS:
@@ -47,8 +49,13 @@ def _by_type(lines: pl.DataFrame) -> dict[str, dict]:  # type: ignore[type-arg]
 #   usage at its on-demand cost 15.30 (not 0) = 1411.10
 # list      196.64 + 98.31 + 10.06 + 15.30 + 21.50 = 341.81
 # GPU-hours 2 x 8 (p5) + 3 x 8 (p4d spot) + 10 x 1 (g5, SP) + 5 x 1 (p3, RI) + 0 (trn1) = 55
-EXPECTED = {"billed_cost": D("1385.63"), "effective_cost": D("353.13"),
-            "contracted_cost": D("1411.10"), "list_cost": D("341.81"), "x_gpu_hours": D("55")}
+EXPECTED = {
+    "billed_cost": D("1385.63"),
+    "effective_cost": D("353.13"),
+    "contracted_cost": D("1411.10"),
+    "list_cost": D("341.81"),
+    "x_gpu_hours": D("55"),
+}
 
 
 @pytest.mark.parametrize("layout", ["legacy_csv", "cur2_parquet"])
@@ -65,19 +72,29 @@ def test_generated_export_amortizes_as_worked_by_hand(tmp_path: Path, layout: st
     p5 = rows["Usage:p5.48xlarge"]
     assert (p5["pricing_category"], p5["x_gpu_count"], p5["x_gpu_model"]) == ("Standard", 8, "H100")
     assert (p5["service_name"], p5["service_category"], p5["region"]) == (
-        "Amazon Elastic Compute Cloud", "Compute", "us-east-1")
+        "Amazon Elastic Compute Cloud",
+        "Compute",
+        "us-east-1",
+    )
     tag_key = "user:team" if layout == "legacy_csv" else "user_team"
     assert {"key": tag_key, "value": "research"} in p5["tags"]
     spot = rows["Usage:p4d.24xlarge"]  # instance type parsed from USE1-SpotUsage:p4d.24xlarge
     assert (spot["pricing_category"], spot["x_gpu_hours"]) == ("Dynamic", 24)
     covered = rows["SavingsPlanCoveredUsage"]
-    assert (covered["effective_cost"], covered["pricing_category"],
-            covered["commitment_discount_id"], covered["commitment_discount_status"]) == (
-        6, "Committed", SP_ARN, "Used")
+    assert (
+        covered["effective_cost"],
+        covered["pricing_category"],
+        covered["commitment_discount_id"],
+        covered["commitment_discount_status"],
+    ) == (6, "Committed", SP_ARN, "Used")
     assert rows["SavingsPlanNegation"]["effective_cost"] == 0
     fee = rows["SavingsPlanRecurringFee"]
-    assert (fee["effective_cost"], fee["charge_category"], fee["charge_frequency"],
-            fee["commitment_discount_status"]) == (94, "Purchase", "Recurring", "Unused")
+    assert (
+        fee["effective_cost"],
+        fee["charge_category"],
+        fee["charge_frequency"],
+        fee["commitment_discount_status"],
+    ) == (94, "Purchase", "Recurring", "Unused")
     assert rows["DiscountedUsage"]["effective_cost"] == D("12.5")
     assert rows["DiscountedUsage"]["commitment_discount_id"] == RI_ARN
     assert rows["RIFee"]["effective_cost"] == 5
@@ -86,30 +103,70 @@ def test_generated_export_amortizes_as_worked_by_hand(tmp_path: Path, layout: st
     assert rows["Tax"]["pricing_category"] is None and rows["Tax"]["effective_cost"] == 8
     assert rows["EdpDiscount"]["charge_category"] == "Credit"
     trainium = rows["Usage:trn1.32xlarge"]
-    assert (trainium["x_gpu_count"], trainium["x_accelerator_count"],
-            trainium["x_accelerator_type"], trainium["x_gpu_hours"]) == (0, 16, "Trainium", 0)
+    assert (
+        trainium["x_gpu_count"],
+        trainium["x_accelerator_count"],
+        trainium["x_accelerator_type"],
+        trainium["x_gpu_hours"],
+    ) == (0, 16, "Trainium", 0)
 
 
 def test_pricing_term_spot_is_the_fallback_when_the_usage_type_does_not_say() -> None:
-    items = [("Usage", "USE1-RunInstances", "g6.xlarge", "1", "Hrs", "0.30", "0.30", "0.80",
-              "", "", "", "", "", "", "", "", "Spot", {})]
+    items = [
+        (
+            "Usage",
+            "USE1-RunInstances",
+            "g6.xlarge",
+            "1",
+            "Hrs",
+            "0.30",
+            "0.30",
+            "0.80",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "Spot",
+            {},
+        )
+    ]
     raw = pl.read_csv(legacy_csv_gz("2026-10", items), infer_schema=False)
     raw = raw.rename(canonical_columns(raw.columns)).with_columns(
-        pl.lit("f").alias("_file"), pl.lit(1, dtype=pl.Int64).alias("_row"))
+        pl.lit("f").alias("_file"), pl.lit(1, dtype=pl.Int64).alias("_row")
+    )
     row = normalize_cur(raw.lazy(), source="s", period="2026-10").collect().row(0, named=True)
     assert (row["pricing_category"], row["x_gpu_model"]) == ("Dynamic", "L4")
 
 
 def test_column_names_from_every_generation_meet() -> None:
-    renamed = canonical_columns([
-        "lineItem/UnblendedCost", "line_item_unblended_cost", "savingsPlan/SavingsPlanARN",
-        "savings_plan_savings_plan_a_r_n", "reservation/ReservationARN", "resourceTags/user:Name",
-        "resource_tags_user_cost_center", "product/regionCode", "\ufeffidentity/LineItemId",
-    ])
+    renamed = canonical_columns(
+        [
+            "lineItem/UnblendedCost",
+            "line_item_unblended_cost",
+            "savingsPlan/SavingsPlanARN",
+            "savings_plan_savings_plan_a_r_n",
+            "reservation/ReservationARN",
+            "resourceTags/user:Name",
+            "resource_tags_user_cost_center",
+            "product/regionCode",
+            "\ufeffidentity/LineItemId",
+        ]
+    )
     assert list(renamed.values()) == [
-        "line_item_unblended_cost", "line_item_unblended_cost", "savings_plan_savings_plan_a_r_n",
-        "savings_plan_savings_plan_a_r_n", "reservation_reservation_a_r_n", "tag:user:Name",
-        "tag:user_cost_center", "product_region_code", "identity_line_item_id"]
+        "line_item_unblended_cost",
+        "line_item_unblended_cost",
+        "savings_plan_savings_plan_a_r_n",
+        "savings_plan_savings_plan_a_r_n",
+        "reservation_reservation_a_r_n",
+        "tag:user:Name",
+        "tag:user_cost_center",
+        "product_region_code",
+        "identity_line_item_id",
+    ]
 
 
 def test_real_legacy_sample_reconciles_to_its_own_sums() -> None:
@@ -148,8 +205,13 @@ def test_newest_legacy_delivery_wins_and_older_assemblies_are_ignored(tmp_path: 
 def test_missing_column_and_missing_manifest_file_are_reported(tmp_path: Path) -> None:
     from aispend.errors import InputProblemError
 
-    cur2_layout(tmp_path / "a", "exports", "2026-10", cur2_parquet("2026-10"),
-                extra_listed="exports/cur2/data/BILLING_PERIOD=2026-10/cur2-00002.snappy.parquet")
+    cur2_layout(
+        tmp_path / "a",
+        "exports",
+        "2026-10",
+        cur2_parquet("2026-10"),
+        extra_listed="exports/cur2/data/BILLING_PERIOD=2026-10/cur2-00002.snappy.parquet",
+    )
     discovery = CurExport(str(tmp_path / "a"), LocalFileSystem()).discover()
     assert discovery.unplaced == []
     [problem] = discovery.failed["2026-10"]
@@ -172,17 +234,23 @@ def test_cur2_create_new_mode_reads_only_the_newest_execution(tmp_path: Path) ->
     new = "2026-10-03T06:00:00.000Z-22222222-aaaa-bbbb-cccc-000000000002"
     # With the manifest: it names the newest execution's files.
     with_manifest = tmp_path / "m"
-    cur2_layout(with_manifest, "exports", "2026-10", cur2_parquet("2026-10", LINE_ITEMS[:2]),
-                execution=old)
+    cur2_layout(
+        with_manifest, "exports", "2026-10", cur2_parquet("2026-10", LINE_ITEMS[:2]), execution=old
+    )
     cur2_layout(with_manifest, "exports", "2026-10", cur2_parquet("2026-10"), execution=new)
     assert _load(with_manifest, "2026-10")["billed_cost"].sum() == D("1385.63")
     # Without any manifest (copied data only): the newest delivery folder, never both.
     bare = tmp_path / "bare"
-    first = cur2_layout(bare, "exports", "2026-10", cur2_parquet("2026-10", LINE_ITEMS[:2]),
-                        execution=old, manifest=False)
+    first = cur2_layout(
+        bare,
+        "exports",
+        "2026-10",
+        cur2_parquet("2026-10", LINE_ITEMS[:2]),
+        execution=old,
+        manifest=False,
+    )
     os.utime(bare / first, (1_700_000_000, 1_700_000_000))
-    cur2_layout(bare, "exports", "2026-10", cur2_parquet("2026-10"), execution=new,
-                manifest=False)
+    cur2_layout(bare, "exports", "2026-10", cur2_parquet("2026-10"), execution=new, manifest=False)
     assert _load(bare, "2026-10")["billed_cost"].sum() == D("1385.63")
 
 

@@ -54,10 +54,13 @@ def _line(lines: pl.DataFrame, **match: Any) -> dict[str, Any]:
 
 # --- EA actual + amortized, both in one folder ------------------------------------------------
 
+
 def test_ea_actual_and_amortized_in_one_folder_are_combined_not_added() -> None:
     raw, lines = _load(AZURE / "ea", "2023-09")
     assert raw.get_column("_kind").value_counts().sort("_kind").rows() == [
-        ("actual", 11), ("amortized", 28)]
+        ("actual", 11),
+        ("amortized", 28),
+    ]
     assert azure_problems(raw, lines) == []
     # The 10 usage rows of the actual export are the last 10 amortized rows: they meet as 10
     # lines. 18 amortized-only rows and the actual-only purchase make 10 + 18 + 1 = 29 lines.
@@ -75,16 +78,19 @@ def test_ea_actual_and_amortized_in_one_folder_are_combined_not_added() -> None:
     purchase = _line(lines, charge_category="Purchase")
     assert purchase["billed_cost"] == Decimal("3.25") and purchase["effective_cost"] == 0
     assert purchase["pricing_category"] == "Standard"
-    assert purchase["commitment_discount_id"] == ("/providers/Microsoft.Capacity/reservationOrders/"
-                                                  "49ed0e4d-8e0c-4f1f-af2c-67c865056615/reservations/")
+    assert purchase["commitment_discount_id"] == (
+        "/providers/Microsoft.Capacity/reservationOrders/"
+        "49ed0e4d-8e0c-4f1f-af2c-67c865056615/reservations/"
+    )
     assert purchase["x_source_file"].endswith("EA_ActualCost_Small.csv")
 
     reserved = _line(lines, pricing_category="Committed", x_instance_type="Standard_DS2_v2")
     assert reserved["billed_cost"] == 0  # covered usage has no actual twin in these cuts
     assert reserved["effective_cost"] == Decimal("0.493152")
     assert reserved["commitment_discount_status"] == "Used"
-    assert reserved["commitment_discount_id"].endswith("/reservations/f39d1c73-af74-4308-9083-"
-                                                       "fbf5efab37d1")
+    assert reserved["commitment_discount_id"].endswith(
+        "/reservations/f39d1c73-af74-4308-9083-fbf5efab37d1"
+    )
     assert reserved["list_cost"] is None  # PayGPrice 0 on reservation usage
     assert reserved["contracted_cost"] == Decimal("1.168")  # UnitPrice 0.146 x 8 hours
     assert (reserved["usage_quantity"], reserved["usage_unit"]) == (Decimal(8), "Hours")
@@ -110,19 +116,24 @@ def test_ea_actual_and_amortized_in_one_folder_are_combined_not_added() -> None:
 
 # --- the other schemas -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "period", "rows", "currency", "total"), [
-    # 0.114455 + 0 + 3.455664 + 0.034567754 + 16.393727
-    ("azure_version_2.csv", "2020-09", 5, "MC", "19.998413754"),
-    # 0.0000204972 + 0.0000016 + 0.000004 + 0.000000144
-    ("camel_azure_version_2.csv", "2023-08", 4, "USD", "0.0000262412"),
-    # 0 + 0.00010368 + 0.00000648
-    ("azure_camelCased.csv", "2019-07", 3, "USD", "0.00011016"),
-    ("costreport_a243c6f2-199f-4074-9a2c-40e671cf1584.csv", "2019-07", 3, "USD", "0.00011016"),
-    # 27 rows summed by hand, scientific notation included (5.64902E-05 = 0.0000564902, ...)
-    ("sample-anonymous-ea-export-dataset.csv", "2023-09", 27, "CAD", "1.26136926505726"),
-])
-def test_each_schema_loads_and_reconciles(name: str, period: str, rows: int, currency: str,
-                                          total: str) -> None:
+
+@pytest.mark.parametrize(
+    ("name", "period", "rows", "currency", "total"),
+    [
+        # 0.114455 + 0 + 3.455664 + 0.034567754 + 16.393727
+        ("azure_version_2.csv", "2020-09", 5, "MC", "19.998413754"),
+        # 0.0000204972 + 0.0000016 + 0.000004 + 0.000000144
+        ("camel_azure_version_2.csv", "2023-08", 4, "USD", "0.0000262412"),
+        # 0 + 0.00010368 + 0.00000648
+        ("azure_camelCased.csv", "2019-07", 3, "USD", "0.00011016"),
+        ("costreport_a243c6f2-199f-4074-9a2c-40e671cf1584.csv", "2019-07", 3, "USD", "0.00011016"),
+        # 27 rows summed by hand, scientific notation included (5.64902E-05 = 0.0000564902, ...)
+        ("sample-anonymous-ea-export-dataset.csv", "2023-09", 27, "CAD", "1.26136926505726"),
+    ],
+)
+def test_each_schema_loads_and_reconciles(
+    name: str, period: str, rows: int, currency: str, total: str
+) -> None:
     raw, lines = _load(AZURE / name, period)
     assert azure_problems(raw, lines) == []
     assert lines.height == rows
@@ -155,9 +166,10 @@ def test_mca_camel_case_takes_period_from_the_date_and_list_from_payg_cost() -> 
 
 
 def test_old_usage_schema_in_both_cases_with_bom() -> None:
-    for name, subscription in (("azure_camelCased.csv", "2639de71"),
-                               ("costreport_a243c6f2-199f-4074-9a2c-40e671cf1584.csv",
-                                "0039de71")):
+    for name, subscription in (
+        ("azure_camelCased.csv", "2639de71"),
+        ("costreport_a243c6f2-199f-4074-9a2c-40e671cf1584.csv", "0039de71"),
+    ):
         _, lines = _load(AZURE / name, "2019-07")
         disk = _line(lines, billed_cost=Decimal("0.00010368"))
         assert disk["sub_account_id"].startswith(subscription)
@@ -174,41 +186,70 @@ def test_anonymous_ea_spot_scientific_notation_and_braceless_tags() -> None:
     spot = lines.filter(pl.col("pricing_category") == "Dynamic")
     assert spot.height == 3  # DS4 v2 Spot and twice L4s Spot
     assert spot.get_column("list_cost").null_count() == 3
-    assert ops["tags"] == [{"key": "tagA", "value": "valueA"}, {"key": "tagB", "value": "valueB"},
-                           {"key": "tagC", "value": "valueC"}]
+    assert ops["tags"] == [
+        {"key": "tagA", "value": "valueA"},
+        {"key": "tagB", "value": "valueB"},
+        {"key": "tagC", "value": "valueC"},
+    ]
 
 
 # --- a generated GPU export: spot, reservation, purchase, 10 Hours, fractional GPU -------------
 
-HEADER = ("Date,BillingPeriodStartDate,BillingAccountId,SubscriptionId,ResourceId,"
-          "ResourceLocation,MeterId,MeterCategory,MeterName,Quantity,UnitOfMeasure,EffectivePrice,"
-          "CostInBillingCurrency,UnitPrice,PayGPrice,BillingCurrencyCode,ChargeType,PricingModel,"
-          "Frequency,benefitId,AdditionalInfo,Tags\n")
+HEADER = (
+    "Date,BillingPeriodStartDate,BillingAccountId,SubscriptionId,ResourceId,"
+    "ResourceLocation,MeterId,MeterCategory,MeterName,Quantity,UnitOfMeasure,EffectivePrice,"
+    "CostInBillingCurrency,UnitPrice,PayGPrice,BillingCurrencyCode,ChargeType,PricingModel,"
+    "Frequency,benefitId,AdditionalInfo,Tags\n"
+)
 VM = "/subscriptions/sub-1/resourceGroups/ml/providers/Microsoft.Compute/virtualMachines/"
 RI = "/providers/Microsoft.Capacity/reservationOrders/ro-1/reservations/r-1"
 H100 = '"{""ServiceType"": ""Standard_ND96isr_H100_v5""}"'
-SPOT = (f'3/5/2024,3/1/2024,ea-1,sub-1,{VM}spot-a100,eastus,m-spot,Virtual Machines,'
-        'NC24ads A100 v4 Spot,10,1 Hour,1.47,14.70,1.47,1.47,USD,Usage,Spot,UsageBased,,,'
-        '"""team"": ""research"""\n')
-V100 = (f"3/5/2024,3/1/2024,ea-1,sub-1,{VM}v100-dev,eastus,m-v100,Virtual Machines,NC6s v3,"
-        "2.4,10 Hours,27.54,66.096,27.54,30.60,USD,Usage,OnDemand,UsageBased,,,\n")
-A10 = (f"3/5/2024,3/1/2024,ea-1,sub-1,{VM}viz-1,eastus,m-a10,Virtual Machines,NV12ads A10 v5,"
-       "6,1 Hour,0.908,5.448,0.908,0.908,USD,Usage,OnDemand,UsageBased,,,\n")
+SPOT = (
+    f"3/5/2024,3/1/2024,ea-1,sub-1,{VM}spot-a100,eastus,m-spot,Virtual Machines,"
+    "NC24ads A100 v4 Spot,10,1 Hour,1.47,14.70,1.47,1.47,USD,Usage,Spot,UsageBased,,,"
+    '"""team"": ""research"""\n'
+)
+V100 = (
+    f"3/5/2024,3/1/2024,ea-1,sub-1,{VM}v100-dev,eastus,m-v100,Virtual Machines,NC6s v3,"
+    "2.4,10 Hours,27.54,66.096,27.54,30.60,USD,Usage,OnDemand,UsageBased,,,\n"
+)
+A10 = (
+    f"3/5/2024,3/1/2024,ea-1,sub-1,{VM}viz-1,eastus,m-a10,Virtual Machines,NV12ads A10 v5,"
+    "6,1 Hour,0.908,5.448,0.908,0.908,USD,Usage,OnDemand,UsageBased,,,\n"
+)
 
 
 def _reserved(price: str, cost: str) -> str:
-    return (f"3/5/2024,3/1/2024,ea-1,sub-1,{VM}h100-train,eastus,m-h100,Virtual Machines,"
-            f"ND96isr H100 v5,24,1 Hour,{price},{cost},98.32,0,USD,Usage,Reservation,"
-            f"UsageBased,{RI},{H100},\n")
+    return (
+        f"3/5/2024,3/1/2024,ea-1,sub-1,{VM}h100-train,eastus,m-h100,Virtual Machines,"
+        f"ND96isr H100 v5,24,1 Hour,{price},{cost},98.32,0,USD,Usage,Reservation,"
+        f"UsageBased,{RI},{H100},\n"
+    )
 
 
-ACTUAL = HEADER + SPOT + _reserved("0", "0") + (
-    "3/1/2024,3/1/2024,ea-1,sub-1,/providers/Microsoft.Capacity/reservationOrders/ro-1,eastus,"
-    "m-h100,Virtual Machines,ND96isr H100 v5,1,1 Hour,2000,2000,2000,0,USD,Purchase,Reservation,"
-    f"Recurring,{RI},,\n") + V100 + A10
-AMORTIZED = HEADER + SPOT + _reserved("60", "1440") + V100 + A10 + (
-    f"3/5/2024,3/1/2024,ea-1,sub-1,{RI},eastus,m-h100,Virtual Machines,ND96isr H100 v5,4,1 Hour,"
-    f"60,240,98.32,0,USD,UnusedReservation,Reservation,UsageBased,{RI},,\n")
+ACTUAL = (
+    HEADER
+    + SPOT
+    + _reserved("0", "0")
+    + (
+        "3/1/2024,3/1/2024,ea-1,sub-1,/providers/Microsoft.Capacity/reservationOrders/ro-1,eastus,"
+        "m-h100,Virtual Machines,ND96isr H100 v5,1,1 Hour,2000,2000,2000,0,USD,Purchase,"
+        f"Reservation,Recurring,{RI},,\n"
+    )
+    + V100
+    + A10
+)
+AMORTIZED = (
+    HEADER
+    + SPOT
+    + _reserved("60", "1440")
+    + V100
+    + A10
+    + (
+        f"3/5/2024,3/1/2024,ea-1,sub-1,{RI},eastus,m-h100,Virtual Machines,ND96isr H100 v5,4,"
+        f"1 Hour,60,240,98.32,0,USD,UnusedReservation,Reservation,UsageBased,{RI},,\n"
+    )
+)
 
 
 def _write(path: Path, text: str, modified: float | None = None) -> Path:
@@ -347,8 +388,10 @@ def test_mca_list_cost_in_the_billing_currency_with_the_exports_own_rate(tmp_pat
     assert no_rate["list_cost"] is None and no_rate["contracted_cost"] is None
     assert no_rate["billed_cost"] == Decimal("10.00")
     # Never added across currencies: NOK 56.70 + 16.80 + 10.00 = 83.50, USD 2.50 on its own.
-    assert sorted(azure_control_totals(raw)) == [("NOK", 3, Decimal("83.50")),
-                                                 ("USD", 1, Decimal("2.50"))]
+    assert sorted(azure_control_totals(raw)) == [
+        ("NOK", 3, Decimal("83.50")),
+        ("USD", 1, Decimal("2.50")),
+    ]
 
 
 # --- bad input is reported, not dropped --------------------------------------------------------
@@ -360,11 +403,15 @@ def test_a_cost_that_is_not_a_number_is_named_by_file_row_and_column(tmp_path: P
     path = _write(tmp_path / "broken-actual.csv", MALFORMED)
     raw, lines = _load(path, "2024-03")
     assert raw.height == 3 and lines.height == 3  # no row dropped
-    assert azure_problems(raw, lines) == [InputProblem(
-        file=str(path), row=2, column="CostInBillingCurrency",
-        message="a number expected, found '1O.50'")]
-    assert lines.get_column("billed_cost").to_list() == [Decimal("14.70"), None,
-                                                         Decimal("5.448")]
+    assert azure_problems(raw, lines) == [
+        InputProblem(
+            file=str(path),
+            row=2,
+            column="CostInBillingCurrency",
+            message="a number expected, found '1O.50'",
+        )
+    ]
+    assert lines.get_column("billed_cost").to_list() == [Decimal("14.70"), None, Decimal("5.448")]
 
 
 def test_a_row_without_a_readable_date_blocks_the_source(tmp_path: Path) -> None:
@@ -372,25 +419,49 @@ def test_a_row_without_a_readable_date_blocks_the_source(tmp_path: Path) -> None
     path = _write(tmp_path / "usage.csv", text)
     discovery = AzureCostExport(str(path), LocalFileSystem()).discover()
     assert list(discovery.periods) == ["2024-03"]
-    assert discovery.unplaced == [InputProblem(
-        file=str(path), row=2, column="Date",
-        message="not a date: 'yesterday', so the row's billing period is unknown")]
+    assert discovery.unplaced == [
+        InputProblem(
+            file=str(path),
+            row=2,
+            column="Date",
+            message="not a date: 'yesterday', so the row's billing period is unknown",
+        )
+    ]
 
 
 # --- building blocks -----------------------------------------------------------------------------
 
+
 def test_header_names_meet_in_one_spelling() -> None:
-    names = ["\ufeffSubscriptionGuid", "usageDateTime", "meterSubcategory", "benefitId",
-             "costInBillingCurrency", "paygCostInBillingCurrency", "someNewColumn"]
+    names = [
+        "\ufeffSubscriptionGuid",
+        "usageDateTime",
+        "meterSubcategory",
+        "benefitId",
+        "costInBillingCurrency",
+        "paygCostInBillingCurrency",
+        "someNewColumn",
+    ]
     assert list(canonical_names(names).values()) == [
-        "SubscriptionGuid", "UsageDateTime", "MeterSubCategory", "BenefitId",
-        "CostInBillingCurrency", "PaygCostInBillingCurrency", "SomeNewColumn"]
+        "SubscriptionGuid",
+        "UsageDateTime",
+        "MeterSubCategory",
+        "BenefitId",
+        "CostInBillingCurrency",
+        "PaygCostInBillingCurrency",
+        "SomeNewColumn",
+    ]
 
 
 def test_dates_in_us_and_iso_order() -> None:
     text = pl.Series(["9/2/2023", "09/21/2023", "2019-07-29 00:00:00", "2023-09-01", "13/1/2023"])
     assert pl.select(azure_date(pl.lit(text))).to_series().to_list() == [
-        date(2023, 9, 2), date(2023, 9, 21), date(2019, 7, 29), date(2023, 9, 1), None]
+        date(2023, 9, 2),
+        date(2023, 9, 21),
+        date(2019, 7, 29),
+        date(2023, 9, 1),
+        None,
+    ]
 
 
 def test_export_kind_from_the_file_or_folder_name() -> None:
@@ -399,15 +470,25 @@ def test_export_kind_from_the_file_or_folder_name() -> None:
     assert export_kind("/data/EA_ActualCost_Small.csv") == "actual"
 
 
-@pytest.mark.parametrize(("size", "gpus", "model"), [
-    ("Standard_NC24ads_A100_v4", 1, "A100"), ("nc24ads_a100_v4", 1, "A100"),
-    ("STANDARD_ND96ASR_V4", 8, "A100"), ("ND96isr_H100_v5", 8, "H100"),
-    ("Standard_ND96isr_H200_v5", 8, "H200"), ("Standard_NC6s_v3", 1, "V100"),
-    ("Standard_NC64as_T4_v3", 4, "T4"), ("Standard_NV12s_v3", 1, "M60"),
-    ("Standard_NV6ads_A10_v5", 1 / 6, "A10"), ("NV12ads_A10_v5", 1 / 3, "A10"),
-    ("Standard_NV18ads_A10_v5", 1 / 2, "A10"), ("Standard_NV36ads_A10_v5", 1, "A10"),
-    ("Standard_NV36adms_A10_v5", 1, "A10"), ("Standard_NV72ads_A10_v5", 2, "A10"),
-])
+@pytest.mark.parametrize(
+    ("size", "gpus", "model"),
+    [
+        ("Standard_NC24ads_A100_v4", 1, "A100"),
+        ("nc24ads_a100_v4", 1, "A100"),
+        ("STANDARD_ND96ASR_V4", 8, "A100"),
+        ("ND96isr_H100_v5", 8, "H100"),
+        ("Standard_ND96isr_H200_v5", 8, "H200"),
+        ("Standard_NC6s_v3", 1, "V100"),
+        ("Standard_NC64as_T4_v3", 4, "T4"),
+        ("Standard_NV12s_v3", 1, "M60"),
+        ("Standard_NV6ads_A10_v5", 1 / 6, "A10"),
+        ("NV12ads_A10_v5", 1 / 3, "A10"),
+        ("Standard_NV18ads_A10_v5", 1 / 2, "A10"),
+        ("Standard_NV36ads_A10_v5", 1, "A10"),
+        ("Standard_NV36adms_A10_v5", 1, "A10"),
+        ("Standard_NV72ads_A10_v5", 2, "A10"),
+    ],
+)
 def test_azure_gpu_sizes(size: str, gpus: float, model: str) -> None:
     found = accelerators(size)
     assert found is not None and (found.gpus, found.gpu_model) == (gpus, model)

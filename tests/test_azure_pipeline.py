@@ -28,9 +28,15 @@ def test_actual_and_amortized_exports_load_once_each(cli, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "azure 2023-09: loaded 29 rows from 2 file(s); billed USD 8.55" in result.output
     assert ", 0 failed." in result.output  # cost_lines_reconcile against the actual file
-    totals = json.loads(cli("sql", "--format", "json",
-                            "select sum(billed_cost) as billed, sum(effective_cost) as effective "
-                            "from marts.cost_lines").output)[0]
+    totals = json.loads(
+        cli(
+            "sql",
+            "--format",
+            "json",
+            "select sum(billed_cost) as billed, sum(effective_cost) as effective "
+            "from marts.cost_lines",
+        ).output
+    )[0]
     actual = _file_total(EA / "EA_ActualCost_Small.csv")
     amortized = _file_total(EA / "EA_AmortizedCost_Small.csv")
     assert abs(D(str(totals["billed"])) - actual) < D("0.000000001")
@@ -38,5 +44,6 @@ def test_actual_and_amortized_exports_load_once_each(cli, tmp_path: Path) -> Non
     # reloading the period changes nothing
     again = cli("run", "--period", "2023-09")
     assert again.exit_code == 0, again.output
-    assert json.loads(cli("sql", "--format", "json",
-                          "select count(*) as n from marts.cost_lines").output) == [{"n": 29}]
+    assert json.loads(
+        cli("sql", "--format", "json", "select count(*) as n from marts.cost_lines").output
+    ) == [{"n": 29}]

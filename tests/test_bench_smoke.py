@@ -10,8 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _bench(script: str, *args: str, results: Path) -> dict:  # type: ignore[type-arg]
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args,
-                           "--results", str(results)], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args, "--results", str(results)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     [out] = results.glob(f"{script.removesuffix('.py')}_*.json")
     return json.loads(out.read_text())  # type: ignore[no-any-return]
@@ -20,8 +24,13 @@ def _bench(script: str, *args: str, results: Path) -> dict:  # type: ignore[type
 def test_cur_bench_loads_the_generated_month_and_reports_every_step(tmp_path: Path) -> None:
     report = _bench("cur.py", "--rows", "20000", results=tmp_path)
     assert report["rows"] == 20000
-    assert set(report["steps"]) == {"ctas_default", "ctas_same_settings", "pandas",
-                                    "aispend_ingest", "aispend_restate_month"}
+    assert set(report["steps"]) == {
+        "ctas_default",
+        "ctas_same_settings",
+        "pandas",
+        "aispend_ingest",
+        "aispend_restate_month",
+    }
     assert all(step["peak_mib"] > 0 for step in report["steps"].values())
 
 
@@ -36,7 +45,8 @@ def test_nightly_bench_runs_the_whole_refresh(tmp_path: Path) -> None:
     assert (report["rows"], report["samples"]) == (20000, 8 * 86400)
     assert report["runs"] > 0
     assert report["steps"]["aispend_nightly_run"]["summary"] == (
-        "Done: 3 partition(s) loaded, 0 failed; checks: 5 passed, 0 failed.")
+        "Done: 3 partition(s) loaded, 0 failed; checks: 5 passed, 0 failed."
+    )
 
 
 def test_engines_bench_builds_the_models_on_both_engines(tmp_path: Path) -> None:

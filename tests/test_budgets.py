@@ -27,23 +27,39 @@ def october_bill(path: Path) -> None:
     rows = []
     for day in range(1, 11):
         team, run = ("research", "llm-7b") if day <= 5 else ("vision", "vit-l")
-        rows.append({
+        rows.append(
+            {
+                "BillingPeriodStart": "2026-10-01T00:00:00Z",
+                "BillingPeriodEnd": "2026-11-01T00:00:00Z",
+                "ChargePeriodStart": f"2026-10-{day:02d}T10:00:00Z",
+                "ChargePeriodEnd": f"2026-10-{day:02d}T11:00:00Z",
+                "ProviderName": "AWS",
+                "ServiceName": "Amazon Elastic Compute Cloud",
+                "BilledCost": "100.00",
+                "EffectiveCost": "80.00",
+                "BillingCurrency": "USD",
+                "ChargeCategory": "Usage",
+                "ConsumedQuantity": "1",
+                "ConsumedUnit": "Hours",
+                "SkuPriceDetails": '{"InstanceType": "p5.48xlarge"}',
+                "Tags": json.dumps({"team": team, "training_run": run}),
+            }
+        )
+    rows.append(
+        {
             "BillingPeriodStart": "2026-10-01T00:00:00Z",
             "BillingPeriodEnd": "2026-11-01T00:00:00Z",
-            "ChargePeriodStart": f"2026-10-{day:02d}T10:00:00Z",
-            "ChargePeriodEnd": f"2026-10-{day:02d}T11:00:00Z", "ProviderName": "AWS",
-            "ServiceName": "Amazon Elastic Compute Cloud", "BilledCost": "100.00",
-            "EffectiveCost": "80.00", "BillingCurrency": "USD", "ChargeCategory": "Usage",
-            "ConsumedQuantity": "1", "ConsumedUnit": "Hours",
-            "SkuPriceDetails": '{"InstanceType": "p5.48xlarge"}',
-            "Tags": json.dumps({"team": team, "training_run": run})})
-    rows.append({"BillingPeriodStart": "2026-10-01T00:00:00Z",
-                 "BillingPeriodEnd": "2026-11-01T00:00:00Z",
-                 "ChargePeriodStart": "2026-10-03T00:00:00Z",
-                 "ChargePeriodEnd": "2026-10-04T00:00:00Z", "ProviderName": "Microsoft",
-                 "ServiceName": "Virtual Machines", "BilledCost": "50.00",
-                 "EffectiveCost": "50.00", "BillingCurrency": "EUR", "ChargeCategory": "Usage",
-                 "Tags": "{}"})
+            "ChargePeriodStart": "2026-10-03T00:00:00Z",
+            "ChargePeriodEnd": "2026-10-04T00:00:00Z",
+            "ProviderName": "Microsoft",
+            "ServiceName": "Virtual Machines",
+            "BilledCost": "50.00",
+            "EffectiveCost": "50.00",
+            "BillingCurrency": "EUR",
+            "ChargeCategory": "Usage",
+            "Tags": "{}",
+        }
+    )
     write_focus(path, rows, columns=list(rows[0]))
 
 
@@ -105,22 +121,39 @@ def write_budget_config(folder: Path, smtp_port: int, hook_port: int) -> None:
         "warehouse": "wh.duckdb",
         "sources": [{"name": "bills", "kind": "focus", "path": "bills"}],
         "budgets": [
-            {"name": "aws-usd", "scope": {"provider": "AWS"}, "period": "monthly",
-             "amount": 1000, "thresholds": [{"percent": 80, "on": "actual"},
-                                            {"percent": 100, "on": "forecast"}],
-             "notify": ["ops", "ml-slack", "finance", "log"]},
-            {"name": "vision", "scope": {"team": "vision"}, "amount": 600,
-             "thresholds": [{"percent": 80, "on": "actual"}, {"percent": 100, "on": "forecast"}],
-             "notify": ["log"]},
-            {"name": "gpu", "scope": {}, "gpu_hours": 300,
-             "thresholds": [{"percent": 80, "on": "actual"}, {"percent": 100, "on": "forecast"}],
-             "notify": ["log"]},
+            {
+                "name": "aws-usd",
+                "scope": {"provider": "AWS"},
+                "period": "monthly",
+                "amount": 1000,
+                "thresholds": [{"percent": 80, "on": "actual"}, {"percent": 100, "on": "forecast"}],
+                "notify": ["ops", "ml-slack", "finance", "log"],
+            },
+            {
+                "name": "vision",
+                "scope": {"team": "vision"},
+                "amount": 600,
+                "thresholds": [{"percent": 80, "on": "actual"}, {"percent": 100, "on": "forecast"}],
+                "notify": ["log"],
+            },
+            {
+                "name": "gpu",
+                "scope": {},
+                "gpu_hours": 300,
+                "thresholds": [{"percent": 80, "on": "actual"}, {"percent": 100, "on": "forecast"}],
+                "notify": ["log"],
+            },
         ],
         "alerts": {
             "ops": {"kind": "webhook", "url": f"http://127.0.0.1:{hook_port}/hook"},
             "ml-slack": {"kind": "slack", "webhook_url_env": "SLACK_WEBHOOK_URL"},
-            "finance": {"kind": "email", "smtp_host": "127.0.0.1", "smtp_port": smtp_port,
-                        "from": "aispend@example.com", "to": ["finops@example.com"]},
+            "finance": {
+                "kind": "email",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp_port,
+                "from": "aispend@example.com",
+                "to": ["finops@example.com"],
+            },
             "log": {"kind": "file", "path": "alerts.jsonl"},
         },
     }
@@ -128,7 +161,8 @@ def write_budget_config(folder: Path, smtp_port: int, hook_port: int) -> None:
 
 
 def test_thresholds_fire_exactly_once_with_the_figures_worked_by_hand(
-        cli, servers, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli, servers, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     inbox, mailbox, smtp_port = servers
     write_budget_config(tmp_path, smtp_port, inbox.port)
     loaded = cli("run")
@@ -151,9 +185,13 @@ def test_thresholds_fire_exactly_once_with_the_figures_worked_by_hand(
 
     sent = [line for line in result.output.splitlines() if line.startswith("Alert sent:")]
     assert sorted(sent) == sorted(
-        [f"Alert sent: aws-usd {t} 2026-10 -> {sink}" for t in ("80% actual", "100% forecast")
-         for sink in ("ops", "ml-slack", "finance", "log")]
-        + ["Alert sent: vision 100% forecast 2026-10 -> log"])
+        [
+            f"Alert sent: aws-usd {t} 2026-10 -> {sink}"
+            for t in ("80% actual", "100% forecast")
+            for sink in ("ops", "ml-slack", "finance", "log")
+        ]
+        + ["Alert sent: vision 100% forecast 2026-10 -> log"]
+    )
 
     hooks = [body for path, body in inbox.received if path == "/hook"]
     slack = [body for path, body in inbox.received if path == "/slack"]
@@ -163,10 +201,13 @@ def test_thresholds_fire_exactly_once_with_the_figures_worked_by_hand(
     assert actual_alert["currency"] == "USD" and actual_alert["period"] == "2026-10"
     assert actual_alert["top_contributors"]["teams"] == [
         {"name": "research", "value": "400.0000000000"},
-        {"name": "vision", "value": "400.0000000000"}]
+        {"name": "vision", "value": "400.0000000000"},
+    ]
     assert {r["name"] for r in actual_alert["top_contributors"]["runs"]} == {"llm-7b", "vit-l"}
-    assert any("crossed 80% actual for 2026-10: actual 800.00 USD of 1,000.00 USD (80.0%)"
-               in b["text"] for b in slack)
+    assert any(
+        "crossed 80% actual for 2026-10: actual 800.00 USD of 1,000.00 USD (80.0%)" in b["text"]
+        for b in slack
+    )
     assert all("aws-usd" in m["Subject"] for m in mailbox.messages)
     logged = [json.loads(x) for x in (tmp_path / "alerts.jsonl").read_text().splitlines()]
     assert len(logged) == 3
@@ -176,14 +217,19 @@ def test_thresholds_fire_exactly_once_with_the_figures_worked_by_hand(
     assert "Alert sent" not in again.output
     assert "Already alerted (not sent again): aws-usd 80% actual 2026-10" in again.output
     assert len(inbox.received) == 4 and len(mailbox.messages) == 2
-    history = cli("sql", "--format", "csv",
-                  "select budget, count(*) as n from marts.budget_status where period = '2026-10' "
-                  "group by 1 order by 1")
+    history = cli(
+        "sql",
+        "--format",
+        "csv",
+        "select budget, count(*) as n from marts.budget_status where period = '2026-10' "
+        "group by 1 order by 1",
+    )
     assert history.output.splitlines() == ["budget,n", "aws-usd,2", "gpu,2", "vision,2"]
 
 
 def test_a_down_sink_is_an_error_and_its_alert_is_retried_once_it_is_up(
-        cli, servers, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli, servers, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     inbox, mailbox, smtp_port = servers
     hook_port = free_port()  # nothing listens here yet
     write_budget_config(tmp_path, smtp_port, hook_port)
@@ -193,10 +239,13 @@ def test_a_down_sink_is_an_error_and_its_alert_is_retried_once_it_is_up(
     assert f"cannot reach http://127.0.0.1:{hook_port}/hook" in first.output
     assert "kept pending, retried on the next check" in first.output
     assert len([p for p, _ in inbox.received if p == "/slack"]) == 2  # the others still went out
-    pending = cli("sql", "--format", "csv", "select sink, status, attempts from meta.alerts "
-                  "where sink = 'ops' order by threshold")
-    assert pending.output.splitlines() == ["sink,status,attempts", "ops,pending,1",
-                                           "ops,pending,1"]
+    pending = cli(
+        "sql",
+        "--format",
+        "csv",
+        "select sink, status, attempts from meta.alerts where sink = 'ops' order by threshold",
+    )
+    assert pending.output.splitlines() == ["sink,status,attempts", "ops,pending,1", "ops,pending,1"]
 
     late = Inbox(hook_port)
     try:
@@ -212,13 +261,25 @@ def test_a_down_sink_is_an_error_and_its_alert_is_retried_once_it_is_up(
 
 def test_as_of_moves_the_forecast_and_currencies_are_never_added(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     october_bill(tmp_path / "bills" / "oct.csv")
-    (tmp_path / "aispend.yaml").write_text(yaml.safe_dump({
-        "warehouse": "wh.duckdb", "sources": [{"name": "bills", "kind": "focus", "path": "bills"}],
-        "budgets": [{"name": "all", "amount": 100}, {"name": "eur", "amount": 100,
-                                                      "currency": "EUR"},
+    (tmp_path / "aispend.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "warehouse": "wh.duckdb",
+                "sources": [{"name": "bills", "kind": "focus", "path": "bills"}],
+                "budgets": [
+                    {"name": "all", "amount": 100},
+                    {"name": "eur", "amount": 100, "currency": "EUR"},
                     {"name": "daily", "period": "daily", "amount": 100, "scope": {"run": "vit-l"}},
-                    {"name": "quarter", "period": "quarterly", "amount": 10000,
-                     "scope": {"tag": "team=research"}}]}))
+                    {
+                        "name": "quarter",
+                        "period": "quarterly",
+                        "amount": 10000,
+                        "scope": {"tag": "team=research"},
+                    },
+                ],
+            }
+        )
+    )
     assert cli("run").exit_code == 0
     result = cli("budgets", "check", "--as-of", "2026-10-04")
     assert result.exit_code == 1

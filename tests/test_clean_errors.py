@@ -20,8 +20,9 @@ NOISE = ("Traceback", "nanobind", "Warning", "leaked")
 
 def aispend(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("AISPEND_CONFIG", "PYTHONWARNINGS")}
-    return subprocess.run([str(SCRIPT), *args], cwd=folder, capture_output=True, text=True,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [str(SCRIPT), *args], cwd=folder, capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def assert_quiet(result: subprocess.CompletedProcess[str]) -> None:
@@ -31,16 +32,24 @@ def assert_quiet(result: subprocess.CompletedProcess[str]) -> None:
 
 def test_a_missing_source_path_fails_that_source_alone_with_one_line(tmp_path: Path) -> None:
     write_focus(tmp_path / "good" / "oct.csv", month_rows("2026-10", ["1.25", "2.50"]))
-    write_config(tmp_path, [{"name": "gone", "kind": "focus", "path": "nowhere/"},
-                            {"name": "good", "kind": "focus", "path": "good"}])
+    write_config(
+        tmp_path,
+        [
+            {"name": "gone", "kind": "focus", "path": "nowhere/"},
+            {"name": "good", "kind": "focus", "path": "good"},
+        ],
+    )
     result = aispend(tmp_path, "run")
     assert result.returncode == 1, result.stdout + result.stderr
     assert_quiet(result)
-    assert f"gone: FAILED, nothing loaded from it: {tmp_path / 'nowhere'}: no such file or " \
-           "folder" in result.stdout
+    assert (
+        f"gone: FAILED, nothing loaded from it: {tmp_path / 'nowhere'}: no such file or "
+        "folder" in result.stdout
+    )
     assert "good 2026-10: loaded 2 rows" in result.stdout  # the other source still loads
-    total = aispend(tmp_path, "sql", "--format", "csv",
-                    "select sum(billed_cost) from marts.cost_lines")
+    total = aispend(
+        tmp_path, "sql", "--format", "csv", "select sum(billed_cost) from marts.cost_lines"
+    )
     assert total.stdout.splitlines()[1] == "3.75"  # 1.25 + 2.50
 
 
@@ -63,13 +72,19 @@ def test_an_unreadable_telemetry_file_fails_the_run_and_is_named(tmp_path: Path)
     (logs / "pods.json").write_text('{"items": [')  # cut off while being copied
     (tmp_path / "gpu").mkdir()
     shutil.copy(GPU_LOG, tmp_path / "gpu" / "train-a.csv")
-    write_config(tmp_path, [{"name": "kube", "kind": "kubernetes", "path": "k8s"},
-                            {"name": "gpus", "kind": "nvidia_smi", "path": "gpu"}])
+    write_config(
+        tmp_path,
+        [
+            {"name": "kube", "kind": "kubernetes", "path": "k8s"},
+            {"name": "gpus", "kind": "nvidia_smi", "path": "gpu"},
+        ],
+    )
     result = aispend(tmp_path, "run")
     assert result.returncode == 1
     assert_quiet(result)
-    assert f"kube: FAILED: {logs / 'pods.json'}: could not be read (JSONDecodeError" \
-           in result.stdout
+    assert (
+        f"kube: FAILED: {logs / 'pods.json'}: could not be read (JSONDecodeError" in result.stdout
+    )
     assert "gpus: 1 day(s), 11520 GPU samples" in result.stdout  # 8 GPUs x 1,440 minutes
     assert "1 failed" in result.stdout
     status = aispend(tmp_path, "status")
@@ -88,8 +103,13 @@ def test_a_truncated_log_among_good_ones_loads_the_good_days_and_fails(tmp_path:
     assert result.returncode == 1, result.stdout
     assert_quiet(result)
     assert f"{tmp_path / 'gpu' / 'train-b.csv.gz'}" in result.stdout
-    samples = aispend(tmp_path, "sql", "--format", "csv",
-                      "select count(*) from raw.gpu_samples where x_source_file like '%train-a%'")
+    samples = aispend(
+        tmp_path,
+        "sql",
+        "--format",
+        "csv",
+        "select count(*) from raw.gpu_samples where x_source_file like '%train-a%'",
+    )
     assert samples.stdout.splitlines()[1] == "11520"
 
 
@@ -100,7 +120,8 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert_quiet(plain)
     assert plain.stderr.splitlines() == [
         "Error: NotADirectoryError: [Errno 20] Not a directory: 'taken/aispend.yaml' "
-        "(run with --debug for the traceback)"]
+        "(run with --debug for the traceback)"
+    ]
     debug = aispend(tmp_path, "--debug", "init", "taken/aispend.yaml")
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr

@@ -27,9 +27,13 @@ def test_demo_prints_provider_totals_equal_to_the_export_and_sql_answers(cli, tm
         assert (parts[4], parts[6], parts[7]) == (total, total, "yes"), line
     assert "CHECK FAILED" not in result.output
 
-    answer = cli("sql", "--format", "json",
-                 "select provider, sum(billed_cost) as billed from marts.cost_lines "
-                 "where x_source = 'focus_sample' group by provider order by provider")
+    answer = cli(
+        "sql",
+        "--format",
+        "json",
+        "select provider, sum(billed_cost) as billed from marts.cost_lines "
+        "where x_source = 'focus_sample' group by provider order by provider",
+    )
     assert answer.exit_code == 0, answer.output
     assert json.loads(answer.output) == [
         {"provider": "AWS", "billed": 18.0066386184},
@@ -41,10 +45,16 @@ def test_demo_prints_provider_totals_equal_to_the_export_and_sql_answers(cli, tm
 
 def test_sql_formats(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("demo").exit_code == 0
-    query = ("select provider, count(*) as lines from marts.cost_lines "
-             "where x_source = 'focus_sample' group by provider order by provider")
+    query = (
+        "select provider, count(*) as lines from marts.cost_lines "
+        "where x_source = 'focus_sample' group by provider order by provider"
+    )
     assert cli("sql", "--format", "csv", query).output.splitlines() == [
-        "provider,lines", "AWS,942", "Microsoft,51", "Oracle,7"]
+        "provider,lines",
+        "AWS,942",
+        "Microsoft,51",
+        "Oracle,7",
+    ]
     table = cli("sql", query).output.splitlines()
     assert table[0].split() == ["provider", "lines"]
     assert table[2].split() == ["AWS", "942"]
@@ -74,14 +84,23 @@ def test_run_loads_good_partitions_and_names_the_bad_file_row_and_column(cli, tm
     assert second.exit_code == 1
     assert "focus_main 2026-10: loaded 3 rows" in second.output
     assert "focus_main 2026-11: FAILED, period kept as it was" in second.output
-    assert f"{bills / 'nov.csv'}, row 2, column 'BilledCost': a number expected, found '3,00'" \
+    assert (
+        f"{bills / 'nov.csv'}, row 2, column 'BilledCost': a number expected, found '3,00'"
         in second.output
+    )
 
-    totals = cli("sql", "--format", "csv",
-                 "select x_billing_period, sum(billed_cost) as billed from marts.cost_lines "
-                 "group by 1 order by 1")
-    assert totals.output.splitlines() == ["x_billing_period,billed", "2026-10,11.15",
-                                          "2026-11,3.00"]
+    totals = cli(
+        "sql",
+        "--format",
+        "csv",
+        "select x_billing_period, sum(billed_cost) as billed from marts.cost_lines "
+        "group by 1 order by 1",
+    )
+    assert totals.output.splitlines() == [
+        "x_billing_period,billed",
+        "2026-10,11.15",
+        "2026-11,3.00",
+    ]
     status = cli("status")
     assert status.exit_code == 0
     assert "focus_main 2026-11 failed (kept its last good load):" in status.output
@@ -114,6 +133,7 @@ def test_every_command_carries_an_example_and_the_console_script_runs() -> None:
     commands = ["init", "run", "demo", "sql", "models", "status"]
     for command in commands:
         assert command in top.stdout
-        sub = subprocess.run([str(script), command, "--help"], capture_output=True, text=True,
-                             check=True)
+        sub = subprocess.run(
+            [str(script), command, "--help"], capture_output=True, text=True, check=True
+        )
         assert "Example:" in sub.stdout and "aispend" in sub.stdout

@@ -19,8 +19,11 @@ def test_gzip_and_zstd_are_told_by_their_bytes_whatever_the_name(tmp_path: Path)
     (tmp_path / "plain.csv").write_bytes(TEXT)
     (tmp_path / "gpu.csv").write_bytes(gzip.compress(TEXT))  # gzip behind a plain name
     (tmp_path / "export-00001").write_bytes(zstandard.ZstdCompressor().compress(TEXT))
-    assert [compression_of(tmp_path / n) for n in ("plain.csv", "gpu.csv", "export-00001")] \
-        == [None, "gzip", "zstd"]
+    assert [compression_of(tmp_path / n) for n in ("plain.csv", "gpu.csv", "export-00001")] == [
+        None,
+        "gzip",
+        "zstd",
+    ]
     for name in ("plain.csv", "gpu.csv", "export-00001"):
         assert read_bytes(tmp_path / name) == TEXT
         with open_text(tmp_path / name) as handle:
@@ -42,14 +45,29 @@ def test_a_zstd_file_of_many_frames_is_read_whole_and_a_cut_one_refused(tmp_path
 
 
 def test_rotated_logs_are_listed_for_logs_only(tmp_path: Path) -> None:
-    names = ["bill.csv.zst", "gpu.csv", "gpu.csv.1", "gpu.csv.2.gz", "gpu.csv.3.zst",
-             "sacct.log-20261103", "gpu.csv.bak", "notes.txt.orig", ".gpu.csv.swp"]
+    names = [
+        "bill.csv.zst",
+        "gpu.csv",
+        "gpu.csv.1",
+        "gpu.csv.2.gz",
+        "gpu.csv.3.zst",
+        "sacct.log-20261103",
+        "gpu.csv.bak",
+        "notes.txt.orig",
+        ".gpu.csv.swp",
+    ]
     for name in names:
         (tmp_path / name).write_bytes(TEXT)
     fs = LocalFileSystem()
     logs = [Path(r.uri).name for r in fs.list(str(tmp_path), (".csv", ".log"), rotated=True)]
-    assert logs == ["bill.csv.zst", "gpu.csv", "gpu.csv.1", "gpu.csv.2.gz", "gpu.csv.3.zst",
-                    "sacct.log-20261103"]
+    assert logs == [
+        "bill.csv.zst",
+        "gpu.csv",
+        "gpu.csv.1",
+        "gpu.csv.2.gz",
+        "gpu.csv.3.zst",
+        "sacct.log-20261103",
+    ]
     bills = [Path(r.uri).name for r in fs.list(str(tmp_path), (".csv",))]
     assert bills == ["bill.csv.zst", "gpu.csv"]  # a `.1` copy beside a bill is not a bill
 
@@ -60,7 +78,8 @@ def test_rotated_and_compressed_gpu_logs_are_read_by_the_telemetry_reader(tmp_pa
     scenario = Path(__file__).resolve().parents[1] / "aispend/demo_data/scenario/gpu"
     (tmp_path / "train-a.csv.1").write_bytes((scenario / "train-a.csv").read_bytes())
     (tmp_path / "train-b.csv.2.gz").write_bytes(
-        gzip.compress((scenario / "train-b.csv").read_bytes()))
+        gzip.compress((scenario / "train-b.csv").read_bytes())
+    )
     batch = read_telemetry("nvidia_smi", str(tmp_path))
     assert [Path(r.uri).name for r in batch.files] == ["train-a.csv.1", "train-b.csv.2.gz"]
     assert not batch.unreadable and not batch.skipped

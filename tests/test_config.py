@@ -39,8 +39,9 @@ def test_unknown_kind_bad_timezone_and_duplicate_names_are_reported(tmp_path: Pa
     message = str(pytest.raises(ConfigError, load_config, path).value)
     assert "sources[0] (name: a).kind" in message and "'focus'" in message
     assert "unknown time zone 'Mars/Olympus'" in message
-    path.write_text("sources:\n  - {name: a, kind: focus, path: x}\n"
-                    "  - {name: a, kind: focus, path: y}\n")
+    path.write_text(
+        "sources:\n  - {name: a, kind: focus, path: x}\n  - {name: a, kind: focus, path: y}\n"
+    )
     assert "two sources are named 'a'" in str(pytest.raises(ConfigError, load_config, path).value)
 
 
@@ -63,11 +64,13 @@ def test_budget_keys_and_alert_references_are_validated(tmp_path: Path) -> None:
     assert config.budgets[0].thresholds[1].on == "forecast"
     assert config.alerts["finance"].kind == "email"
     path.write_text("budgets:\n  - {name: x, amount: 5, notify: [nowhere]}\n")
-    assert "notifies unknown alert 'nowhere'" in str(pytest.raises(ConfigError, load_config,
-                                                                   path).value)
+    assert "notifies unknown alert 'nowhere'" in str(
+        pytest.raises(ConfigError, load_config, path).value
+    )
     path.write_text("alerts:\n  log: {kind: file, path: a.jsonl, colour: red}\n")
-    assert "alerts.log.colour: unknown key" in str(pytest.raises(ConfigError, load_config,
-                                                                 path).value)
+    assert "alerts.log.colour: unknown key" in str(
+        pytest.raises(ConfigError, load_config, path).value
+    )
 
 
 def test_config_is_found_by_flag_then_env_then_cwd(tmp_path: Path, monkeypatch) -> None:
@@ -84,8 +87,10 @@ def test_config_is_found_by_flag_then_env_then_cwd(tmp_path: Path, monkeypatch) 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
     (tmp_path / "conf").mkdir()
     path = tmp_path / "conf" / "aispend.yaml"
-    path.write_text("warehouse: db/w.duckdb\nsources:\n  - {name: a, kind: focus, path: bills/}\n"
-                    "  - {name: b, kind: focus, path: 's3://bucket/focus/'}\n")
+    path.write_text(
+        "warehouse: db/w.duckdb\nsources:\n  - {name: a, kind: focus, path: bills/}\n"
+        "  - {name: b, kind: focus, path: 's3://bucket/focus/'}\n"
+    )
     config = load_config(path)
     assert config.warehouse_path == tmp_path / "conf" / "db" / "w.duckdb"
     assert config.source_path(config.sources[0]) == str(tmp_path / "conf" / "bills")
@@ -108,8 +113,10 @@ def test_engine_and_store_settings(tmp_path: Path) -> None:
     path.write_text("engine: flink\nstore: lake\n")
     with pytest.raises(ConfigError, match="engine"):
         load_config(path)
-    path.write_text("engine: spark\nstore: lake/\nspark:\n  master: spark://head:7077\n"
-                    "  conf: {spark.executor.memory: 8g}\n")
+    path.write_text(
+        "engine: spark\nstore: lake/\nspark:\n  master: spark://head:7077\n"
+        "  conf: {spark.executor.memory: 8g}\n"
+    )
     config = load_config(path)
     assert config.store_uri == str(tmp_path / "lake")
     assert config.spark.master == "spark://head:7077"
@@ -124,8 +131,9 @@ def test_spark_connect_is_named_instead_of_a_master(tmp_path: Path) -> None:
     path = tmp_path / "aispend.yaml"
     path.write_text("engine: spark\nstore: lake\nspark: {remote: 'sc://connect:15002'}\n")
     assert load_config(path).spark.remote == "sc://connect:15002"
-    path.write_text("engine: spark\nstore: lake\n"
-                    "spark: {remote: 'sc://connect:15002', master: 'local[2]'}\n")
+    path.write_text(
+        "engine: spark\nstore: lake\nspark: {remote: 'sc://connect:15002', master: 'local[2]'}\n"
+    )
     with pytest.raises(ConfigError, match="either 'master'.*or 'remote'"):
         load_config(path)
     path.write_text("engine: spark\nstore: lake\nspark: {remote: 'connect:15002'}\n")
@@ -144,5 +152,7 @@ def test_an_option_of_another_source_kind_is_an_error_naming_it(tmp_path: Path) 
     path.write_text("sources:\n  - {name: bills, kind: focus, path: x, timezone: Europe/Berlin}\n")
     message = str(pytest.raises(ConfigError, load_config, path).value)
     assert "sources[0] (name: bills)" in message
-    assert "option 'timezone' does not apply to kind 'focus' (it applies to: nvidia_smi, " \
-           "slurm)" in message
+    assert (
+        "option 'timezone' does not apply to kind 'focus' (it applies to: nvidia_smi, "
+        "slurm)" in message
+    )

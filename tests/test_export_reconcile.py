@@ -19,8 +19,9 @@ EA = Path(__file__).parent / "data" / "azure" / "ea"
 
 
 def _load(cli, tmp_path: Path, kind: str, **extra: object):  # type: ignore[no-untyped-def]
-    config_path = write_config(tmp_path, [{"name": "bills", "kind": kind, "path": "exports"}],
-                               **extra)
+    config_path = write_config(
+        tmp_path, [{"name": "bills", "kind": kind, "path": "exports"}], **extra
+    )
     result = cli("run")
     assert result.exit_code == 0, result.output
     assert "CHECK FAILED" not in result.output, result.output
@@ -39,9 +40,11 @@ def _restated() -> list[dict[str, object]]:
 def _tamper(config, period: str) -> None:  # type: ignore[no-untyped-def]
     """Damage the loaded data behind the loader's back: one cent-exact dollar more."""
     with writer(config.warehouse_path) as con:
-        con.execute("UPDATE marts.cost_lines SET billed_cost = billed_cost + 1 WHERE rowid = "
-                    "(SELECT min(rowid) FROM marts.cost_lines WHERE x_billing_period = ?)",
-                    [period])
+        con.execute(
+            "UPDATE marts.cost_lines SET billed_cost = billed_cost + 1 WHERE rowid = "
+            "(SELECT min(rowid) FROM marts.cost_lines WHERE x_billing_period = ?)",
+            [period],
+        )
 
 
 def test_gcp_jsonl_clean_load_passes_and_tampered_period_fails(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -70,8 +73,7 @@ def test_gcp_csv_rewritten_after_load_is_listed_not_a_mismatch(cli, tmp_path) ->
     data = exports / "billing.csv"
     data.write_text(flattened_csv(export_rows()))
     config, source = _load(cli, tmp_path, "gcp_billing")
-    assert export_mismatches(config, source).compared == [
-        "2026-09", "2026-10"]
+    assert export_mismatches(config, source).compared == ["2026-09", "2026-10"]
 
     # GCP restates both months in the same file name; the file is not reloaded yet.
     data.write_text(flattened_csv(_restated()))
@@ -109,8 +111,10 @@ def test_azure_rewritten_after_load_is_listed_not_a_mismatch(cli, tmp_path) -> N
     path = tmp_path / "exports" / "EA_ActualCost_Small.csv"
     text = path.read_text(encoding="utf-8-sig")
     # the first line's Cost 3.25 restated to 4.25 (same size; the loaded data is not reloaded)
-    path.write_text("\ufeff" + text.replace(",1,3.25,3.25,3.25,USD,", ",1,3.25,4.25,3.25,USD,", 1),
-                    encoding="utf-8")
+    path.write_text(
+        "\ufeff" + text.replace(",1,3.25,3.25,3.25,USD,", ",1,3.25,4.25,3.25,USD,", 1),
+        encoding="utf-8",
+    )
     after = export_mismatches(config, source)
     assert (after.compared, after.mismatches, after.changed) == ([], [], ["2023-09"])
 

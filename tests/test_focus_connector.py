@@ -81,8 +81,10 @@ def test_quirky_rows_normalize_to_the_values_worked_by_hand(tmp_path: Path) -> N
     assert aws["x_gpu_count"] == Decimal(8)
     assert aws["x_gpu_hours"] == Decimal(16)  # 2 instance-hours x 8 GPUs
     assert aws["x_gpu_model"] == "H100"
-    assert aws["tags"] == [{"key": "team", "value": "research"},
-                           {"key": "training_run", "value": "llm-7b"}]  # JSON without braces
+    assert aws["tags"] == [
+        {"key": "team", "value": "research"},
+        {"key": "training_run", "value": "llm-7b"},
+    ]  # JSON without braces
 
     assert azure["provider"] == "Microsoft"  # ServiceProviderName NULL -> ProviderName
     assert azure["charge_period_start"] == datetime(2026, 10, 5, 10)  # 12:00+02:00
@@ -99,7 +101,9 @@ def test_quirky_rows_normalize_to_the_values_worked_by_hand(tmp_path: Path) -> N
     assert tax["charge_period_start"] == datetime(2026, 10, 31, 23)
     assert tax["x_contract_applied"] == '{"Elements": [{"ContractID": "c-1"}]}'
     assert (tax["x_allocated_method_id"], tax["x_allocated_resource_id"]) == (
-        "split-by-usage", "cluster-7")
+        "split-by-usage",
+        "cluster-7",
+    )
 
     assert out["billed_cost"].sum() == Decimal("197.7400564902")
     assert out["x_source_row"].to_list() == [1, 2, 3]
@@ -107,17 +111,21 @@ def test_quirky_rows_normalize_to_the_values_worked_by_hand(tmp_path: Path) -> N
 
 
 def test_typed_parquet_with_a_map_of_tags_gives_the_same_model(tmp_path: Path) -> None:
-    table = pa.table({
-        "BillingPeriodStart": pa.array([datetime(2026, 10, 1)], pa.timestamp("us", tz="UTC")),
-        "BillingPeriodEnd": pa.array([datetime(2026, 11, 1)], pa.timestamp("us", tz="UTC")),
-        "ChargePeriodStart": pa.array([datetime(2026, 10, 5, 10)], pa.timestamp("ms", tz="UTC")),
-        "ChargePeriodEnd": pa.array([datetime(2026, 10, 5, 11)], pa.timestamp("ms", tz="UTC")),
-        "ProviderName": ["AWS"],
-        "BilledCost": pa.array([Decimal("98.32")], pa.decimal128(18, 8)),
-        "EffectiveCost": pa.array([12.5], pa.float64()),
-        "BillingCurrency": ["USD"],
-        "Tags": pa.array([[("team", "vision")]], pa.map_(pa.string(), pa.string())),
-    })
+    table = pa.table(
+        {
+            "BillingPeriodStart": pa.array([datetime(2026, 10, 1)], pa.timestamp("us", tz="UTC")),
+            "BillingPeriodEnd": pa.array([datetime(2026, 11, 1)], pa.timestamp("us", tz="UTC")),
+            "ChargePeriodStart": pa.array(
+                [datetime(2026, 10, 5, 10)], pa.timestamp("ms", tz="UTC")
+            ),
+            "ChargePeriodEnd": pa.array([datetime(2026, 10, 5, 11)], pa.timestamp("ms", tz="UTC")),
+            "ProviderName": ["AWS"],
+            "BilledCost": pa.array([Decimal("98.32")], pa.decimal128(18, 8)),
+            "EffectiveCost": pa.array([12.5], pa.float64()),
+            "BillingCurrency": ["USD"],
+            "Tags": pa.array([[("team", "vision")]], pa.map_(pa.string(), pa.string())),
+        }
+    )
     path = tmp_path / "BILLING_PERIOD=2026-10" / "part-0.parquet"
     path.parent.mkdir()
     pq.write_table(table, path)
@@ -135,8 +143,11 @@ def test_bundled_sample_splits_into_periods_with_the_files_own_totals() -> None:
     out = _load(FOCUS_SAMPLE, "2024-09")
     by_provider = dict(out.group_by("provider").agg(pl.col("billed_cost").sum()).iter_rows())
     # Summed from the CSV's BilledCost column (NULL strings skipped) outside aispend.
-    assert by_provider == {"AWS": Decimal("18.0066386184"), "Microsoft": Decimal("1.9765141858"),
-                           "Oracle": Decimal("0.2970739247")}
+    assert by_provider == {
+        "AWS": Decimal("18.0066386184"),
+        "Microsoft": Decimal("1.9765141858"),
+        "Oracle": Decimal("0.2970739247"),
+    }
     assert out.height == 999
     assert set(out["charge_frequency"].drop_nulls()) <= {"Usage-Based", "One-Time", "Recurring"}
 
@@ -145,7 +156,8 @@ def test_control_totals_sum_the_raw_text_exactly() -> None:
     export = _export(FOCUS_SAMPLE)
     raw = export.read("2024-10", export.discover().periods["2024-10"]).collect()
     assert control_totals(raw, "BilledCost", "BillingCurrency") == [
-        ("USD", 1, Decimal("0.24000000000"))]
+        ("USD", 1, Decimal("0.24000000000"))
+    ]
 
 
 def test_non_numeric_cost_and_bad_timestamp_name_file_row_and_column(tmp_path: Path) -> None:
@@ -159,8 +171,10 @@ def test_non_numeric_cost_and_bad_timestamp_name_file_row_and_column(tmp_path: P
     export = _export(path)
     raw = export.read("2026-10", export.discover().periods["2026-10"]).collect()
     problems = [(p.row, p.column, p.message) for p in _problems(raw)]
-    assert problems == [(2, "BilledCost", "a number expected, found 'twelve'"),
-                        (3, "ChargePeriodStart", "a timestamp expected, found 'yesterday'")]
+    assert problems == [
+        (2, "BilledCost", "a number expected, found 'twelve'"),
+        (3, "ChargePeriodStart", "a timestamp expected, found 'yesterday'"),
+    ]
 
 
 def test_spec_example_with_hour_30_is_reported_not_guessed() -> None:
@@ -175,7 +189,9 @@ def test_spec_example_with_hour_30_is_reported_not_guessed() -> None:
 def test_missing_required_columns(tmp_path: Path) -> None:
     no_cost = tmp_path / "a" / "no_cost.csv"
     no_cost.parent.mkdir()
-    no_cost.write_text("BillingPeriodStart,ChargePeriodStart,EffectiveCost\n2026-10-01,2026-10-02,1\n")
+    no_cost.write_text(
+        "BillingPeriodStart,ChargePeriodStart,EffectiveCost\n2026-10-01,2026-10-02,1\n"
+    )
     export = _export(no_cost)
     with pytest.raises(InputProblemError) as err:
         export.read("2026-10", export.discover().periods["2026-10"])
@@ -200,9 +216,11 @@ def test_minimal_spec_example_without_provider_or_currency_loads() -> None:
 
 def test_invalid_tags_are_reported_by_row(tmp_path: Path) -> None:
     path = tmp_path / "tags.csv"
-    path.write_text('BillingPeriodStart,ChargePeriodStart,BilledCost,Tags\n'
-                    '2026-10-01,2026-10-02,1,"{""team"": ""a""}"\n'
-                    '2026-10-01,2026-10-02,1,team=research\n')
+    path.write_text(
+        "BillingPeriodStart,ChargePeriodStart,BilledCost,Tags\n"
+        '2026-10-01,2026-10-02,1,"{""team"": ""a""}"\n'
+        "2026-10-01,2026-10-02,1,team=research\n"
+    )
     export = _export(path)
     raw = export.read("2026-10", export.discover().periods["2026-10"]).collect()
     [problem] = _problems(raw)
@@ -213,8 +231,10 @@ def test_invalid_tags_are_reported_by_row(tmp_path: Path) -> None:
 def test_tags_parsing() -> None:
     assert parse_tags('{"a": "b"}') == [{"key": "a", "value": "b"}]
     assert parse_tags('"a": "b"') == [{"key": "a", "value": "b"}]
-    assert parse_tags('{"n": 1, "l": [1]}') == [{"key": "n", "value": "1"},
-                                               {"key": "l", "value": "[1]"}]
+    assert parse_tags('{"n": 1, "l": [1]}') == [
+        {"key": "n", "value": "1"},
+        {"key": "l", "value": "[1]"},
+    ]
     with pytest.raises(ValueError, match="not a JSON object"):
         parse_tags("team=research")
 
@@ -241,7 +261,12 @@ def test_a_file_that_is_not_csv_is_reported_not_skipped(tmp_path: Path) -> None:
 def test_tag_keys_are_matched_in_one_normalized_form() -> None:
     from connectors.cost_model import normalize_tag_key
 
-    for key in ("training_run", "user:training_run", "user_training_run", "Training-Run",
-                "user:Training.Run"):
+    for key in (
+        "training_run",
+        "user:training_run",
+        "user_training_run",
+        "Training-Run",
+        "user:Training.Run",
+    ):
         assert normalize_tag_key(key) == "training_run"
     assert normalize_tag_key("username") == "username"  # only the prefix with its separator

@@ -57,17 +57,28 @@ def test_every_shape_gives_the_hand_worked_totals(tmp_path: Path, shape: str) ->
     assert credits == {
         "x_credits_committed_usage_discount": D("-16"),
         "x_credits_committed_usage_discount_dollar_base": 0,
-        "x_credits_sustained_usage_discount": D("-0.6"), "x_credits_discount": D("-0.25"),
-        "x_credits_promotion": D("-0.75"), "x_credits_free_tier": D("-0.25"),
-        "x_credits_fee_utilization_offset": 0, "x_credits_subscription_benefit": 0,
-        "x_credits_reseller_margin": D("-0.5"), "x_credits_other": 0}
+        "x_credits_sustained_usage_discount": D("-0.6"),
+        "x_credits_discount": D("-0.25"),
+        "x_credits_promotion": D("-0.75"),
+        "x_credits_free_tier": D("-0.25"),
+        "x_credits_fee_utilization_offset": 0,
+        "x_credits_subscription_benefit": 0,
+        "x_credits_reseller_margin": D("-0.5"),
+        "x_credits_other": 0,
+    }
     a100 = lines.filter(pl.col("x_gpu_model") == "A100 80GB").row(0, named=True)
-    assert (a100["billed_cost"], a100["list_cost"], a100["pricing_category"],
-            a100["commitment_discount_status"], a100["resource_name"]) == (
-        D("13.36"), D("32"), "Committed", "Used", "trainer-1")
+    assert (
+        a100["billed_cost"],
+        a100["list_cost"],
+        a100["pricing_category"],
+        a100["commitment_discount_status"],
+        a100["resource_name"],
+    ) == (D("13.36"), D("32"), "Committed", "Used", "trainer-1")
     assert {t["key"]: t["value"] for t in a100["x_tags_normalized"]} == {
-        "training_run": "llm-x", "team": "research",
-        "compute_googleapis_com_machine_spec": "a2-ultragpu-8g"}
+        "training_run": "llm-x",
+        "team": "research",
+        "compute_googleapis_com_machine_spec": "a2-ultragpu-8g",
+    }
     spot = lines.filter(pl.col("sku_id") == H100_SPOT_SKU).row(0, named=True)
     assert spot["pricing_category"] == "Dynamic" and spot["list_cost"] is None  # no catalog
     categories = dict(lines.group_by("charge_category").agg(pl.len()).iter_rows())
@@ -83,13 +94,15 @@ def test_spot_gets_its_on_demand_equivalent_in_the_bills_currency(tmp_path: Path
     (tmp_path / "usd").mkdir()
     (tmp_path / "usd" / "b.json.gz").write_bytes(jsonl_gz(export_rows()))
     spot = lines_of(tmp_path / "usd", "2026-10", on_demand={H100_SPOT_SKU: D("9.80")}).filter(
-        pl.col("sku_id") == H100_SPOT_SKU)
+        pl.col("sku_id") == H100_SPOT_SKU
+    )
     assert (spot["list_cost"].item(), spot["effective_cost"].item()) == (D("78.4"), D("22.4"))
     # A bill in NOK at the export's rate 10.5 NOK per USD: 78.40 x 10.5 = 823.20 NOK.
     (tmp_path / "nok").mkdir()
     (tmp_path / "nok" / "b.json.gz").write_bytes(jsonl_gz(export_rows("NOK", 10.5)))
     spot = lines_of(tmp_path / "nok", "2026-10", on_demand={H100_SPOT_SKU: D("9.80")}).filter(
-        pl.col("sku_id") == H100_SPOT_SKU)
+        pl.col("sku_id") == H100_SPOT_SKU
+    )
     assert (spot["list_cost"].item(), spot["billing_currency"].item()) == (D("823.2"), "NOK")
 
 
@@ -135,10 +148,12 @@ def test_aispend_run_loads_a_gcp_export_and_reconciles(cli, tmp_path: Path) -> N
     assert ", 0 failed." in result.output  # reconcile and export_totals checks included
     # The run known only from its label pays its lines net of credits: GPU 29.36 - 16.00 CUD
     # and cores 3.00 - 0.60 SUD = 15.76 for 8 GPU-hours (the GPU SKU's hours).
-    runs = cli("sql", "--format", "json", "select run_id, basis, gpu_hours, cost "
-                                          "from marts.run_cost")
+    runs = cli(
+        "sql", "--format", "json", "select run_id, basis, gpu_hours, cost from marts.run_cost"
+    )
     assert json.loads(runs.output) == [
-        {"run_id": "tag:llm-x", "basis": "billing_tags", "gpu_hours": 8.0, "cost": 15.76}]
+        {"run_id": "tag:llm-x", "basis": "billing_tags", "gpu_hours": 8.0, "cost": 15.76}
+    ]
 
 
 def test_a_cost_that_is_not_a_number_fails_its_month_only(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -172,13 +187,19 @@ class FakeBigQuery:
             for r in self.rows:
                 month = r["invoice"]["month"]  # type: ignore[index]
                 months[month] = months.get(month, 0) + 1
-            out = [Row((m, n, "2026-10-15 04:12:33.123000+00"),
-                       {"month": 0, "row_count": 1, "newest": 2}) for m, n in months.items()]
+            out = [
+                Row(
+                    (m, n, "2026-10-15 04:12:33.123000+00"),
+                    {"month": 0, "row_count": 1, "newest": 2},
+                )
+                for m, n in months.items()
+            ]
         else:
             wanted = [r for r in self.rows if r["invoice"]["month"] == params["month"]]  # type: ignore[index]
             names = list(wanted[0])
-            out = [Row(tuple(r[n] for n in names), {n: i for i, n in enumerate(names)})
-                   for r in wanted]
+            out = [
+                Row(tuple(r[n] for n in names), {n: i for i, n in enumerate(names)}) for r in wanted
+            ]
         return self._Job(out)
 
     class _Job:
@@ -200,15 +221,15 @@ def test_bigquery_source_pushes_the_month_down_and_gives_the_same_totals() -> No
         return out
 
     client = FakeBigQuery([typed(r) for r in export_rows()])
-    reader = billing_reader("gcp_billing", "bq://acme-billing.exports.gcp_billing_export_v1_01A2B3",
-                            bigquery=client)
+    reader = billing_reader(
+        "gcp_billing", "bq://acme-billing.exports.gcp_billing_export_v1_01A2B3", bigquery=client
+    )
     found = reader.discover()
     assert sorted(found.periods) == ["2026-09", "2026-10"]
     assert found.periods["2026-10"][0].size == 8  # rows the month holds, its delivery stamp
     raw = reader.read("2026-10", found.periods["2026-10"]).collect()
     lines = reader.normalize(raw.lazy(), source="gcp", period="2026-10").collect()
-    assert lines["billed_cost"].sum() == D("43.81") and lines["contracted_cost"].sum() == D(
-        "62.16")
+    assert lines["billed_cost"].sum() == D("43.81") and lines["contracted_cost"].sum() == D("62.16")
     assert lines["charge_period_start"].min() == datetime(2026, 9, 30, 23)  # naive UTC
     query, params = client.queries[-1]
     assert "WHERE invoice.month = @month" in query and params == {"month": "202610"}

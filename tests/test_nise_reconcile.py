@@ -57,7 +57,8 @@ def _gcp_totals(folder: Path) -> dict[str, Decimal]:
         month = row["invoice.month"]
         credits = json.loads(row["credits"] or "[]")
         totals[f"{month[:4]}-{month[4:]}"] += Decimal(row["cost"]) + sum(
-            (Decimal(str(c["amount"])) for c in credits), Decimal(0))
+            (Decimal(str(c["amount"])) for c in credits), Decimal(0)
+        )
     return dict(totals)
 
 
@@ -71,14 +72,14 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "folder", "totals"), CASES,
-                         ids=[f"{k}-{f.name}" for k, f, _ in CASES])
+@pytest.mark.parametrize(
+    ("kind", "folder", "totals"), CASES, ids=[f"{k}-{f.name}" for k, f, _ in CASES]
+)
 def test_nise_export_reconciles_to_the_cent_per_period(
-        tmp_path: Path, kind: str, folder: Path,
-        totals: Callable[[Path], dict[str, Decimal]]) -> None:
+    tmp_path: Path, kind: str, folder: Path, totals: Callable[[Path], dict[str, Decimal]]
+) -> None:
     shutil.copytree(folder, tmp_path / "bills")
-    config = load_config(write_config(tmp_path, [{"name": "nise", "kind": kind,
-                                                  "path": "bills"}]))
+    config = load_config(write_config(tmp_path, [{"name": "nise", "kind": kind, "path": "bills"}]))
     expected = totals(folder)
     assert sorted(expected) == ["2026-09", "2026-10"]  # two billing periods, as generated
     for period in expected:
@@ -86,13 +87,16 @@ def test_nise_export_reconciles_to_the_cent_per_period(
         assert result.status == "loaded", (period, result.problems)
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
-        loaded = dict(con.execute(
-            "select x_billing_period, sum(billed_cost) from marts.cost_lines group by 1"
-        ).fetchall())
+        loaded = dict(
+            con.execute(
+                "select x_billing_period, sum(billed_cost) from marts.cost_lines group by 1"
+            ).fetchall()
+        )
     finally:
         con.close()
     assert {p: Decimal(t).quantize(CENT) for p, t in loaded.items()} == {
-        p: t.quantize(CENT) for p, t in expected.items()}
+        p: t.quantize(CENT) for p, t in expected.items()
+    }
 
 
 def test_the_generated_totals_are_the_ones_worked_by_hand() -> None:
@@ -101,10 +105,16 @@ def test_the_generated_totals_are_the_ones_worked_by_hand() -> None:
     # 2026-09: 6 h x 9.8318 (p4d spot) + 4 h x 1.7014 (g5 spot) = 58.9908 + 6.8056 = 65.7964
     # 2026-10: 3 h x 32.7726 (p4d) + 5 h x 0.23 (S3, written 0.22999999999999998) = 99.4678
     assert {p: t.quantize(CENT) for p, t in aws.items()} == {
-        "2026-09": Decimal("65.80"), "2026-10": Decimal("99.47")}
+        "2026-09": Decimal("65.80"),
+        "2026-10": Decimal("99.47"),
+    }
     # Azure: 3 days x 81.6 = 244.80 (VM, 2026-09); 3 days x 0.2 = 0.60 (storage, 2026-10)
     assert _azure_totals(CONFORMANCE / "azure_cost" / "nise" / "export") == {
-        "2026-09": Decimal("244.8"), "2026-10": Decimal("0.6")}
+        "2026-09": Decimal("244.8"),
+        "2026-10": Decimal("0.6"),
+    }
     # GCP: 24 hourly rows x 2.48 = 59.52 (2026-09); 24 x 0.35 = 8.40 (2026-10); no credits
     assert _gcp_totals(CONFORMANCE / "gcp_billing" / "nise" / "export") == {
-        "2026-09": Decimal("59.52"), "2026-10": Decimal("8.40")}
+        "2026-09": Decimal("59.52"),
+        "2026-10": Decimal("8.40"),
+    }

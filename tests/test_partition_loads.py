@@ -17,7 +17,8 @@ def _totals(db: Path) -> dict[tuple[str, str], tuple[int, Decimal]]:
     try:
         rows = con.execute(
             "select x_source, x_billing_period, count(*), sum(billed_cost) "
-            "from marts.cost_lines group by all").fetchall()
+            "from marts.cost_lines group by all"
+        ).fetchall()
     finally:
         con.close()
     return {(s, p): (n, total) for s, p, n, total in rows}
@@ -39,7 +40,9 @@ def test_loading_the_same_export_twice_changes_nothing(two_months) -> None:  # t
         for period in ("2026-10", "2026-11"):
             load_billing_partition(config, source, period)
         assert _totals(config.warehouse_path) == {
-            ("f", "2026-10"): (2, Decimal("10.15")), ("f", "2026-11"): (1, Decimal("3.00"))}
+            ("f", "2026-10"): (2, Decimal("10.15")),
+            ("f", "2026-11"): (1, Decimal("3.00")),
+        }
 
 
 def test_a_restated_period_replaces_the_old_one_without_double_counting(two_months) -> None:  # type: ignore[no-untyped-def]

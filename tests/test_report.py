@@ -13,8 +13,15 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags for a closed network: without them Chromium keeps trying to reach Google's services.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _browser_or_skip() -> None:
@@ -48,11 +55,14 @@ def test_report_draws_in_a_browser_and_its_figures_equal_the_marts(cli, tmp_path
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(page_file.as_uri())
-        charts = {c: page.locator(f"#{c} .mark").count() for c in (
-            "daily-spend", "cumulative-spend", "top-runs", "idle-waste", "savings")}
+        charts = {
+            c: page.locator(f"#{c} .mark").count()
+            for c in ("daily-spend", "cumulative-spend", "top-runs", "idle-waste", "savings")
+        }
         marks = page.evaluate("document.body.dataset.marks")
         run_bar = page.locator('#top-runs rect[data-label="llm-pretrain"]').get_attribute(
-            "data-value")
+            "data-value"
+        )
         spot_bar = page.locator('#savings rect[data-label^="spot:"]').get_attribute("data-value")
         page.locator('#top-runs rect[data-label="llm-pretrain"]').hover()
         tip = page.locator("#tip").inner_text()
@@ -65,8 +75,9 @@ def test_report_draws_in_a_browser_and_its_figures_equal_the_marts(cli, tmp_path
     assert int(marks) == sum(charts.values())  # the script ran over every mark
     [pretrain] = _mart(cli, "select cost from marts.run_cost where run_name = 'llm-pretrain'")
     assert D(str(run_bar)) == D(str(pretrain["cost"])) == 160
-    [spot] = _mart(cli, "select savings from marts.savings where kind = 'spot' "
-                        "and billing_period = '2026-10'")
+    [spot] = _mart(
+        cli, "select savings from marts.savings where kind = 'spot' and billing_period = '2026-10'"
+    )
     assert D(str(spot_bar)) == D(str(spot["savings"])) == 360
     assert "llm-pretrain: 160.00" in tip
     assert "aws-gpu-training" in budget and "80% forecast" in budget
@@ -111,8 +122,8 @@ def test_progress_bar_draws_on_a_terminal_and_stays_quiet_elsewhere() -> None:
 def test_mart_assets_carry_rows_totals_and_a_preview(tmp_path: Path) -> None:
     from dagster import AssetKey, AssetSelection, materialize
 
+    from aispend.cli.run import run_pipeline
     from aispend.demo import demo_config
-    from aispend.run import run_pipeline
     from pipelines.definitions import build_graph
 
     config = demo_config(str(tmp_path / "wh.duckdb"))
@@ -120,8 +131,9 @@ def test_mart_assets_carry_rows_totals_and_a_preview(tmp_path: Path) -> None:
     graph = build_graph(config)
     keys = [AssetKey(["marts", "run_cost"]), AssetKey(["reports", "spend_report"])]
     result = materialize([*graph.assets, *graph.checks], selection=AssetSelection.assets(*keys))
-    events = {e.asset_key: e.materialization.metadata
-              for e in result.get_asset_materialization_events()}
+    events = {
+        e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()
+    }
     runs = events[AssetKey(["marts", "run_cost"])]
     assert runs["rows"].value == 5
     # 198 + 160 + 40 + 40 + 27.50, the scenario's runs worked by hand

@@ -53,9 +53,14 @@ def _deliver(root: Path, period: str, body: bytes, assembly: str) -> Path:
     data.write_bytes(body)
     key = str(data.relative_to(root))
     year, month = map(int, period.split("-"))
-    manifest = {"assemblyId": assembly, "reportKeys": [key], "bucket": "bills",
-                "billingPeriod": {"start": f"{year}{month:02d}01T000000.000Z"},
-                "compression": "GZIP", "contentType": "text/csv"}
+    manifest = {
+        "assemblyId": assembly,
+        "reportKeys": [key],
+        "bucket": "bills",
+        "billingPeriod": {"start": f"{year}{month:02d}01T000000.000Z"},
+        "compression": "GZIP",
+        "contentType": "text/csv",
+    }
     (folder / "report-Manifest.json").write_text(json.dumps(manifest))
     return data
 
@@ -77,8 +82,12 @@ def _recompressed(body: bytes) -> bytes:
 
 
 def _totals(cli) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
-    out = cli("sql", "--format", "csv", "select x_billing_period, sum(billed_cost) "
-              "from marts.cost_lines group by 1 order by 1")
+    out = cli(
+        "sql",
+        "--format",
+        "csv",
+        "select x_billing_period, sum(billed_cost) from marts.cost_lines group by 1 order by 1",
+    )
     assert out.exit_code == 0, out.output
     return {p: Decimal(v) for p, v in list(csv.reader(io.StringIO(out.output)))[1:]}
 
@@ -101,18 +110,27 @@ def test_cur_restated_in_place_with_a_new_manifest_reloads_and_exits_0(cli, tmp_
     # Both periods restated: the p5 line 196.64 -> 206.64 (+10.00), tax 8.00 -> 9.00 (+1.00),
     # so 1385.63 + 10.00 + 1.00 = 1396.63; 2026-10 also 196.64 -> 296.64 (+100.00) and tax
     # 8.00 -> 9.00: 1385.63 + 100.00 + 1.00 = 1486.63.
-    _deliver(tmp_path, "2026-09", _recompressed(legacy_csv_gz(
-        "2026-09", _restated("206.64", "9.00"))), "assembly-2")
-    _deliver(tmp_path, "2026-10", _recompressed(legacy_csv_gz(
-        "2026-10", _restated("296.64", "9.00"))), "assembly-2")
+    _deliver(
+        tmp_path,
+        "2026-09",
+        _recompressed(legacy_csv_gz("2026-09", _restated("206.64", "9.00"))),
+        "assembly-2",
+    )
+    _deliver(
+        tmp_path,
+        "2026-10",
+        _recompressed(legacy_csv_gz("2026-10", _restated("296.64", "9.00"))),
+        "assembly-2",
+    )
     output = _run_green(cli)
     assert "cur 2026-09: loaded 11 rows" in output and "cur 2026-10: loaded 11 rows" in output
     assert _totals(cli) == {"2026-09": Decimal("1396.63"), "2026-10": Decimal("1486.63")}
 
 
 def test_cur_data_rewritten_with_same_size_and_mtime_is_seen_and_reloaded(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    paths = {p: _deliver(tmp_path, p, _recompressed(legacy_csv_gz(p)), "assembly-1")
-             for p in PERIODS}
+    paths = {
+        p: _deliver(tmp_path, p, _recompressed(legacy_csv_gz(p)), "assembly-1") for p in PERIODS
+    }
     config_path = write_config(tmp_path, [{"name": "cur", "kind": "aws_cur", "path": "cur"}])
     _run_green(cli)
     config = load_config(config_path)
@@ -128,8 +146,9 @@ def test_cur_data_rewritten_with_same_size_and_mtime_is_seen_and_reloaded(cli, t
         assert path.stat().st_size == stat.st_size
         assert path.stat().st_mtime_ns == stat.st_mtime_ns
     # Only the content differs: change detection must still see both periods.
-    assert set(open_warehouse(config).changed_periods(discover(config, source), "cur")) == \
-        set(PERIODS)
+    assert set(open_warehouse(config).changed_periods(discover(config, source), "cur")) == set(
+        PERIODS
+    )
 
     _run_green(cli)
     assert _totals(cli) == expected

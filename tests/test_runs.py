@@ -21,7 +21,8 @@ def scenario(folder: Path) -> None:
     (smi / "n2.csv").write_text(
         "timestamp, index, utilization.gpu [%]\n2026/10/05 10:00:00.000, 0, 0 %\n"
         "2026/10/05 10:00:10.000, 0, 0 %\n2026/10/05 10:00:20.000, 0, 0 %\n"
-        "2026/10/05 10:05:00.000, 0, 0 %\n")
+        "2026/10/05 10:05:00.000, 0, 0 %\n"
+    )
     # Slurm writes the cluster's local time; the cluster runs on New York time (EDT, UTC-4).
     (folder / "sacct.txt").write_text(
         "JobID|User|Account|Start|End|Elapsed|State|AllocTRES|NodeList|JobName\n"
@@ -31,25 +32,59 @@ def scenario(folder: Path) -> None:
         "cpu=8,gres/gpu=2|n1|job-b\n"
         "3|cat|vision|2026-10-05T06:00:00|2026-10-05T06:06:00|00:06:00|COMPLETED|"
         "gres/gpu:h100=1|n2|job-d\n"
-        "4|dan|cpu|2026-10-05T06:00:00|2026-10-05T07:00:00|01:00:00|COMPLETED|cpu=64|n3|cpu-only\n")
-    write_focus(folder / "bills" / "oct.csv", [{
-        "ChargePeriodStart": "2026-10-05T10:00:00Z", "ChargePeriodEnd": "2026-10-05T11:00:00Z",
-        "ResourceId": "i-0abc", "ChargeCategory": "Usage", "ConsumedQuantity": "1",
-        "ConsumedUnit": "Hours", "BilledCost": "98.32", "EffectiveCost": "98.32",
-        "SkuPriceDetails": '{"InstanceType": "p5.48xlarge"}',
-        "Tags": json.dumps({"user:training_run": "llm-7b", "team": "research"})}],
-        columns=["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
-                 "ProviderName", "ChargeCategory", "ServiceName", "ResourceId",
-                 "ConsumedQuantity", "ConsumedUnit", "BilledCost", "EffectiveCost",
-                 "BillingCurrency", "SkuPriceDetails", "Tags"])
-    (folder / "aispend.yaml").write_text(yaml.safe_dump({
-        "warehouse": "wh.duckdb",
-        "sources": [
-            {"name": "bills", "kind": "focus", "path": "bills"},
-            {"name": "smi", "kind": "nvidia_smi", "path": "logs"},
-            {"name": "slurm", "kind": "slurm", "path": "sacct.txt",
-             "timezone": "America/New_York"},
-        ]}))
+        "4|dan|cpu|2026-10-05T06:00:00|2026-10-05T07:00:00|01:00:00|COMPLETED|cpu=64|n3|cpu-only\n"
+    )
+    write_focus(
+        folder / "bills" / "oct.csv",
+        [
+            {
+                "ChargePeriodStart": "2026-10-05T10:00:00Z",
+                "ChargePeriodEnd": "2026-10-05T11:00:00Z",
+                "ResourceId": "i-0abc",
+                "ChargeCategory": "Usage",
+                "ConsumedQuantity": "1",
+                "ConsumedUnit": "Hours",
+                "BilledCost": "98.32",
+                "EffectiveCost": "98.32",
+                "SkuPriceDetails": '{"InstanceType": "p5.48xlarge"}',
+                "Tags": json.dumps({"user:training_run": "llm-7b", "team": "research"}),
+            }
+        ],
+        columns=[
+            "BillingPeriodStart",
+            "BillingPeriodEnd",
+            "ChargePeriodStart",
+            "ChargePeriodEnd",
+            "ProviderName",
+            "ChargeCategory",
+            "ServiceName",
+            "ResourceId",
+            "ConsumedQuantity",
+            "ConsumedUnit",
+            "BilledCost",
+            "EffectiveCost",
+            "BillingCurrency",
+            "SkuPriceDetails",
+            "Tags",
+        ],
+    )
+    (folder / "aispend.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "warehouse": "wh.duckdb",
+                "sources": [
+                    {"name": "bills", "kind": "focus", "path": "bills"},
+                    {"name": "smi", "kind": "nvidia_smi", "path": "logs"},
+                    {
+                        "name": "slurm",
+                        "kind": "slurm",
+                        "path": "sacct.txt",
+                        "timezone": "America/New_York",
+                    },
+                ],
+            }
+        )
+    )
 
 
 def test_runs_and_attribution_worked_by_hand(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -59,8 +94,13 @@ def test_runs_and_attribution_worked_by_hand(cli, tmp_path: Path) -> None:  # ty
     assert "smi: 1 day(s), 16 GPU samples, 0 jobs" in result.output
     assert "slurm: 1 day(s), 0 GPU samples, 4 jobs" in result.output
 
-    runs = cli("sql", "--format", "csv", "select run_id, run_name, team, started_at, ended_at, "
-               "host, gpu_count from marts.runs order by run_id")
+    runs = cli(
+        "sql",
+        "--format",
+        "csv",
+        "select run_id, run_name, team, started_at, ended_at, "
+        "host, gpu_count from marts.runs order by run_id",
+    )
     assert runs.output.splitlines() == [
         "run_id,run_name,team,started_at,ended_at,host,gpu_count",
         "slurm:1,job-a,research,2026-10-05 10:00:00,2026-10-05 10:00:30,n1,1.0",
@@ -70,8 +110,13 @@ def test_runs_and_attribution_worked_by_hand(cli, tmp_path: Path) -> None:  # ty
         "tag:llm-7b,llm-7b,research,2026-10-05 10:00:00,2026-10-05 11:00:00,i-0abc,8.0",
     ]  # the CPU-only job 4 is not a GPU run
 
-    usage = cli("sql", "--format", "csv", "select run_id, gpu_seconds, util_pct_mean, "
-                "idle_gpu_seconds from marts.run_gpu_usage order by run_id")
+    usage = cli(
+        "sql",
+        "--format",
+        "csv",
+        "select run_id, gpu_seconds, util_pct_mean, "
+        "idle_gpu_seconds from marts.run_gpu_usage order by run_id",
+    )
     # job-a: 30 s on n1 holding 1 of its 2 GPUs: 30 s x 2 GPUs x 1/2 = 30 GPU-s; GPU 0 at 100 %
     #   and GPU 1 at 0 % weigh equally: 50 %; the idle GPU's half: 15 GPU-s.
     # job-b: 10:00:30-10:02:00 on both GPUs, but samples cover n1 only to 10:01:00 (the last
@@ -85,12 +130,18 @@ def test_runs_and_attribution_worked_by_hand(cli, tmp_path: Path) -> None:  # ty
         "slurm:2,60.0,50.0,30.0",
         "slurm:3,50.0,0.0,50.0",
     ]
-    minutes = cli("sql", "--format", "csv", "select host, gpu_index, minute, util_pct_mean, "
-                  "mem_used_mib_max, power_w_mean, samples from marts.gpu_usage "
-                  "where host = 'n1' order by gpu_index")
+    minutes = cli(
+        "sql",
+        "--format",
+        "csv",
+        "select host, gpu_index, minute, util_pct_mean, "
+        "mem_used_mib_max, power_w_mean, samples from marts.gpu_usage "
+        "where host = 'n1' order by gpu_index",
+    )
     assert minutes.output.splitlines()[1:] == [
         "n1,0,2026-10-05 10:00:00,100.0,1000.0,600.0,6",
-        "n1,1,2026-10-05 10:00:00,0.0,0.0,70.0,6"]
+        "n1,1,2026-10-05 10:00:00,0.0,0.0,70.0,6",
+    ]
     parts = list((tmp_path / "wh.telemetry" / "smi" / "2026-10-05").glob("*.parquet"))
     assert parts  # raw samples kept (zstd parquet) for re-attribution
     import polars as pl
@@ -105,15 +156,24 @@ def test_a_folder_of_mixed_nvidia_smi_outputs(cli, tmp_path: Path) -> None:  # t
 
     logs = tmp_path / "h100-a"
     logs.mkdir()
-    for name in ("nvidia-smi_query-gpu_loop_1s_with_load.csv", "nvidia-smi_dmon.txt",
-                 "nvidia-smi_query-compute-apps_loop.csv"):
+    for name in (
+        "nvidia-smi_query-gpu_loop_1s_with_load.csv",
+        "nvidia-smi_dmon.txt",
+        "nvidia-smi_query-compute-apps_loop.csv",
+    ):
         shutil.copy(DATA / "nvidia" / name, logs / name)
-    (tmp_path / "aispend.yaml").write_text(yaml.safe_dump({
-        "warehouse": "wh.duckdb",
-        "sources": [{"name": "smi", "kind": "nvidia_smi", "path": "h100-a"}]}))
+    (tmp_path / "aispend.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "warehouse": "wh.duckdb",
+                "sources": [{"name": "smi", "kind": "nvidia_smi", "path": "h100-a"}],
+            }
+        )
+    )
     (logs / "gpu-extra.csv").write_text(
         "timestamp, index, utilization.gpu [%]\n2026/11/23 03:50:00.000, 0, 5 %\n"
-        "this line is garbage\n")
+        "this line is garbage\n"
+    )
     result = cli("run")
     assert result.exit_code == 0, result.output
     status = cli("status")
@@ -121,9 +181,17 @@ def test_a_folder_of_mixed_nvidia_smi_outputs(cli, tmp_path: Path) -> None:  # t
     assert "gpu-extra.csv, row 3: 1 fields, expected 3" in status.output
     # 21 query-gpu samples + 20 dmon samples + 1; generic file names (nvidia-smi_*, gpu-*)
     # take the folder's name as the host.
-    counts = cli("sql", "--format", "csv", "select host, count(*) as n from raw.gpu_samples "
-                 "group by 1 order by 1")
+    counts = cli(
+        "sql",
+        "--format",
+        "csv",
+        "select host, count(*) as n from raw.gpu_samples group by 1 order by 1",
+    )
     assert counts.output.splitlines() == ["host,n", "h100-a,42"]
-    processes = cli("sql", "--format", "csv", "select pid, max(used_mib) as mib from "
-                    "raw.gpu_processes group by 1")
+    processes = cli(
+        "sql",
+        "--format",
+        "csv",
+        "select pid, max(used_mib) as mib from raw.gpu_processes group by 1",
+    )
     assert processes.output.splitlines() == ["pid,mib", "438,1386.0"]

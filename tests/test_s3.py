@@ -20,9 +20,19 @@ def test_focus_export_in_s3_loads_like_a_local_one(s3_endpoint: str, tmp_path: P
     s3.upload_file(str(local / "oct.csv"), "bills", "focus/BILLING_PERIOD=2026-10/oct.csv")
     s3.upload_file(str(local / "nov.csv"), "bills", "focus/BILLING_PERIOD=2026-11/nov.csv")
     s3.put_object(Bucket="bills", Key="focus/README.txt", Body=b"not a bill")
-    config = load_config(write_config(tmp_path, [
-        {"name": "s3_focus", "kind": "focus", "path": "s3://bills/focus/",
-         "endpoint_url": s3_endpoint}]))
+    config = load_config(
+        write_config(
+            tmp_path,
+            [
+                {
+                    "name": "s3_focus",
+                    "kind": "focus",
+                    "path": "s3://bills/focus/",
+                    "endpoint_url": s3_endpoint,
+                }
+            ],
+        )
+    )
     source = config.sources[0]
 
     discovery = discover(config, source)

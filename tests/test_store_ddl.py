@@ -25,14 +25,20 @@ def test_spark_queries_the_store_through_the_generated_tables(tmp_path: Path, cl
     spark = spark_session(SparkConfig.model_validate(SPARK))
     for statement in ddl(cli, config, "spark", "ddl_test"):
         spark.sql(statement)
-    totals = dict(spark.sql("SELECT x_source, sum(billed_cost) FROM ddl_test.cost_lines "
-                            "GROUP BY x_source").collect())
+    totals = dict(
+        spark.sql(
+            "SELECT x_source, sum(billed_cost) FROM ddl_test.cost_lines GROUP BY x_source"
+        ).collect()
+    )
     assert totals["scenario_bill"] == D("777.50")  # the scenario README's bill, worked by hand
-    [row] = spark.sql("SELECT cost, idle_cost FROM ddl_test.marts_run_cost "
-                      "WHERE run_name = 'llm-pretrain'").collect()
+    [row] = spark.sql(
+        "SELECT cost, idle_cost FROM ddl_test.marts_run_cost WHERE run_name = 'llm-pretrain'"
+    ).collect()
     assert (row[0], row[1]) == (D(160), D(20))
-    periods = {r[0] for r in spark.sql("SELECT DISTINCT billing_period FROM "
-                                       "ddl_test.marts_savings").collect()}
+    periods = {
+        r[0]
+        for r in spark.sql("SELECT DISTINCT billing_period FROM ddl_test.marts_savings").collect()
+    }
     assert "2026-10" in periods  # a model partitioned by its header's partition_by
     samples = spark.sql("SELECT count(*) FROM ddl_test.telemetry_gpu_samples").collect()
     assert samples[0][0] == 11520 + 2640  # the data lines of train-a.csv and train-b.csv

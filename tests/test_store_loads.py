@@ -27,16 +27,19 @@ PARTITION = Path("cost_lines/x_billing_period=2026-10/x_source=bills")
 
 
 def setup_store(tmp_path: Path) -> Path:
-    return write_config(tmp_path, [{"name": "bills", "kind": "focus", "path": "bills"}],
-                        store="store")
+    return write_config(
+        tmp_path, [{"name": "bills", "kind": "focus", "path": "bills"}], store="store"
+    )
 
 
 def state(store: str, period: str = "2026-10") -> tuple[int, Decimal]:
     con = read_only(open_store(store))
     try:
-        rows = con.execute("select count(*), coalesce(sum(billed_cost), 0) from marts.cost_lines "
-                           "where x_source = 'bills' and x_billing_period = ?", [period]
-                           ).fetchall()
+        rows = con.execute(
+            "select count(*), coalesce(sum(billed_cost), 0) from marts.cost_lines "
+            "where x_source = 'bills' and x_billing_period = ?",
+            [period],
+        ).fetchall()
     finally:
         con.close()
     return int(rows[0][0]), Decimal(rows[0][1])
@@ -45,8 +48,10 @@ def state(store: str, period: str = "2026-10") -> tuple[int, Decimal]:
 def control_total(store: str, period: str) -> Decimal:
     con = read_only(open_store(store))
     try:
-        rows = con.execute("select billed_cost from meta.control_totals where source = 'bills' "
-                           "and period = ?", [period]).fetchall()
+        rows = con.execute(
+            "select billed_cost from meta.control_totals where source = 'bills' and period = ?",
+            [period],
+        ).fetchall()
     finally:
         con.close()
     assert len(rows) == 1, rows
@@ -54,7 +59,8 @@ def control_total(store: str, period: str) -> Decimal:
 
 
 def test_a_restated_period_replaces_its_partition_and_a_reload_changes_nothing(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     config = load_config(setup_store(tmp_path))
     source = config.sources[0]
     store = str(tmp_path / "store")
@@ -91,10 +97,12 @@ def test_a_bad_restatement_keeps_the_partition_and_records_why(tmp_path: Path) -
     assert state(store) == (2, Decimal("3.00"))
     con = read_only(open_store(store))
     try:
-        failed = con.execute("select status, message from meta.loads where status = 'failed'"
-                             ).fetchall()
-        errors = con.execute("select file, row_number, column_name from meta.load_errors"
-                             ).fetchall()
+        failed = con.execute(
+            "select status, message from meta.loads where status = 'failed'"
+        ).fetchall()
+        errors = con.execute(
+            "select file, row_number, column_name from meta.load_errors"
+        ).fetchall()
     finally:
         con.close()
     assert len(failed) == 1 and "oct.csv" in failed[0][1]
@@ -134,10 +142,19 @@ def write_version(bills: Path, cost: str) -> None:
     (bills / "export.csv").write_text(header + row * ROWS)
 
 
-@pytest.mark.parametrize("step", ["scratch insert", "export", "swap marts.cost_lines",
-                                  "swap meta.control_totals", "swap meta.partition_files"])
+@pytest.mark.parametrize(
+    "step",
+    [
+        "scratch insert",
+        "export",
+        "swap marts.cost_lines",
+        "swap meta.control_totals",
+        "swap meta.partition_files",
+    ],
+)
 def test_a_killed_load_leaves_the_old_partition_or_the_new_one_whole(
-        tmp_path: Path, step: str) -> None:
+    tmp_path: Path, step: str
+) -> None:
     config_path = setup_store(tmp_path)
     config = load_config(config_path)
     store = str(tmp_path / "store")
@@ -151,7 +168,8 @@ def test_a_killed_load_leaves_the_old_partition_or_the_new_one_whole(
         assert after in (old, new), f"half or doubled partition after kill at {step}: {after}"
         assert [p.name for p in (tmp_path / "store" / PARTITION).iterdir()] == ["part-0.parquet"]
         pending = open_warehouse(config).changed_periods(
-            discover(config, config.sources[0]), "bills")
+            discover(config, config.sources[0]), "bills"
+        )
         # Until the manifest is swapped in, the period counts as changed: the next run reloads.
         assert after == new or pending == {"2026-10": pending["2026-10"]}
     open_warehouse(config).load_billing(config.sources[0], "2026-10")
@@ -172,11 +190,13 @@ def test_sweep_removes_what_killed_loads_left_and_nothing_in_flight(tmp_path: Pa
 
 
 def test_on_s3_a_load_killed_while_swapping_leaves_one_whole_object(
-        tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)  # inherited by the killed child
     boto3.client("s3").create_bucket(Bucket="lake-kill")
-    config_path = write_config(tmp_path, [{"name": "bills", "kind": "focus", "path": "bills"}],
-                               store="s3://lake-kill/wh")
+    config_path = write_config(
+        tmp_path, [{"name": "bills", "kind": "focus", "path": "bills"}], store="s3://lake-kill/wh"
+    )
     config = load_config(config_path)
     write_version(tmp_path / "bills", "1.00")
     open_warehouse(config).load_billing(config.sources[0], "2026-10")

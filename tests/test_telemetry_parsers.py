@@ -14,8 +14,9 @@ NVIDIA = DATA / "nvidia"
 SLURM = DATA / "slurm"
 
 
-@pytest.mark.parametrize(("tres", "gpus"), json.loads(
-    (SLURM / "alloc-tres-gpu-count.json").read_text()))
+@pytest.mark.parametrize(
+    ("tres", "gpus"), json.loads((SLURM / "alloc-tres-gpu-count.json").read_text())
+)
 def test_xdmod_alloc_tres_vectors(tres: str, gpus: int) -> None:
     assert gpu_count(tres) == gpus
 
@@ -25,21 +26,32 @@ def test_typed_and_untyped_gres_are_not_counted_twice() -> None:
     assert gpu_count("cpu=8,gres/gpu:a100=2,gres/gpu:v100=1") == 3
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("00:00:24", 24), ("14:00:49", 50449), ("10-13:27:06", 912426), ("123-00:00:01", 10627201),
-    ("05:07", 307),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("00:00:24", 24),
+        ("14:00:49", 50449),
+        ("10-13:27:06", 912426),
+        ("123-00:00:01", 10627201),
+        ("05:07", 307),
+    ],
+)
 def test_elapsed(text: str, seconds: int) -> None:
     assert parse_elapsed(text) == seconds
 
 
-@pytest.mark.parametrize(("text", "hosts"), [
-    ("gpu-node-[01-03]", ["gpu-node-01", "gpu-node-02", "gpu-node-03"]),
-    ("d13n[03,05,07-08]", ["d13n03", "d13n05", "d13n07", "d13n08"]),
-    ("a1,b[2-3]c,d", ["a1", "b2c", "b3c", "d"]),
-    ("cpn-f13-03-[01-02],cpn-f13-04-[01-02]", ["cpn-f13-03-01", "cpn-f13-03-02",
-                                               "cpn-f13-04-01", "cpn-f13-04-02"]),
-])
+@pytest.mark.parametrize(
+    ("text", "hosts"),
+    [
+        ("gpu-node-[01-03]", ["gpu-node-01", "gpu-node-02", "gpu-node-03"]),
+        ("d13n[03,05,07-08]", ["d13n03", "d13n05", "d13n07", "d13n08"]),
+        ("a1,b[2-3]c,d", ["a1", "b2c", "b3c", "d"]),
+        (
+            "cpn-f13-03-[01-02],cpn-f13-04-[01-02]",
+            ["cpn-f13-03-01", "cpn-f13-03-02", "cpn-f13-04-01", "cpn-f13-04-02"],
+        ),
+    ],
+)
 def test_node_lists(text: str, hosts: list[str]) -> None:
     assert expand_nodelist(text) == hosts
 
@@ -76,15 +88,16 @@ def test_sacct_with_header_steps_arrays_running_jobs_and_bad_lines(tmp_path: Pat
     )
     parsed = parse_sacct(path)
     assert [(j.job_id, j.gpus, j.nodes) for j in parsed.jobs] == [
-        ("100_3", 4, ["gpu-01", "gpu-02"]), ("200+1", 2, ["gpu-03"])]
+        ("100_3", 4, ["gpu-01", "gpu-02"]),
+        ("200+1", 2, ["gpu-03"]),
+    ]
     assert parsed.jobs[1].end is None and parsed.jobs[1].start == datetime(2026, 10, 2)
     assert parsed.steps_skipped == 2
     assert [n for n, _ in parsed.bad_lines] == [6, 7]  # garbage, and a last line cut short
 
 
 def test_query_gpu_loop_with_header_and_units() -> None:
-    samples = parse_query_gpu(NVIDIA / "nvidia-smi_query-gpu_loop_1s_with_load.csv",
-                              host="h100-a")
+    samples = parse_query_gpu(NVIDIA / "nvidia-smi_query-gpu_loop_1s_with_load.csv", host="h100-a")
     frame = samples.frame
     assert (frame.height, samples.skipped) == (21, [])
     # From the file: 9 samples at 0 %, then 12 at 100 %; power peaks at 697.50 W.
@@ -95,8 +108,11 @@ def test_query_gpu_loop_with_header_and_units() -> None:
 
 
 def test_query_gpu_without_header_in_a_local_time_zone() -> None:
-    samples = parse_query_gpu(NVIDIA / "nvidia-smi_query-gpu_idle_noheader_nounits.csv",
-                              timezone="America/New_York", host="h")
+    samples = parse_query_gpu(
+        NVIDIA / "nvidia-smi_query-gpu_idle_noheader_nounits.csv",
+        timezone="America/New_York",
+        host="h",
+    )
     row = samples.frame.row(0, named=True)
     # 03:41:01.761 in New York (EST, UTC-5, in November) is 08:41:01.761 UTC.
     assert row["ts"] == datetime(2026, 11, 23, 8, 41, 1, 761000)
@@ -116,21 +132,27 @@ def test_daylight_saving_hours_and_non_values(tmp_path: Path) -> None:
     samples = parse_query_gpu(path, timezone="Europe/Berlin")
     # Berlin leaves CEST (UTC+2) at 03:00 local: the first 02:xx are UTC+2, the repeat UTC+1.
     assert samples.frame["ts"].to_list() == [
-        datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 0, 59),
-        datetime(2026, 10, 25, 1, 0), datetime(2026, 10, 25, 1, 30)]
+        datetime(2026, 10, 25, 0, 30),
+        datetime(2026, 10, 25, 0, 59),
+        datetime(2026, 10, 25, 1, 0),
+        datetime(2026, 10, 25, 1, 30),
+    ]
     assert samples.frame["util_pct"].to_list() == [50.0, None, 60.0, 70.0]
     assert samples.frame["power_w"].to_list() == [300.0, None, None, 310.0]
     assert set(samples.frame["host"]) == {"gpu-node-07"}  # from the file name
     assert [n for n, _ in samples.skipped] == [6]
 
     spring = tmp_path / "spring.csv"
-    spring.write_text("timestamp, index, utilization.gpu [%]\n"
-                      "2026/03/29 01:59:00.000, 0, 5 %\n2026/03/29 02:30:00.000, 0, 5 %\n"
-                      "2026/03/29 03:00:00.000, 0, 5 %\n")
+    spring.write_text(
+        "timestamp, index, utilization.gpu [%]\n"
+        "2026/03/29 01:59:00.000, 0, 5 %\n2026/03/29 02:30:00.000, 0, 5 %\n"
+        "2026/03/29 03:00:00.000, 0, 5 %\n"
+    )
     gap = parse_query_gpu(spring, timezone="Europe/Berlin", host="h")
     assert gap.frame.height == 2
-    assert gap.skipped == [(3, "2026/03/29 02:30:00.000 does not exist in Europe/Berlin "
-                               "(clocks went forward)")]
+    assert gap.skipped == [
+        (3, "2026/03/29 02:30:00.000 does not exist in Europe/Berlin (clocks went forward)")
+    ]
 
 
 def test_host_from_path() -> None:
@@ -170,8 +192,13 @@ def test_dmon_text_and_compute_apps() -> None:
     dmon = parse_dmon(dmon_path, timezone="UTC", host="h100-a")
     first = dmon.frame.row(0, named=True)
     # The first data line: 20261123 03:40:05, gpu 0, pwr 71 W, sm 0 %, fb 0 MB.
-    assert (first["ts"], first["gpu_index"], first["power_w"], first["util_pct"],
-            first["mem_used_mib"]) == (datetime(2026, 11, 23, 3, 40, 5), 0, 71.0, 0.0, 0.0)
+    assert (
+        first["ts"],
+        first["gpu_index"],
+        first["power_w"],
+        first["util_pct"],
+        first["mem_used_mib"],
+    ) == (datetime(2026, 11, 23, 3, 40, 5), 0, 71.0, 0.0, 0.0)
     assert dmon.frame.height == 20 and dmon.skipped == []
     apps, bad = parse_compute_apps(apps_path, timezone="UTC", host="h100-a")
     assert bad == [] and apps.height == 8

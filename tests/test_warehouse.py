@@ -43,8 +43,10 @@ def test_a_writer_gives_up_with_a_clear_message(tmp_path: Path) -> None:
     holder = ctx.Process(target=_hold_writer, args=(str(db), 3, ready))
     holder.start()
     assert ready.wait(30)
-    with pytest.raises(TimeoutError, match="another aispend process is writing"), \
-            writer(db, wait_seconds=0.3):
+    with (
+        pytest.raises(TimeoutError, match="another aispend process is writing"),
+        writer(db, wait_seconds=0.3),
+    ):
         pass
     holder.join(10)
 
@@ -74,20 +76,28 @@ def test_telemetry_loads_into_an_older_warehouse_by_column_name(tmp_path: Path) 
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
     con.execute("create schema raw")
-    con.execute("create table raw.gpu_samples (x_source VARCHAR, day DATE, host VARCHAR, "
-                "gpu_index INTEGER, gpu_uuid VARCHAR, gpu_name VARCHAR, ts TIMESTAMP, "
-                "util_pct DOUBLE, mem_used_mib DOUBLE, mem_total_mib DOUBLE, power_w DOUBLE, "
-                "x_source_file VARCHAR)")  # as the first telemetry release wrote it
+    con.execute(
+        "create table raw.gpu_samples (x_source VARCHAR, day DATE, host VARCHAR, "
+        "gpu_index INTEGER, gpu_uuid VARCHAR, gpu_name VARCHAR, ts TIMESTAMP, "
+        "util_pct DOUBLE, mem_used_mib DOUBLE, mem_total_mib DOUBLE, power_w DOUBLE, "
+        "x_source_file VARCHAR)"
+    )  # as the first telemetry release wrote it
     con.close()
     log = tmp_path / "n1.csv"
     log.write_text("timestamp, index, utilization.gpu [%]\n2026/10/05 10:00:00.000, 0, 42 %\n")
-    config = config_from_dict({"warehouse": str(db), "sources": [
-        {"name": "smi", "kind": "nvidia_smi", "path": str(log)}]}, base_dir=tmp_path,
-        origin="test")
+    config = config_from_dict(
+        {
+            "warehouse": str(db),
+            "sources": [{"name": "smi", "kind": "nvidia_smi", "path": str(log)}],
+        },
+        base_dir=tmp_path,
+        origin="test",
+    )
     load_telemetry_day(config, config.sources[0], "2026-10-05")
     con = duckdb.connect(str(db), read_only=True)
-    row = con.execute("select host, util_pct, x_source_file, mig_instance, job "
-                      "from raw.gpu_samples").fetchall()
+    row = con.execute(
+        "select host, util_pct, x_source_file, mig_instance, job from raw.gpu_samples"
+    ).fetchall()
     con.close()
     assert row == [("n1", 42.0, str(log), None, None)]
 

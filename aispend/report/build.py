@@ -23,8 +23,9 @@ def write_report(config: AispendConfig, out: Path, period: str | None = None) ->
     try:
         chosen = period or latest_period(con)
         if chosen is None:
-            raise NothingToReport(f"{warehouse.describe()} holds no cost lines yet: run "
-                                  "`aispend run` first")
+            raise NothingToReport(
+                f"{warehouse.describe()} holds no cost lines yet: run `aispend run` first"
+            )
         html = render(collect(con, chosen), utc_now())
     finally:
         con.close()

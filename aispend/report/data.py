@@ -48,75 +48,108 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
     year, month = map(int, period.split("-"))
     first = date(year, month, 1)
     days = [first + timedelta(days=i) for i in range(calendar.monthrange(year, month)[1])]
-    currencies = [r[0] for r in con.execute(
-        "select billing_currency from marts.cost_by_service_daily "
-        "where charge_date >= ? and charge_date < ? and billing_currency is not null "
-        "group by 1 order by sum(effective_cost) desc, 1",
-        [first, days[-1] + timedelta(days=1)]).fetchall()]
+    currencies = [
+        r[0]
+        for r in con.execute(
+            "select billing_currency from marts.cost_by_service_daily "
+            "where charge_date >= ? and charge_date < ? and billing_currency is not null "
+            "group by 1 order by sum(effective_cost) desc, 1",
+            [first, days[-1] + timedelta(days=1)],
+        ).fetchall()
+    ]
     currency = currencies[0] if currencies else None
-    spend = _dicts(con, "select charge_date, provider, sum(effective_cost) as cost "
-                        "from marts.cost_by_service_daily where charge_date >= ? and "
-                        "charge_date < ? and billing_currency = ? group by all",
-                   [first, days[-1] + timedelta(days=1), currency])
+    spend = _dicts(
+        con,
+        "select charge_date, provider, sum(effective_cost) as cost "
+        "from marts.cost_by_service_daily where charge_date >= ? and "
+        "charge_date < ? and billing_currency = ? group by all",
+        [first, days[-1] + timedelta(days=1), currency],
+    )
     providers = sorted({r["provider"] for r in spend})
     by_day = {(r["charge_date"], r["provider"]): Decimal(r["cost"]) for r in spend}
     series = {p: [by_day.get((d, p), Decimal(0)) for d in days] for p in providers}
     cumulative, forecast = _run_rate(days, series)
     return ReportData(
-        period=period, currency=currency, other_currencies=currencies[1:],
-        days=[d.strftime("%d") for d in days], spend_by_provider=series,
-        cumulative=cumulative, forecast=forecast,
-        budgets=_dicts(con, """
+        period=period,
+        currency=currency,
+        other_currencies=currencies[1:],
+        days=[d.strftime("%d") for d in days],
+        spend_by_provider=series,
+        cumulative=cumulative,
+        forecast=forecast,
+        budgets=_dicts(
+            con,
+            """
             select budget, unit, currency, amount, actual, forecast, pct_actual, pct_forecast,
                    crossed, as_of
             from marts.budget_status
             where period = ?
             qualify row_number() over (partition by budget order by evaluated_at desc) = 1
-            order by budget""", [period]),
-        runs=_dicts(con, """
+            order by budget""",
+            [period],
+        ),
+        runs=_dicts(
+            con,
+            """
             select run_name, team, basis, gpu_hours, gpu_util_mean, cost, idle_cost,
                    cost_per_gpu_hour, on_spot
             from marts.run_cost
             where billing_currency = ? and cost is not null
               and started_at < ? and coalesce(ended_at, started_at) >= ?
             order by cost desc, run_id limit 10""",
-            [currency, days[-1] + timedelta(days=1), first]),
+            [currency, days[-1] + timedelta(days=1), first],
+        ),
         waste_by_kind=_waste_by_kind(con, days, currency),
-        waste_by_host=_dicts(con, """
+        waste_by_host=_dicts(
+            con,
+            """
             select gpu_resource, kind, sum(gpu_hours) as gpu_hours, sum(cost) as cost
             from marts.idle_waste
             where day >= ? and day < ? and billing_currency = ?
             group by all order by cost desc, gpu_resource, kind limit 15""",
-            [first, days[-1] + timedelta(days=1), currency]),
-        savings=_dicts(con, """
+            [first, days[-1] + timedelta(days=1), currency],
+        ),
+        savings=_dicts(
+            con,
+            """
             select provider, service_name, kind, list_cost, contracted_cost, effective_cost,
                    savings, savings_rate, interruptions, interrupted_gpu_hours
             from marts.savings
             where billing_period = ? and billing_currency = ? and savings <> 0
-            order by abs(savings) desc, kind, service_name""", [period, currency]),
-        loads=_dicts(con, """
+            order by abs(savings) desc, kind, service_name""",
+            [period, currency],
+        ),
+        loads=_dicts(
+            con,
+            """
             select source, period, status, finished_at, rows_loaded, message
             from meta.loads
             qualify row_number() over (partition by source, period
                                        order by finished_at desc nulls last) = 1
-            order by source, period desc""", []),
-        quarantined=_dicts(con, """
+            order by source, period desc""",
+            [],
+        ),
+        quarantined=_dicts(
+            con,
+            """
             select e.source, e.period, e.file, e.row_number, e.column_name, e.message
             from meta.load_errors as e
             inner join (
                 select source, period, max(load_id) as load_id from meta.loads
                 where status = 'failed' group by source, period
             ) as f on e.load_id = f.load_id
-            order by e.source, e.period, e.file, e.row_number limit 50""", []),
+            order by e.source, e.period, e.file, e.row_number limit 50""",
+            [],
+        ),
     )
 
 
-def _run_rate(days: list[date], series: dict[str, list[Decimal]]
-              ) -> tuple[list[Decimal | None], list[Decimal | None]]:
+def _run_rate(
+    days: list[date], series: dict[str, list[Decimal]]
+) -> tuple[list[Decimal | None], list[Decimal | None]]:
     """Cumulative spend up to the last day with spend, then the month at that day's run rate
     (the same simple forecast budgets use)."""
-    daily = [sum((values[i] for values in series.values()), Decimal(0))
-             for i in range(len(days))]
+    daily = [sum((values[i] for values in series.values()), Decimal(0)) for i in range(len(days))]
     spent = [i for i, value in enumerate(daily) if value != 0]
     if not spent:
         return [None] * len(days), [None] * len(days)
@@ -130,16 +163,19 @@ def _run_rate(days: list[date], series: dict[str, list[Decimal]]
     rate = total / (last + 1)
     forecast: list[Decimal | None] = [
         None if i < last else (total + rate * (i - last)).quantize(Decimal("0.01"))
-        for i in range(len(days))]
+        for i in range(len(days))
+    ]
     return cumulative, forecast
 
 
-def _waste_by_kind(con: duckdb.DuckDBPyConnection, days: list[date], currency: str | None
-                   ) -> dict[str, list[Decimal]]:
+def _waste_by_kind(
+    con: duckdb.DuckDBPyConnection, days: list[date], currency: str | None
+) -> dict[str, list[Decimal]]:
     rows = con.execute(
         "select day, kind, sum(cost) from marts.idle_waste where day >= ? and day < ? "
         "and billing_currency = ? group by all",
-        [days[0], days[-1] + timedelta(days=1), currency]).fetchall()
+        [days[0], days[-1] + timedelta(days=1), currency],
+    ).fetchall()
     kinds = sorted({kind for _, kind, _ in rows})
     found = {(day, kind): Decimal(cost) for day, kind, cost in rows}
     return {k: [found.get((d, k), Decimal(0)) for d in days] for k in kinds}

@@ -72,10 +72,16 @@ def table(table_id: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) 
 
 def render(data: ReportData, generated: datetime) -> str:
     money = data.currency or ""
-    others = (f" Amounts in {', '.join(data.other_currencies)} are left out, never added in."
-              if data.other_currencies else "")
-    budget_levels = {f"{b['budget']} ({b['amount']:,.0f})": b["amount"] for b in data.budgets
-                     if b["unit"] == "money" and b["currency"] == data.currency}
+    others = (
+        f" Amounts in {', '.join(data.other_currencies)} are left out, never added in."
+        if data.other_currencies
+        else ""
+    )
+    budget_levels = {
+        f"{b['budget']} ({b['amount']:,.0f})": b["amount"]
+        for b in data.budgets
+        if b["unit"] == "money" and b["currency"] == data.currency
+    }
     sections = [
         f"<h1>aispend report: {escape(data.period)}</h1>",
         f'<p class="note">Generated {generated:%Y-%m-%d %H:%M} UTC from the warehouse marts. '
@@ -83,50 +89,163 @@ def render(data: ReportData, generated: datetime) -> str:
         "<h2>Daily spend by provider</h2>",
         svg.stacked_bars("daily-spend", data.days, data.spend_by_provider, money),
         "<h2>Spend so far, forecast and budgets</h2>",
-        svg.lines("cumulative-spend", data.days,
-                  {"spend so far": data.cumulative, "forecast (run rate)": data.forecast},
-                  budget_levels, money, dashed=["forecast (run rate)"]),
+        svg.lines(
+            "cumulative-spend",
+            data.days,
+            {"spend so far": data.cumulative, "forecast (run rate)": data.forecast},
+            budget_levels,
+            money,
+            dashed=["forecast (run rate)"],
+        ),
         "<h2>Top training runs by cost</h2>",
-        svg.hbars("top-runs", [r["run_name"] for r in data.runs],
-                  [r["cost"] for r in data.runs], money, series="run cost"),
-        table("runs", ["run", "team", "basis", "GPU-hours", "util %", "cost", "idle cost",
-                       "idle share", "per GPU-hour", "spot"],
-              [(r["run_name"], r["team"], r["basis"], r["gpu_hours"], r["gpu_util_mean"],
-                r["cost"], r["idle_cost"], _share(r["idle_cost"], r["cost"]),
-                r["cost_per_gpu_hour"], r["on_spot"]) for r in data.runs]),
+        svg.hbars(
+            "top-runs",
+            [r["run_name"] for r in data.runs],
+            [r["cost"] for r in data.runs],
+            money,
+            series="run cost",
+        ),
+        table(
+            "runs",
+            [
+                "run",
+                "team",
+                "basis",
+                "GPU-hours",
+                "util %",
+                "cost",
+                "idle cost",
+                "idle share",
+                "per GPU-hour",
+                "spot",
+            ],
+            [
+                (
+                    r["run_name"],
+                    r["team"],
+                    r["basis"],
+                    r["gpu_hours"],
+                    r["gpu_util_mean"],
+                    r["cost"],
+                    r["idle_cost"],
+                    _share(r["idle_cost"], r["cost"]),
+                    r["cost_per_gpu_hour"],
+                    r["on_spot"],
+                )
+                for r in data.runs
+            ],
+        ),
         "<h2>Idle GPU waste over time</h2>",
         svg.stacked_bars("idle-waste", data.days, data.waste_by_kind, money),
-        table("waste", ["GPU resource", "kind", "GPU-hours", "cost"],
-              [(r["gpu_resource"], r["kind"], r["gpu_hours"], r["cost"])
-               for r in data.waste_by_host]),
+        table(
+            "waste",
+            ["GPU resource", "kind", "GPU-hours", "cost"],
+            [(r["gpu_resource"], r["kind"], r["gpu_hours"], r["cost"]) for r in data.waste_by_host],
+        ),
         "<h2>Spot and commitment savings</h2>",
-        svg.hbars("savings", [f"{r['kind']}: {r['service_name']}" for r in data.savings],
-                  [r["savings"] for r in data.savings], money, series="savings"),
-        table("savings-table", ["provider", "service", "kind", "before", "effective", "savings",
-                                "rate", "interruptions"],
-              [(r["provider"], r["service_name"], r["kind"],
-                r["contracted_cost"] if r["kind"] == "commitment" else r["list_cost"],
-                r["effective_cost"], r["savings"], _rate(r["savings_rate"]),
-                r["interruptions"]) for r in data.savings]),
+        svg.hbars(
+            "savings",
+            [f"{r['kind']}: {r['service_name']}" for r in data.savings],
+            [r["savings"] for r in data.savings],
+            money,
+            series="savings",
+        ),
+        table(
+            "savings-table",
+            [
+                "provider",
+                "service",
+                "kind",
+                "before",
+                "effective",
+                "savings",
+                "rate",
+                "interruptions",
+            ],
+            [
+                (
+                    r["provider"],
+                    r["service_name"],
+                    r["kind"],
+                    r["contracted_cost"] if r["kind"] == "commitment" else r["list_cost"],
+                    r["effective_cost"],
+                    r["savings"],
+                    _rate(r["savings_rate"]),
+                    r["interruptions"],
+                )
+                for r in data.savings
+            ],
+        ),
         "<h2>Budgets</h2>",
-        table("budgets", ["budget", "unit", "currency", "limit", "actual", "forecast",
-                          "% actual", "% forecast", "crossed", "as of"],
-              [(b["budget"], b["unit"], b["currency"], b["amount"], b["actual"], b["forecast"],
-                b["pct_actual"], b["pct_forecast"], b["crossed"] or "", b["as_of"])
-               for b in data.budgets]),
+        table(
+            "budgets",
+            [
+                "budget",
+                "unit",
+                "currency",
+                "limit",
+                "actual",
+                "forecast",
+                "% actual",
+                "% forecast",
+                "crossed",
+                "as of",
+            ],
+            [
+                (
+                    b["budget"],
+                    b["unit"],
+                    b["currency"],
+                    b["amount"],
+                    b["actual"],
+                    b["forecast"],
+                    b["pct_actual"],
+                    b["pct_forecast"],
+                    b["crossed"] or "",
+                    b["as_of"],
+                )
+                for b in data.budgets
+            ],
+        ),
         "<h2>Data freshness</h2>",
-        table("loads", ["source", "period", "status", "finished (UTC)", "rows", "message"],
-              [(r["source"], r["period"], r["status"], r["finished_at"], r["rows_loaded"],
-                r["message"]) for r in data.loads]),
+        table(
+            "loads",
+            ["source", "period", "status", "finished (UTC)", "rows", "message"],
+            [
+                (
+                    r["source"],
+                    r["period"],
+                    r["status"],
+                    r["finished_at"],
+                    r["rows_loaded"],
+                    r["message"],
+                )
+                for r in data.loads
+            ],
+        ),
         "<h2>Quarantined inputs</h2>",
-        table("quarantined", ["source", "period", "file", "row", "column", "problem"],
-              [(r["source"], r["period"], r["file"], r["row_number"], r["column_name"],
-                r["message"]) for r in data.quarantined]),
+        table(
+            "quarantined",
+            ["source", "period", "file", "row", "column", "problem"],
+            [
+                (
+                    r["source"],
+                    r["period"],
+                    r["file"],
+                    r["row_number"],
+                    r["column_name"],
+                    r["message"],
+                )
+                for r in data.quarantined
+            ],
+        ),
     ]
-    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>aispend report {escape(data.period)}</title><style>{STYLE}</style></head>"
-            "<body>" + "\n".join(sections) + '<div id="tip"></div>'
-            f"<script>{SCRIPT}</script></body></html>")
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>aispend report {escape(data.period)}</title><style>{STYLE}</style></head>"
+        "<body>" + "\n".join(sections) + '<div id="tip"></div>'
+        f"<script>{SCRIPT}</script></body></html>"
+    )
 
 
 def _share(part: Decimal | None, whole: Decimal | None) -> str | None:

@@ -24,18 +24,27 @@ def table_name(layout: TableLayout) -> str:
     return layout.prefix.replace("/", "_")
 
 
-def statements(config: AispendConfig, project: Project, dialect: str, store: ObjectStore,
-               database: str = "aispend") -> list[str]:
+def statements(
+    config: AispendConfig,
+    project: Project,
+    dialect: str,
+    store: ObjectStore,
+    database: str = "aispend",
+) -> list[str]:
     """Every statement, in order: the database, then each table and its partition sync."""
     if dialect not in DIALECTS:
         raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}")
     layouts = [LOADED[name] for name in LOADED if store.keys(LOADED[name].prefix)]
-    layouts += [model_layout(name, project.models[name].partition_by)
-                for name in model_tables(store) if name in project.models]
+    layouts += [
+        model_layout(name, project.models[name].partition_by)
+        for name in model_tables(store)
+        if name in project.models
+    ]
     con = read_only(store)
     try:
-        columns = {layout.table: con.execute(f"DESCRIBE {layout.table}").fetchall()
-                   for layout in layouts}
+        columns = {
+            layout.table: con.execute(f"DESCRIBE {layout.table}").fetchall() for layout in layouts
+        }
     finally:
         con.close()
     out = [_database(dialect, database)]
@@ -51,8 +60,13 @@ def _database(dialect: str, database: str) -> str:
     return f"CREATE DATABASE IF NOT EXISTS {database}"
 
 
-def _table(dialect: str, database: str, store: ObjectStore, layout: TableLayout,
-           described: list[tuple[str, str]]) -> list[str]:
+def _table(
+    dialect: str,
+    database: str,
+    store: ObjectStore,
+    layout: TableLayout,
+    described: list[tuple[str, str]],
+) -> list[str]:
     parts = layout.partition_by
     data = [(c, t) for c, t in described if c not in parts]
     keys = [(c, PARTITION_TYPES.get(c, "VARCHAR")) for c in parts]
@@ -60,22 +74,35 @@ def _table(dialect: str, database: str, store: ObjectStore, layout: TableLayout,
     if dialect == "spark":
         cols = ", ".join(f"`{c}` {column_type(t, dialect)}" for c, t in data + keys)
         partitioned = f" PARTITIONED BY ({', '.join(f'`{c}`' for c in parts)})" if parts else ""
-        ddl = [f"CREATE TABLE IF NOT EXISTS {database}.{name} ({cols}) USING parquet"
-               f"{partitioned} LOCATION '{location}'"]
+        ddl = [
+            f"CREATE TABLE IF NOT EXISTS {database}.{name} ({cols}) USING parquet"
+            f"{partitioned} LOCATION '{location}'"
+        ]
         return ddl + ([f"MSCK REPAIR TABLE {database}.{name}"] if parts else [])
     if dialect == "trino":
         cols = ", ".join(f'"{c}" {column_type(t, dialect)}' for c, t in data + keys)
-        with_parts = (", partitioned_by = ARRAY[" + ", ".join(f"'{c}'" for c in parts) + "]"
-                      if parts else "")
-        ddl = [f"CREATE TABLE IF NOT EXISTS hive.{database}.{name} ({cols}) WITH "
-               f"(external_location = '{location}', format = 'PARQUET'{with_parts})"]
-        return ddl + ([f"CALL hive.system.sync_partition_metadata('{database}', '{name}', "
-                       "'FULL')"] if parts else [])
+        with_parts = (
+            ", partitioned_by = ARRAY[" + ", ".join(f"'{c}'" for c in parts) + "]" if parts else ""
+        )
+        ddl = [
+            f"CREATE TABLE IF NOT EXISTS hive.{database}.{name} ({cols}) WITH "
+            f"(external_location = '{location}', format = 'PARQUET'{with_parts})"
+        ]
+        return ddl + (
+            [f"CALL hive.system.sync_partition_metadata('{database}', '{name}', 'FULL')"]
+            if parts
+            else []
+        )
     cols = ", ".join(f"`{c}` {column_type(t, dialect)}" for c, t in data)
-    partitioned = (" PARTITIONED BY (" + ", ".join(f"`{c}` {column_type(t, dialect)}"
-                                                    for c, t in keys) + ")") if parts else ""
-    ddl = [f"CREATE EXTERNAL TABLE IF NOT EXISTS {database}.{name} ({cols}){partitioned} "
-           f"STORED AS PARQUET LOCATION '{location}/'"]
+    partitioned = (
+        (" PARTITIONED BY (" + ", ".join(f"`{c}` {column_type(t, dialect)}" for c, t in keys) + ")")
+        if parts
+        else ""
+    )
+    ddl = [
+        f"CREATE EXTERNAL TABLE IF NOT EXISTS {database}.{name} ({cols}){partitioned} "
+        f"STORED AS PARQUET LOCATION '{location}/'"
+    ]
     return ddl + ([f"MSCK REPAIR TABLE {database}.{name}"] if parts else [])
 
 

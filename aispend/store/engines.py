@@ -81,11 +81,17 @@ class DuckDBStoreEngine:
             options = f"PARTITION_BY ({', '.join(node.partition_by)}), OVERWRITE_OR_IGNORE"
         else:
             target, options = str(folder / "part-0.parquet"), ""
-        self.con.execute(f"COPY (\n{node.sql}\n) TO '{target}' (FORMAT parquet"
-                         f"{', ' + options if options else ''})", values)
+        self.con.execute(
+            f"COPY (\n{node.sql}\n) TO '{target}' (FORMAT parquet"
+            f"{', ' + options if options else ''})",
+            values,
+        )
         if not any(folder.rglob("*.parquet")):  # no rows, so no partition: keep the schema
-            self.con.execute(f"COPY (SELECT * FROM (\n{node.sql}\n) LIMIT 0) TO "
-                             f"'{folder / 'part-0.parquet'}' (FORMAT parquet)", values)
+            self.con.execute(
+                f"COPY (SELECT * FROM (\n{node.sql}\n) LIMIT 0) TO "
+                f"'{folder / 'part-0.parquet'}' (FORMAT parquet)",
+                values,
+            )
 
     def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult:
         return run_check(self.con, node, params)
@@ -110,8 +116,10 @@ def _session(settings_json: str) -> Any:
     from pyspark.sql import SparkSession
 
     settings = SparkConfig.model_validate_json(settings_json)
-    session_settings = {"spark.sql.session.timeZone": "UTC",
-                        "spark.sql.sources.partitionColumnTypeInference.enabled": "false"}
+    session_settings = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+    }
     if settings.remote:
         # A Spark Connect client: the server owns the driver, its logs and its UI; only session
         # settings travel, and they apply to this client's session alone.
@@ -119,17 +127,23 @@ def _session(settings_json: str) -> Any:
         for key, value in {**session_settings, **settings.conf}.items():
             builder = builder.config(key, value)
         session = builder.getOrCreate()  # settings the server refuses are dropped silently
-        refused = {key: session.conf.get(key, None) for key, value in session_settings.items()
-                   if session.conf.get(key, None) != value}
+        refused = {
+            key: session.conf.get(key, None)
+            for key, value in session_settings.items()
+            if session.conf.get(key, None) != value
+        }
         if refused:
-            raise RuntimeError(f"the Spark Connect server at {settings.remote} kept {refused}; "
-                               f"aispend's models need {session_settings}")
+            raise RuntimeError(
+                f"the Spark Connect server at {settings.remote} kept {refused}; "
+                f"aispend's models need {session_settings}"
+            )
         return session
     builder = SparkSession.builder.master(settings.master).appName(settings.app_name)
     builder = builder.config("spark.ui.showConsoleProgress", "false")  # bars in job logs
     if "spark.driver.extraJavaOptions" not in settings.conf:  # errors only, from the start
-        builder = builder.config("spark.driver.extraJavaOptions",
-                                 f"-Dlog4j2.configurationFile=file:{_LOG4J}")
+        builder = builder.config(
+            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_LOG4J}"
+        )
     for key, value in {**session_settings, **settings.conf}.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
@@ -154,8 +168,9 @@ class SparkEngine:
             elif self.store.keys(model_layout(name).prefix):
                 self._register_model(name)
 
-    def _register_loaded(self, name: str, columns: list[tuple[str, str]],
-                         partition_by: tuple[str, ...]) -> None:
+    def _register_loaded(
+        self, name: str, columns: list[tuple[str, str]], partition_by: tuple[str, ...]
+    ) -> None:
         prefix = LOADED[name].prefix
         types = {c: column_type(t, "spark") for c, t in columns}
         if self.store.keys(prefix):
@@ -164,10 +179,14 @@ class SparkEngine:
             present = set(frame.columns)
             select = [
                 f"CAST(`{c}` AS {column_type(PARTITION_TYPES.get(c, 'VARCHAR'), 'spark')}) AS `{c}`"
-                if c in partition_by else
-                (f"CAST(`{c}` AS {types[c]}) AS `{c}`" if c in present
-                 else f"CAST(NULL AS {types[c]}) AS `{c}`")
-                for c, _ in columns]
+                if c in partition_by
+                else (
+                    f"CAST(`{c}` AS {types[c]}) AS `{c}`"
+                    if c in present
+                    else f"CAST(NULL AS {types[c]}) AS `{c}`"
+                )
+                for c, _ in columns
+            ]
             frame = frame.selectExpr(*select)
         else:
             schema = ", ".join(f"`{c}` {t}" for c, t in types.items())
@@ -221,6 +240,9 @@ def open_engine(config: AispendConfig, store: ObjectStore) -> Engine:
     engine costs a session and a listing of every table)."""
     key = f"{config.engine}:{store.uri}:{config.spark.model_dump_json()}"
     if key not in _ENGINES:
-        _ENGINES[key] = (SparkEngine(store, config.spark) if config.engine == "spark"
-                         else DuckDBStoreEngine(store))
+        _ENGINES[key] = (
+            SparkEngine(store, config.spark)
+            if config.engine == "spark"
+            else DuckDBStoreEngine(store)
+        )
     return _ENGINES[key]

@@ -27,26 +27,34 @@ class TableLayout:
 
 _BY_DAY = ("day", "x_source")
 
-LOADED: dict[str, TableLayout] = {t.table: t for t in [
-    TableLayout("marts.cost_lines", "cost_lines", ("x_billing_period", "x_source")),
-    TableLayout("meta.control_totals", "meta/control_totals", ("period", "source")),
-    TableLayout("meta.partition_files", "meta/partition_files", ("period", "source")),
-    TableLayout("raw.gpu_samples", "telemetry/gpu_samples", _BY_DAY),
-    TableLayout("raw.gpu_processes", "telemetry/gpu_processes", _BY_DAY),
-    TableLayout("raw.scheduler_jobs", "telemetry/scheduler_jobs", _BY_DAY),
-    TableLayout("raw.k8s_pods", "telemetry/k8s_pods", _BY_DAY),
-    TableLayout("raw.k8s_nodes", "telemetry/k8s_nodes", _BY_DAY),
-    TableLayout("meta.host_map", "meta/host_map"),
-    TableLayout("marts.budget_status", "marts/budget_status"),
-    TableLayout("meta.alerts", "meta/alerts"),
-    TableLayout("meta.price_catalog", "meta/price_catalog"),
-    TableLayout("meta.loads", "meta/loads", append_only=True),
-    TableLayout("meta.load_errors", "meta/load_errors", append_only=True),
-]}
+LOADED: dict[str, TableLayout] = {
+    t.table: t
+    for t in [
+        TableLayout("marts.cost_lines", "cost_lines", ("x_billing_period", "x_source")),
+        TableLayout("meta.control_totals", "meta/control_totals", ("period", "source")),
+        TableLayout("meta.partition_files", "meta/partition_files", ("period", "source")),
+        TableLayout("raw.gpu_samples", "telemetry/gpu_samples", _BY_DAY),
+        TableLayout("raw.gpu_processes", "telemetry/gpu_processes", _BY_DAY),
+        TableLayout("raw.scheduler_jobs", "telemetry/scheduler_jobs", _BY_DAY),
+        TableLayout("raw.k8s_pods", "telemetry/k8s_pods", _BY_DAY),
+        TableLayout("raw.k8s_nodes", "telemetry/k8s_nodes", _BY_DAY),
+        TableLayout("meta.host_map", "meta/host_map"),
+        TableLayout("marts.budget_status", "marts/budget_status"),
+        TableLayout("meta.alerts", "meta/alerts"),
+        TableLayout("meta.price_catalog", "meta/price_catalog"),
+        TableLayout("meta.loads", "meta/loads", append_only=True),
+        TableLayout("meta.load_errors", "meta/load_errors", append_only=True),
+    ]
+}
 
 #: Telemetry tables a day's load replaces, in the order they are swapped in.
-TELEMETRY_TABLES = ("raw.gpu_samples", "raw.gpu_processes", "raw.scheduler_jobs", "raw.k8s_pods",
-                    "raw.k8s_nodes")
+TELEMETRY_TABLES = (
+    "raw.gpu_samples",
+    "raw.gpu_processes",
+    "raw.scheduler_jobs",
+    "raw.k8s_pods",
+    "raw.k8s_nodes",
+)
 
 #: Small tables that budgets rewrite whole after reading them (see session.py).
 REWRITTEN = ("marts.budget_status", "meta.alerts")

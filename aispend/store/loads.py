@@ -32,9 +32,11 @@ StepHook = Callable[[str], None]
 
 #: Billing tables a period's load writes, keyed as the partition is: (period column, source
 #: column) in each.
-_BILLING = (("marts.cost_lines", "x_billing_period", "x_source"),
-            ("meta.control_totals", "period", "source"),
-            ("meta.partition_files", "period", "source"))
+_BILLING = (
+    ("marts.cost_lines", "x_billing_period", "x_source"),
+    ("meta.control_totals", "period", "source"),
+    ("meta.partition_files", "period", "source"),
+)
 
 
 def _no_step(step: str) -> None:
@@ -45,41 +47,57 @@ def _no_step(step: str) -> None:
 def scratch() -> Iterator[Path]:
     """A private DuckDB file to load into, removed afterwards (``$AISPEND_SCRATCH`` or the
     system's temporary folder: it must hold one partition)."""
-    with tempfile.TemporaryDirectory(prefix="aispend-load-",
-                                     dir=os.environ.get("AISPEND_SCRATCH")) as folder:
+    with tempfile.TemporaryDirectory(
+        prefix="aispend-load-", dir=os.environ.get("AISPEND_SCRATCH")
+    ) as folder:
         yield Path(folder) / "load.duckdb"
 
 
-def load_billing_to_store(config: AispendConfig, source: SourceConfig, period: str,
-                          store: ObjectStore, *, on_step: StepHook | None = None) -> LoadResult:
+def load_billing_to_store(
+    config: AispendConfig,
+    source: SourceConfig,
+    period: str,
+    store: ObjectStore,
+    *,
+    on_step: StepHook | None = None,
+) -> LoadResult:
     """Replace ``period`` of ``source`` in the store; raise InputError, keeping the partition
     as it was, if its input is bad."""
     step = on_step or _no_step
     with scratch() as db:
         prices = _seed_prices(db, store)
         try:
-            result = load_billing_partition(config, source, period, warehouse=db,
-                                            on_step=lambda name: step(f"scratch {name}"))
+            result = load_billing_partition(
+                config, source, period, warehouse=db, on_step=lambda name: step(f"scratch {name}")
+            )
         except InputError:
             _write_history(db, store)
             raise
         if result.status == "loaded":
             step("export")
-            files = _export(db, db.parent, [
-                (table, f"{col_p} = ? AND {col_s} = ?", [period, source.name], (col_p, col_s))
-                for table, col_p, col_s in _BILLING])
+            files = _export(
+                db,
+                db.parent,
+                [
+                    (table, f"{col_p} = ? AND {col_s} = ?", [period, source.name], (col_p, col_s))
+                    for table, col_p, col_s in _BILLING
+                ],
+            )
             for table, _, _ in _BILLING:
                 step(f"swap {table}")
-                store.put(files[table],
-                          LOADED[table].partition_prefix(period, source.name) + "/part-0.parquet")
+                store.put(
+                    files[table],
+                    LOADED[table].partition_prefix(period, source.name) + "/part-0.parquet",
+                )
         _write_history(db, store)
         _keep_prices(db, store, prices)
         step("done")
     return result
 
 
-def load_telemetry_to_store(config: AispendConfig, source: SourceConfig, store: ObjectStore,
-                            days: set[str] | None = None) -> TelemetryLoad:
+def load_telemetry_to_store(
+    config: AispendConfig, source: SourceConfig, store: ObjectStore, days: set[str] | None = None
+) -> TelemetryLoad:
     """Every day of ``source`` (or those in ``days``) replaced in the store, a day at a time."""
     results = []
     with scratch() as db:
@@ -88,30 +106,44 @@ def load_telemetry_to_store(config: AispendConfig, source: SourceConfig, store: 
             if days is not None and day not in days:
                 continue
             results.append(load_telemetry_day(config, source, day, warehouse=db, staged=staged))
-            files = _export(db, db.parent / day, [
-                (table, "day = ? AND x_source = ?", [day, source.name], ("day", "x_source"))
-                for table in TELEMETRY_TABLES])
+            files = _export(
+                db,
+                db.parent / day,
+                [
+                    (table, "day = ? AND x_source = ?", [day, source.name], ("day", "x_source"))
+                    for table in TELEMETRY_TABLES
+                ],
+            )
             for table in TELEMETRY_TABLES:
-                store.put(files[table],
-                          LOADED[table].partition_prefix(day, source.name) + "/part-0.parquet")
+                store.put(
+                    files[table],
+                    LOADED[table].partition_prefix(day, source.name) + "/part-0.parquet",
+                )
         _write_history(db, store)
     return TelemetryLoad(results, list(staged.batch.unreadable), len(staged.batch.skipped))
 
 
-def _export(db: Path, folder: Path,
-            tables: list[tuple[str, str, list[str], tuple[str, ...]]]) -> dict[str, Path]:
+def _export(
+    db: Path, folder: Path, tables: list[tuple[str, str, list[str], tuple[str, ...]]]
+) -> dict[str, Path]:
     """One parquet file per table with the partition's rows, without its partition columns."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     # Row order is not kept (tables carry their keys): the copy streams instead of buffering.
-    con = duckdb.connect(str(db), read_only=True, config={
-        "memory_limit": WRITER_MEMORY, "preserve_insertion_order": False})
+    con = duckdb.connect(
+        str(db),
+        read_only=True,
+        config={"memory_limit": WRITER_MEMORY, "preserve_insertion_order": False},
+    )
     try:
         for table, where, params, drop in tables:
             target = folder / f"{table}.parquet"
             excluded = ", ".join(f'"{c}"' for c in drop)
-            con.execute(f"COPY (SELECT * EXCLUDE ({excluded}) FROM {table} WHERE {where}) "
-                        f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)", params)
+            con.execute(
+                f"COPY (SELECT * EXCLUDE ({excluded}) FROM {table} WHERE {where}) "
+                f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)",
+                params,
+            )
             out[table] = target
     finally:
         con.close()

@@ -103,9 +103,12 @@ class LocalStore:
         base = self.root / prefix
         if not base.is_dir():
             return []
-        return sorted(str(p.relative_to(self.root)) for p in base.rglob(f"*{suffix}")
-                      if p.is_file() and not any(part.startswith(("_", ".")) for part in
-                                                 p.relative_to(base).parts))
+        return sorted(
+            str(p.relative_to(self.root))
+            for p in base.rglob(f"*{suffix}")
+            if p.is_file()
+            and not any(part.startswith(("_", ".")) for part in p.relative_to(base).parts)
+        )
 
 
 class S3Store:
@@ -150,8 +153,11 @@ class S3Store:
         new = {k.removeprefix(f"{staged}/"): k for k in self.keys(staged, suffix="")}
         old = set(self.keys(prefix, suffix=""))
         for rel, key in new.items():
-            self.client.copy({"Bucket": self.bucket, "Key": self.key(key)}, self.bucket,
-                             self.key(f"{prefix}/{rel}"))
+            self.client.copy(
+                {"Bucket": self.bucket, "Key": self.key(key)},
+                self.bucket,
+                self.key(f"{prefix}/{rel}"),
+            )
         for key in sorted(old - {f"{prefix}/{rel}" for rel in new}):
             self.client.delete_object(Bucket=self.bucket, Key=self.key(key))
         for key in new.values():
@@ -161,7 +167,8 @@ class S3Store:
         cutoff = time.time() - older_than_s
         removed = 0
         for page in self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=self.key(f"{STAGING}/")):
+            Bucket=self.bucket, Prefix=self.key(f"{STAGING}/")
+        ):
             for item in page.get("Contents", []):
                 if item["LastModified"].timestamp() < cutoff:
                     self.client.delete_object(Bucket=self.bucket, Key=item["Key"])
@@ -172,11 +179,13 @@ class S3Store:
         out = []
         start = self.key(prefix).rstrip("/") + "/"
         for page in self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=start):
+            Bucket=self.bucket, Prefix=start
+        ):
             for item in page.get("Contents", []):
-                rel = item["Key"][len(start):]
+                rel = item["Key"][len(start) :]
                 if item["Key"].endswith(suffix) and not any(
-                        part.startswith(("_", ".")) for part in rel.split("/")):
+                    part.startswith(("_", ".")) for part in rel.split("/")
+                ):
                     out.append(f"{prefix.rstrip('/')}/{rel}")
         return sorted(out)
 

@@ -55,8 +55,10 @@ def attach(con: duckdb.DuckDBPyConnection, store: ObjectStore, arrow: bool = Fal
         keys = store.keys(layout.prefix)
         if keys:
             select = ", ".join(_column(c, t, layout) for c, t in columns)
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {select} "
-                        f"FROM {relation(con, store, layout, arrow, keys)}")
+            con.execute(
+                f"CREATE OR REPLACE VIEW {name} AS SELECT {select} "
+                f"FROM {relation(con, store, layout, arrow, keys)}"
+            )
         else:
             ddl = ", ".join(f'"{c}" {t}' for c, t in columns)
             con.execute(f"CREATE OR REPLACE TABLE {name} ({ddl})")
@@ -66,17 +68,22 @@ def attach(con: duckdb.DuckDBPyConnection, store: ObjectStore, arrow: bool = Fal
 
 def drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
     schema, table = name.split(".")
-    rows = con.execute("select table_type from information_schema.tables "
-                       "where table_schema = ? and table_name = ?", [schema, table]).fetchall()
+    rows = con.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
     if rows:
         con.execute(f"DROP {'VIEW' if rows[0][0] == 'VIEW' else 'TABLE'} {name}")
 
 
-def attach_model(con: duckdb.DuckDBPyConnection, store: ObjectStore, name: str,
-                 arrow: bool = False) -> None:
+def attach_model(
+    con: duckdb.DuckDBPyConnection, store: ObjectStore, name: str, arrow: bool = False
+) -> None:
     layout = model_layout(name)
-    con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * "
-                f"FROM {relation(con, store, layout, arrow)}")
+    con.execute(
+        f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {relation(con, store, layout, arrow)}"
+    )
 
 
 def _column(column: str, sql_type: str, layout: TableLayout) -> str:
@@ -85,15 +92,22 @@ def _column(column: str, sql_type: str, layout: TableLayout) -> str:
     return f'"{column}"'
 
 
-def relation(con: duckdb.DuckDBPyConnection, store: ObjectStore, layout: TableLayout,
-             arrow: bool = False, keys: list[str] | None = None) -> str:
+def relation(
+    con: duckdb.DuckDBPyConnection,
+    store: ObjectStore,
+    layout: TableLayout,
+    arrow: bool = False,
+    keys: list[str] | None = None,
+) -> str:
     """A FROM-clause item reading ``layout``'s files (``keys``, if already listed), partition
     columns as text."""
     if isinstance(store, LocalStore) and not arrow:
         pattern = str(store.root / layout.prefix / "**" / "*.parquet").replace("'", "''")
         # union_by_name: files written by an older aispend lack columns added since (null there)
-        return (f"read_parquet('{pattern}', hive_partitioning = true, "
-                "hive_types_autocast = false, union_by_name = true)")
+        return (
+            f"read_parquet('{pattern}', hive_partitioning = true, "
+            "hive_types_autocast = false, union_by_name = true)"
+        )
     name = "_store_" + layout.prefix.replace("/", "_")
     con.register(name, _dataset(store, layout, keys or store.keys(layout.prefix)))
     return name
@@ -106,8 +120,10 @@ def _dataset(store: ObjectStore, layout: TableLayout, keys: list[str]) -> object
 
     filesystem: fs.FileSystem
     if isinstance(store, S3Store):
-        filesystem = fs.S3FileSystem(endpoint_override=os.environ.get("AWS_ENDPOINT_URL"),
-                                     region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+        filesystem = fs.S3FileSystem(
+            endpoint_override=os.environ.get("AWS_ENDPOINT_URL"),
+            region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        )
         paths = [f"{store.bucket}/{store.key(k)}" for k in keys]
         base = f"{store.bucket}/{store.key(layout.prefix)}"
     elif isinstance(store, LocalStore):
@@ -117,11 +133,18 @@ def _dataset(store: ObjectStore, layout: TableLayout, keys: list[str]) -> object
     else:
         raise TypeError(f"no reader for store {store.uri}")
     # A model's partition columns are not known here: discovered from the paths, as text.
-    partitioning = ds.partitioning(
-        pa.schema([(k, pa.string()) for k in layout.partition_by]), flavor="hive"
-    ) if layout.partition_by else ds.HivePartitioning.discover(infer_dictionary=False)
-    dataset = ds.dataset(paths, filesystem=filesystem, format="parquet",
-                         partitioning=partitioning, partition_base_dir=base)
+    partitioning = (
+        ds.partitioning(pa.schema([(k, pa.string()) for k in layout.partition_by]), flavor="hive")
+        if layout.partition_by
+        else ds.HivePartitioning.discover(infer_dictionary=False)
+    )
+    dataset = ds.dataset(
+        paths,
+        filesystem=filesystem,
+        format="parquet",
+        partitioning=partitioning,
+        partition_base_dir=base,
+    )
     if not layout.prefix.startswith("meta/"):
         return dataset
     # Bookkeeping tables gain columns over versions; their files are few and small, so every
@@ -130,12 +153,19 @@ def _dataset(store: ObjectStore, layout: TableLayout, keys: list[str]) -> object
     if len(fragments) < 2:
         return dataset
     schema = pa.unify_schemas([dataset.schema, *[f.physical_schema for f in fragments]])
-    return ds.dataset(paths, filesystem=filesystem, format="parquet", schema=schema,
-                      partitioning=partitioning, partition_base_dir=base)
+    return ds.dataset(
+        paths,
+        filesystem=filesystem,
+        format="parquet",
+        schema=schema,
+        partitioning=partitioning,
+        partition_base_dir=base,
+    )
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, table: str, store: ObjectStore,
-                  folder: Path) -> None:
+def replace_table(
+    con: duckdb.DuckDBPyConnection, table: str, store: ObjectStore, folder: Path
+) -> None:
     """Rewrite a small unpartitioned table (host map, alerts, price cache) whole, in one swap,
     from ``con``'s table of the same name; ``folder`` holds the file until it is put."""
     target = folder / f"{table}.parquet"
@@ -146,10 +176,13 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, store: ObjectStore
 def store_connection(store: ObjectStore) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the store attached, for models and checks. Its memory is
     capped like the DuckDB file's writer; bigger work spills to the temporary folder."""
-    con = duckdb.connect(config={"preserve_insertion_order": False,
-                                 "memory_limit": WRITER_MEMORY,
-                                 "temp_directory": os.path.join(tempfile.gettempdir(),
-                                                                "aispend-duckdb-spill")})
+    con = duckdb.connect(
+        config={
+            "preserve_insertion_order": False,
+            "memory_limit": WRITER_MEMORY,
+            "temp_directory": os.path.join(tempfile.gettempdir(), "aispend-duckdb-spill"),
+        }
+    )
     con.execute("SET enable_progress_bar = false")
     attach(con, store)
     return con
@@ -158,8 +191,9 @@ def store_connection(store: ObjectStore) -> duckdb.DuckDBPyConnection:
 def read_only(store: ObjectStore) -> duckdb.DuckDBPyConnection:
     """``aispend sql`` on a store: views over pyarrow datasets, then file access off and the
     configuration locked, so the engine refuses a query that would write or read files."""
-    con = duckdb.connect(config={"autoinstall_known_extensions": False,
-                                 "autoload_known_extensions": False})
+    con = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
     con.execute("SET enable_progress_bar = false")
     attach(con, store, arrow=True)
     con.execute("SET enable_external_access = false")

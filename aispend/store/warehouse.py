@@ -83,14 +83,14 @@ class StoreWarehouse:
     def model_engine(self) -> Engine:
         return open_engine(self.config, self.store)
 
-    def build_model(self, project: Project, node: SqlNode, params: Mapping[str, Any]
-                    ) -> ModelBuild:
+    def build_model(self, project: Project, node: SqlNode, params: Mapping[str, Any]) -> ModelBuild:
         """With the configured engine, reading what loads changed since it last looked."""
         engine = self.model_engine()
         engine.refresh([*project.external_tables(node), *project.dependencies(node)])
         rows = engine.run_model(node, params)
-        return ModelBuild(rows, {"engine": self.config.engine,
-                                 **({} if rows is None else {"rows": rows})})
+        return ModelBuild(
+            rows, {"engine": self.config.engine, **({} if rows is None else {"rows": rows})}
+        )
 
     def run_check(self, check: SqlNode, params: Mapping[str, Any]) -> CheckResult:
         """With DuckDB over the store whatever the engine: a source's checks run beside its

@@ -60,9 +60,11 @@ class CurColumns:
             return f"CAST({column} AS TIMESTAMP)"
         cast = "CAST" if strict else "TRY_CAST"
         text = self.text(name)
-        return (f"CASE WHEN regexp_matches({text}, '{_ZONED}') "
-                f"THEN timezone('UTC', {cast}({text} AS TIMESTAMPTZ)) "
-                f"ELSE {cast}({text} AS TIMESTAMP) END")
+        return (
+            f"CASE WHEN regexp_matches({text}, '{_ZONED}') "
+            f"THEN timezone('UTC', {cast}({text} AS TIMESTAMPTZ)) "
+            f"ELSE {cast}({text} AS TIMESTAMP) END"
+        )
 
     def map_value(self, column: str, key: str) -> str:
         """A key of CUR 2.0's ``product`` map: a MAP in parquet, JSON text in CSV."""
@@ -77,13 +79,18 @@ class CurColumns:
         """The ``tags`` map: parquet's own map as it is (building a map costs a quarter of a
         second per million rows), rebuilt only where a value is empty or tags come as columns."""
         kind = self.types.get("resource_tags")
-        only_map = kind is not None and kind.startswith("MAP") and not any(
-            name.startswith(TAG_PREFIX) for name in self.types)
+        only_map = (
+            kind is not None
+            and kind.startswith("MAP")
+            and not any(name.startswith(TAG_PREFIX) for name in self.types)
+        )
         if not only_map:
             return "map_from_entries(_tags)"
-        return ("CASE WHEN list_bool_or(list_transform(map_values(resource_tags), "
-                "lambda v: v IS NULL OR v = '')) THEN map_from_entries(_tags) "
-                "ELSE resource_tags END")
+        return (
+            "CASE WHEN list_bool_or(list_transform(map_values(resource_tags), "
+            "lambda v: v IS NULL OR v = '')) THEN map_from_entries(_tags) "
+            "ELSE resource_tags END"
+        )
 
     def tag_key_sources(self) -> list[str]:
         """Expressions whose values (lists of keys) are every tag key the rows carry."""
@@ -106,10 +113,9 @@ class CurColumns:
         for name in self.types:
             if name.startswith(TAG_PREFIX):
                 key = f"tag_key_{len(self.params)}"
-                self.params[key] = name[len(TAG_PREFIX):]
+                self.params[key] = name[len(TAG_PREFIX) :]
                 parts.append(f"[{{'key': ${key}, 'value': {self.text(name)}}}]")
         if not parts:
             return "CAST(NULL AS STRUCT(key VARCHAR, value VARCHAR)[])"
         combined = parts[0] if len(parts) == 1 else f"list_concat({', '.join(parts)})"
-        return (f"list_filter({combined}, "
-                "lambda e: e.value IS NOT NULL AND e.value <> '')")
+        return f"list_filter({combined}, lambda e: e.value IS NOT NULL AND e.value <> '')"

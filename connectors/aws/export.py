@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 
 import polars as pl
@@ -32,25 +32,52 @@ BATCH_ROWS = 250_000
 
 #: The columns the normalizer reads, in CUR 2.0 / Athena spelling.
 KNOWN = [
-    "identity_line_item_id", "bill_payer_account_id", "bill_billing_period_start_date",
-    "bill_billing_period_end_date", "bill_invoice_id", "line_item_usage_account_id",
-    "line_item_line_item_type", "line_item_usage_start_date", "line_item_usage_end_date",
-    "line_item_product_code", "line_item_usage_type", "line_item_operation",
-    "line_item_availability_zone", "line_item_resource_id", "line_item_usage_amount",
-    "line_item_currency_code", "line_item_unblended_cost", "line_item_net_unblended_cost",
-    "line_item_line_item_description", "product_product_name", "product_instance_type",
-    "product_region_code", "product_region", "product_sku", "product_servicecode",
-    "pricing_public_on_demand_cost", "pricing_term", "pricing_unit", "pricing_purchase_option",
-    "reservation_effective_cost", "reservation_unused_amortized_upfront_fee_for_billing_period",
-    "reservation_unused_recurring_fee", "reservation_reservation_a_r_n",
-    "savings_plan_savings_plan_effective_cost", "savings_plan_total_commitment_to_date",
-    "savings_plan_used_commitment", "savings_plan_savings_plan_a_r_n",
-    "product", "resource_tags", "cost_category", "discount",
+    "identity_line_item_id",
+    "bill_payer_account_id",
+    "bill_billing_period_start_date",
+    "bill_billing_period_end_date",
+    "bill_invoice_id",
+    "line_item_usage_account_id",
+    "line_item_line_item_type",
+    "line_item_usage_start_date",
+    "line_item_usage_end_date",
+    "line_item_product_code",
+    "line_item_usage_type",
+    "line_item_operation",
+    "line_item_availability_zone",
+    "line_item_resource_id",
+    "line_item_usage_amount",
+    "line_item_currency_code",
+    "line_item_unblended_cost",
+    "line_item_net_unblended_cost",
+    "line_item_line_item_description",
+    "product_product_name",
+    "product_instance_type",
+    "product_region_code",
+    "product_region",
+    "product_sku",
+    "product_servicecode",
+    "pricing_public_on_demand_cost",
+    "pricing_term",
+    "pricing_unit",
+    "pricing_purchase_option",
+    "reservation_effective_cost",
+    "reservation_unused_amortized_upfront_fee_for_billing_period",
+    "reservation_unused_recurring_fee",
+    "reservation_reservation_a_r_n",
+    "savings_plan_savings_plan_effective_cost",
+    "savings_plan_total_commitment_to_date",
+    "savings_plan_used_commitment",
+    "savings_plan_savings_plan_a_r_n",
+    "product",
+    "resource_tags",
+    "cost_category",
+    "discount",
 ]
 _BY_SQUASHED = {re.sub(r"[^a-z0-9]", "", name): name for name in KNOWN}
 TAG_PREFIX = "tag:"
 
-_PERIOD_PATTERNS = [
+_PERIOD_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"BILLING_PERIOD=(\d{4})-(\d{2})"), lambda m: f"{m[1]}-{m[2]}"),
     (re.compile(r"(?:^|/)(\d{4})(\d{2})01-\d{8}(?:/|$)"), lambda m: f"{m[1]}-{m[2]}"),
     (re.compile(r"year=(\d{4})/month=(\d{1,2})(?:/|$)"), lambda m: f"{m[1]}-{int(m[2]):02d}"),
@@ -75,7 +102,7 @@ def canonical_columns(columns: list[str]) -> dict[str, str]:
         if lower.startswith("resourcetags/"):
             renamed[col] = TAG_PREFIX + clean.split("/", 1)[1]
         elif lower.startswith("resource_tags_"):
-            renamed[col] = TAG_PREFIX + clean[len("resource_tags_"):]
+            renamed[col] = TAG_PREFIX + clean[len("resource_tags_") :]
         else:
             renamed[col] = _BY_SQUASHED.get(re.sub(r"[^a-z0-9]", "", lower), clean)
     return renamed
@@ -118,14 +145,18 @@ class CurExport:
                 periods[value].append(ref)
         for period, refs in by_path_period.items():
             periods[period].extend(newest_delivery(refs))
-        return Discovery({p: sorted(f, key=lambda r: r.uri) for p, f in sorted(periods.items())},
-                         unplaced, failed)
+        return Discovery(
+            {p: sorted(f, key=lambda r: r.uri) for p, f in sorted(periods.items())},
+            unplaced,
+            failed,
+        )
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         return pl.concat(list(self.batches(period, files)), how="diagonal_relaxed").lazy()
 
-    def batches(self, period: str, files: list[FileRef],
-                rows: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
+    def batches(
+        self, period: str, files: list[FileRef], rows: int = BATCH_ROWS
+    ) -> Iterator[pl.DataFrame]:
         """The period's raw rows, with _file and _row, in batches of about ``rows`` (parquet
         row groups; a CSV file whole)."""
         for ref in files:
@@ -147,20 +178,26 @@ class CurExport:
         try:
             source = pq.ParquetFile(path)
             offset = 0
-            arrow = source.iter_batches(batch_size=rows) if source.metadata.num_rows else iter(
-                [source.schema_arrow.empty_table()])
+            arrow = (
+                source.iter_batches(batch_size=rows)
+                if source.metadata.num_rows
+                else iter([source.schema_arrow.empty_table()])
+            )
             for batch in arrow:
                 frame = pl.from_arrow(batch)
                 assert isinstance(frame, pl.DataFrame)
                 yield frame.rename(canonical_columns(frame.columns)).with_columns(
                     pl.lit(ref.uri).alias("_file"),
-                    pl.int_range(offset + 1, offset + frame.height + 1,
-                                 dtype=pl.Int64).alias("_row"))
+                    pl.int_range(offset + 1, offset + frame.height + 1, dtype=pl.Int64).alias(
+                        "_row"
+                    ),
+                )
                 offset += frame.height
         except (pa.ArrowException, OSError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputProblemError(InputProblem(
-                file=ref.uri, message=f"cannot be read as a CUR file: {message}")) from exc
+            raise InputProblemError(
+                InputProblem(file=ref.uri, message=f"cannot be read as a CUR file: {message}")
+            ) from exc
 
     def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
         path = self.fs.local_path(ref)
@@ -174,8 +211,9 @@ class CurExport:
                 frame = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputProblemError(InputProblem(
-                file=ref.uri, message=f"cannot be read as a CUR file: {message}")) from exc
+            raise InputProblemError(
+                InputProblem(file=ref.uri, message=f"cannot be read as a CUR file: {message}")
+            ) from exc
         frame = null_markers(frame.rename(canonical_columns(frame.columns)), (REQUIRED[0],))
         if columns is not None:
             frame = frame.select([c for c in columns if c in frame.columns])
@@ -187,17 +225,26 @@ class CurExport:
     def _periods_in_file(self, ref: FileRef) -> set[str]:
         frame = self._read(ref, columns=(PERIOD_COLUMN,))
         if PERIOD_COLUMN not in frame.columns:
-            raise InputProblemError(InputProblem(
-                file=ref.uri, column=PERIOD_COLUMN,
-                message="no billing period in the path and no bill_billing_period_start_date "
-                        "column, so the file's billing period is unknown"))
+            raise InputProblemError(
+                InputProblem(
+                    file=ref.uri,
+                    column=PERIOD_COLUMN,
+                    message="no billing period in the path and no bill_billing_period_start_date "
+                    "column, so the file's billing period is unknown",
+                )
+            )
         values = frame.select(_period_expr(frame).alias("p"), "_row", PERIOD_COLUMN)
         bad = values.filter(pl.col("p").is_null())
         if bad.height:
             row, value = bad.select("_row", PERIOD_COLUMN).row(0)
-            raise InputProblemError(InputProblem(
-                file=ref.uri, row=row, column=PERIOD_COLUMN,
-                message=f"not a timestamp: {value!r}, so the row's billing period is unknown"))
+            raise InputProblemError(
+                InputProblem(
+                    file=ref.uri,
+                    row=row,
+                    column=PERIOD_COLUMN,
+                    message=f"not a timestamp: {value!r}, so the row's billing period is unknown",
+                )
+            )
         return set(values.get_column("p").to_list())
 
     def _newest_manifests(self, manifests: list[FileRef]) -> dict[str, FileRef]:
@@ -216,8 +263,9 @@ class CurExport:
                 best[period] = (rank, ref)
         return {period: ref for period, (_, ref) in best.items()}
 
-    def _files_of(self, manifest: FileRef, data: list[FileRef]
-                  ) -> tuple[list[FileRef], list[InputProblem]]:
+    def _files_of(
+        self, manifest: FileRef, data: list[FileRef]
+    ) -> tuple[list[FileRef], list[InputProblem]]:
         try:
             content = json.loads(self.fs.local_path(manifest).read_text(encoding="utf-8"))
             keys = content.get("reportKeys") or content.get("dataFiles") or []
@@ -227,9 +275,12 @@ class CurExport:
         for key in keys:
             match = _match_key(str(key), data)
             if match is None:
-                problems.append(InputProblem(
-                    file=manifest.uri,
-                    message=f"manifest lists {key}, which is not in the export"))
+                problems.append(
+                    InputProblem(
+                        file=manifest.uri,
+                        message=f"manifest lists {key}, which is not in the export",
+                    )
+                )
             else:
                 files.append(match)
         return files, problems
@@ -252,7 +303,7 @@ def _delivery_folder(uri: str) -> str:
     parts = PurePosixPath(uri).parts
     for index, part in enumerate(parts):
         if period_from_path(part + "/") or part.startswith("month="):
-            rest = parts[index + 1:-1]
+            rest = parts[index + 1 : -1]
             return rest[0] if rest else ""
     return ""
 

@@ -44,8 +44,9 @@ class CurLoader:
         self.export = export
         self.table = table
 
-    def insert(self, con: duckdb.DuckDBPyConnection, source: str, period: str,
-               files: list[FileRef]) -> tuple[int, Totals]:
+    def insert(
+        self, con: duckdb.DuckDBPyConnection, source: str, period: str, files: list[FileRef]
+    ) -> tuple[int, Totals]:
         """Insert the period's rows; returns (rows, control totals per currency). Raises
         InputError naming file, row and column when a value is not what its column holds."""
         parquet = [ref for ref in files if ref.uri.lower().endswith(".parquet")]
@@ -59,20 +60,35 @@ class CurLoader:
                     continue
                 frame = self.export.read(period, [ref]).collect()
                 with frame_view(con, frame):
-                    rows += self._insert(con, Relation(_RAW_VIEW, _types(con, _RAW_VIEW)), {},
-                                         source, period, totals, frame=frame)
+                    rows += self._insert(
+                        con,
+                        Relation(_RAW_VIEW, _types(con, _RAW_VIEW)),
+                        {},
+                        source,
+                        period,
+                        totals,
+                        frame=frame,
+                    )
         return rows, totals.items()
 
-    def _insert(self, con: duckdb.DuckDBPyConnection, relation: Relation, params: dict[str, Any],
-                source: str, period: str, totals: _Totals,
-                frame: pl.DataFrame | None = None) -> int:
+    def _insert(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        relation: Relation,
+        params: dict[str, Any],
+        source: str,
+        period: str,
+        totals: _Totals,
+        frame: pl.DataFrame | None = None,
+    ) -> int:
         keys = tag_keys(con, relation, params)
         select, extra = normalize_sql(relation.types, relation.sql, keys)
         values = {**params, **extra, "source": source, "period": period}
         columns = ", ".join(quote(name) for name in COLUMN_NAMES)
         try:
-            for row in con.execute(totals_sql(relation.types, relation.sql),
-                                   params or None).fetchall():
+            for row in con.execute(
+                totals_sql(relation.types, relation.sql), params or None
+            ).fetchall():
                 totals.add(*row)
             inserted = con.execute(f"INSERT INTO {self.table} ({columns}) {select}", values)
             count = inserted.fetchall()
@@ -80,15 +96,18 @@ class CurLoader:
             raise InputError(_diagnose(relation, params, frame, exc)) from exc
         return int(count[0][0]) if count else 0
 
-    def _parquet_relation(self, con: duckdb.DuckDBPyConnection, refs: list[FileRef],
-                          period: str) -> tuple[Relation, dict[str, Any]]:
+    def _parquet_relation(
+        self, con: duckdb.DuckDBPyConnection, refs: list[FileRef], period: str
+    ) -> tuple[Relation, dict[str, Any]]:
         paths = [str(self.export.fs.local_path(ref)) for ref in refs]
         for ref, path in zip(refs, paths, strict=True):
             _check_parquet(ref, path)
         scan = "read_parquet($files, union_by_name = true, filename = true, file_row_number = true)"
         described = con.execute(
             "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
-            "read_parquet($files, union_by_name = true))", {"files": paths}).fetchall()
+            "read_parquet($files, union_by_name = true))",
+            {"files": paths},
+        ).fetchall()
         renamed = canonical_columns([name for name, _ in described])
         types: dict[str, str] = {}
         selected = []
@@ -106,12 +125,15 @@ class CurLoader:
         where = ""
         if len(unfiltered) < len(refs):
             params["file_period"] = period
-            in_period = (f"strftime({CurColumns(types).timestamp(PERIOD_COLUMN)}, '%Y-%m') "
-                         "= $file_period")
+            in_period = (
+                f"strftime({CurColumns(types).timestamp(PERIOD_COLUMN)}, '%Y-%m') = $file_period"
+            )
             keep = f"filename IN ({', '.join(unfiltered)}) OR " if unfiltered else ""
             where = f"WHERE {keep}{in_period}"
-        sql = (f"(SELECT {', '.join(selected)}, CASE filename {' '.join(cases)} END AS _file, "
-               f"file_row_number + 1 AS _row FROM {scan} {where}) AS raw")
+        sql = (
+            f"(SELECT {', '.join(selected)}, CASE filename {' '.join(cases)} END AS _file, "
+            f"file_row_number + 1 AS _row FROM {scan} {where}) AS raw"
+        )
         types["_file"], types["_row"] = "VARCHAR", "BIGINT"
         return Relation(sql, types), params
 
@@ -153,18 +175,21 @@ def with_tag_entries(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     from connectors.focus.normalize import decode_tags
 
-    return frame.with_columns(pl.col("resource_tags").map_batches(
-        decode_tags, return_dtype=pl.List(TAG_ENTRY)))
+    return frame.with_columns(
+        pl.col("resource_tags").map_batches(decode_tags, return_dtype=pl.List(TAG_ENTRY))
+    )
 
 
-def tag_keys(con: duckdb.DuckDBPyConnection, relation: Relation, params: dict[str, Any]
-             ) -> dict[str, str]:
+def tag_keys(
+    con: duckdb.DuckDBPyConnection, relation: Relation, params: dict[str, Any]
+) -> dict[str, str]:
     """Every tag key in ``relation`` with its matching form: a scan of the keys alone, so the
     normalization is a lookup, and normalize_tag_key is its one definition."""
-    keys = {name[len(TAG_PREFIX):] for name in relation.types if name.startswith(TAG_PREFIX)}
+    keys = {name[len(TAG_PREFIX) :] for name in relation.types if name.startswith(TAG_PREFIX)}
     for source in CurColumns(relation.types).tag_key_sources():
-        rows = con.execute(f"SELECT DISTINCT unnest({source}) FROM {relation.sql}",
-                           params or None).fetchall()
+        rows = con.execute(
+            f"SELECT DISTINCT unnest({source}) FROM {relation.sql}", params or None
+        ).fetchall()
         keys.update(key for (key,) in rows if key is not None)
     return {key: normalize_tag_key(key) for key in sorted(keys)}
 
@@ -181,18 +206,24 @@ def _check_parquet(ref: FileRef, path: str) -> None:
         names = pq.read_schema(path).names
     except (pa.ArrowException, OSError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputProblemError(InputProblem(
-            file=ref.uri, message=f"cannot be read as a CUR file: {message}")) from exc
+        raise InputProblemError(
+            InputProblem(file=ref.uri, message=f"cannot be read as a CUR file: {message}")
+        ) from exc
     present = set(canonical_columns(names).values())
     missing = [name for name in REQUIRED if name not in present]
     if missing:
-        raise InputProblemError(InputProblem(
-            file=ref.uri, column=missing[0],
-            message=f"required CUR column {missing[0]} is missing"))
+        raise InputProblemError(
+            InputProblem(
+                file=ref.uri,
+                column=missing[0],
+                message=f"required CUR column {missing[0]} is missing",
+            )
+        )
 
 
-def _diagnose(relation: Relation, params: dict[str, Any], frame: pl.DataFrame | None,
-              error: duckdb.Error) -> list[InputProblem]:
+def _diagnose(
+    relation: Relation, params: dict[str, Any], frame: pl.DataFrame | None, error: duckdb.Error
+) -> list[InputProblem]:
     """File, row and column of the values that stopped the insert, found on a connection of
     its own (the writer's transaction is aborted by then)."""
     con = duckdb.connect()
@@ -202,14 +233,16 @@ def _diagnose(relation: Relation, params: dict[str, Any], frame: pl.DataFrame | 
         rows = con.execute(problems_sql(relation.types, relation.sql), params or None).fetchall()
     finally:
         con.close()
-    problems = [InputProblem(file=file, row=row, column=column,
-                             message=f"{what} expected, found {value!r}")
-                for file, row, column, value, what in rows]
+    problems = [
+        InputProblem(file=file, row=row, column=column, message=f"{what} expected, found {value!r}")
+        for file, row, column, value, what in rows
+    ]
     files = ", ".join(str(v) for k, v in params.items() if k.startswith("uri_"))
     if frame is not None and frame.height:
         files = str(frame["_file"][0])
-    return problems or [InputProblem(file=files or "CUR input",
-                                     message=f"cannot be normalized: {error}")]
+    return problems or [
+        InputProblem(file=files or "CUR input", message=f"cannot be normalized: {error}")
+    ]
 
 
 def normalize_cur(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
@@ -238,6 +271,7 @@ def cur_problems(raw: pl.DataFrame, lines: pl.DataFrame | None = None) -> list[I
             rows = con.execute(problems_sql(_types(con, _RAW_VIEW), _RAW_VIEW)).fetchall()
     finally:
         con.close()
-    return [InputProblem(file=file, row=row, column=column,
-                         message=f"{what} expected, found {value!r}")
-            for file, row, column, value, what in rows]
+    return [
+        InputProblem(file=file, row=row, column=column, message=f"{what} expected, found {value!r}")
+        for file, row, column, value, what in rows
+    ]

@@ -28,13 +28,15 @@ def accelerator_table() -> pa.Table:
     """Every instance-type key the GPU catalog knows, for one hash join instead of a lookup per
     row; keys are lower case without SageMaker's ``ml.`` prefix, as the join key is."""
     rows = catalog_entries()
-    return pa.table({
-        "key": [key for key, _ in rows],
-        "gpus": pa.array([hit.gpus for _, hit in rows], pa.float64()),
-        "gpu_model": [hit.gpu_model for _, hit in rows],
-        "accelerators": pa.array([hit.accelerators for _, hit in rows], pa.float64()),
-        "accelerator_type": pa.array([hit.accelerator_type for _, hit in rows], pa.string()),
-    })
+    return pa.table(
+        {
+            "key": [key for key, _ in rows],
+            "gpus": pa.array([hit.gpus for _, hit in rows], pa.float64()),
+            "gpu_model": [hit.gpu_model for _, hit in rows],
+            "accelerators": pa.array([hit.accelerators for _, hit in rows], pa.float64()),
+            "accelerator_type": pa.array([hit.accelerator_type for _, hit in rows], pa.string()),
+        }
+    )
 
 
 @cache

@@ -19,14 +19,31 @@ SUFFIXES = DATA_SUFFIXES + (MANIFEST_SUFFIX,)
 
 def billing_reader(ctx: BillingContext) -> BillingReader:
     export = CurExport(ctx.root, ctx.fs)
-    return BillingReader(export, cur_problems, normalize_cur,
-                         partial(control_totals, cost="line_item_unblended_cost",
-                                 currency="line_item_currency_code"),
-                         insert=CurLoader(export).insert)
+    return BillingReader(
+        export,
+        cur_problems,
+        normalize_cur,
+        partial(
+            control_totals, cost="line_item_unblended_cost", currency="line_item_currency_code"
+        ),
+        insert=CurLoader(export).insert,
+    )
 
 
 def export_total(fs: FileSystem, root: str, refs: list[FileRef], period: str) -> Decimal:
     """lineItem/UnblendedCost (line_item_unblended_cost) as written, read by DuckDB."""
     with duckdb.connect() as con:
-        return sum((column_total(con, fs.local_path(r), r.uri, period, "lineitemunblendedcost",
-                                 "billbillingperiodstartdate") for r in refs), Decimal(0))
+        return sum(
+            (
+                column_total(
+                    con,
+                    fs.local_path(r),
+                    r.uri,
+                    period,
+                    "lineitemunblendedcost",
+                    "billbillingperiodstartdate",
+                )
+                for r in refs
+            ),
+            Decimal(0),
+        )

@@ -27,18 +27,65 @@ SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
 #: The columns the normalizer reads, in the spelling they are brought to.
 AZURE_COLUMNS = [
-    "AccountName", "AdditionalInfo", "BenefitId", "BenefitName", "BillingAccountId",
-    "BillingAccountName", "BillingCurrency", "BillingCurrencyCode", "BillingPeriodEndDate",
-    "BillingPeriodStartDate", "BillingProfileId", "ChargeType", "ConsumedService", "Cost",
-    "CostInBillingCurrency", "CostInUsd", "Currency", "Date", "EffectivePrice",
-    "EnrollmentNumber", "ExchangeRatePricingToBilling", "Frequency", "InstanceId", "InstanceName",
-    "Location", "MeterCategory", "MeterId", "MeterName", "MeterRegion", "MeterSubCategory",
-    "PayGPrice", "PaygCostInBillingCurrency", "PreTaxCost", "PricingCurrency", "PricingModel",
-    "Product", "ProductId", "ProductName", "PublisherName", "PublisherType", "Quantity",
-    "ReservationId", "ReservationName", "ResourceGroup", "ResourceId", "ResourceLocation",
-    "ResourceName", "ResourceRate", "ResourceType", "ServiceFamily", "ServiceName",
-    "SubscriptionGuid", "SubscriptionId", "SubscriptionName", "Tags", "UnitOfMeasure",
-    "UnitPrice", "UsageDateTime", "UsageQuantity",
+    "AccountName",
+    "AdditionalInfo",
+    "BenefitId",
+    "BenefitName",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingCurrency",
+    "BillingCurrencyCode",
+    "BillingPeriodEndDate",
+    "BillingPeriodStartDate",
+    "BillingProfileId",
+    "ChargeType",
+    "ConsumedService",
+    "Cost",
+    "CostInBillingCurrency",
+    "CostInUsd",
+    "Currency",
+    "Date",
+    "EffectivePrice",
+    "EnrollmentNumber",
+    "ExchangeRatePricingToBilling",
+    "Frequency",
+    "InstanceId",
+    "InstanceName",
+    "Location",
+    "MeterCategory",
+    "MeterId",
+    "MeterName",
+    "MeterRegion",
+    "MeterSubCategory",
+    "PayGPrice",
+    "PaygCostInBillingCurrency",
+    "PreTaxCost",
+    "PricingCurrency",
+    "PricingModel",
+    "Product",
+    "ProductId",
+    "ProductName",
+    "PublisherName",
+    "PublisherType",
+    "Quantity",
+    "ReservationId",
+    "ReservationName",
+    "ResourceGroup",
+    "ResourceId",
+    "ResourceLocation",
+    "ResourceName",
+    "ResourceRate",
+    "ResourceType",
+    "ServiceFamily",
+    "ServiceName",
+    "SubscriptionGuid",
+    "SubscriptionId",
+    "SubscriptionName",
+    "Tags",
+    "UnitOfMeasure",
+    "UnitPrice",
+    "UsageDateTime",
+    "UsageQuantity",
 ]
 _CANONICAL = {name.lower(): name for name in AZURE_COLUMNS}
 
@@ -69,7 +116,7 @@ def export_kind(uri: str, root: str = "") -> str:
     """``amortized`` when the file or a folder between the source's root and it says so, else
     ``actual``: Cost Management names each export and its folder, and the two datasets share
     one schema. Folders above the root (where the user keeps the source) do not count."""
-    below = uri[len(root):] if root and uri.startswith(root.rstrip("/")) else uri
+    below = uri[len(root) :] if root and uri.startswith(root.rstrip("/")) else uri
     return "amortized" if "amortized" in below.lower() else "actual"
 
 
@@ -79,15 +126,19 @@ def azure_date(expr: pl.Expr) -> pl.Expr:
     text = expr.cast(pl.Utf8).str.strip_chars()
     us = text.str.extract(r"^(\d{1,2}/\d{1,2}/\d{4})(?:\s.*)?$", 1)
     iso = text.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$", 1)
-    return pl.coalesce(us.str.to_date("%m/%d/%Y", strict=False),
-                       iso.str.to_date("%Y-%m-%d", strict=False))
+    return pl.coalesce(
+        us.str.to_date("%m/%d/%Y", strict=False), iso.str.to_date("%Y-%m-%d", strict=False)
+    )
 
 
 def first_present(names: list[str], candidates: tuple[str, ...]) -> pl.Expr:
     """Per row, the first non-empty text among ``candidates`` (columns absent here are skipped):
     files with different schemas share one frame, so a column may exist but be empty."""
-    present = [pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None)
-               for c in candidates if c in names]
+    present = [
+        pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None)
+        for c in candidates
+        if c in names
+    ]
     return pl.coalesce(present) if present else pl.lit(None, dtype=pl.Utf8)
 
 
@@ -115,8 +166,11 @@ class AzureCostExport:
 
     def discover(self) -> Discovery:
         placed = place_files(self.files(), self.fs.local_path, self._periods_in)
-        return Discovery({p: _newest_runs(refs, self.root) for p, refs in placed.periods.items()},
-                         placed.unplaced, placed.failed)
+        return Discovery(
+            {p: _newest_runs(refs, self.root) for p, refs in placed.periods.items()},
+            placed.unplaced,
+            placed.failed,
+        )
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         """Raw rows of ``period`` as text, with _file, _row (1-based) and _kind columns."""
@@ -127,8 +181,9 @@ class AzureCostExport:
             frames.append(frame.filter(period_expr(frame.columns) == period))
         return pl.concat(frames, how="diagonal_relaxed").lazy()
 
-    def _periods_in(self, ref: FileRef, path: Path | None = None
-                    ) -> tuple[set[str], list[InputProblem]]:
+    def _periods_in(
+        self, ref: FileRef, path: Path | None = None
+    ) -> tuple[set[str], list[InputProblem]]:
         columns = (PERIOD_START, *DATE, *COST)
         frame = self._read(ref, columns, path)
         _require(frame, ref.uri)
@@ -136,14 +191,19 @@ class AzureCostExport:
         bad = dated.filter(pl.col("_period").is_null()).head(5)
         column = PERIOD_START if PERIOD_START in frame.columns else _date_column(frame.columns)
         problems = [
-            InputProblem(file=ref.uri, row=row, column=column,
-                         message=f"not a date: {value!r}, so the row's billing period is unknown")
+            InputProblem(
+                file=ref.uri,
+                row=row,
+                column=column,
+                message=f"not a date: {value!r}, so the row's billing period is unknown",
+            )
             for row, value in bad.select("_row", pl.col(column).cast(pl.Utf8)).iter_rows()
         ]
         return set(dated.get_column("_period").drop_nulls().unique().to_list()), problems
 
-    def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None,
-              path: Path | None = None) -> pl.DataFrame:
+    def _read(
+        self, ref: FileRef, columns: tuple[str, ...] | None = None, path: Path | None = None
+    ) -> pl.DataFrame:
         """One file as text with the header in canonical spelling; ``columns`` reads only those;
         ``path`` reads that local copy in place of the file (the readable part of a cut-off
         one)."""
@@ -166,8 +226,10 @@ class AzureCostExport:
             ).collect()
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputProblemError(InputProblem(
-                file=ref.uri, message=f"cannot be read as an Azure cost export: {message}"),
+            raise InputProblemError(
+                InputProblem(
+                    file=ref.uri, message=f"cannot be read as an Azure cost export: {message}"
+                ),
             ) from exc
 
 
@@ -177,8 +239,11 @@ def _scan(path: Path, name: str) -> pl.LazyFrame:
     if name.endswith(".parquet"):
         frame = pl.scan_parquet(path)
         schema = frame.collect_schema()
-        return frame.with_columns(pl.col(c).cast(pl.Utf8) for c, dtype in schema.items()
-                                  if dtype.is_numeric() or dtype.is_temporal())
+        return frame.with_columns(
+            pl.col(c).cast(pl.Utf8)
+            for c, dtype in schema.items()
+            if dtype.is_numeric() or dtype.is_temporal()
+        )
     return pl.scan_csv(path, infer_schema=False, raise_if_empty=True)
 
 
@@ -190,9 +255,13 @@ def _require(frame: pl.DataFrame, uri: str) -> None:
     """A file needs a usage date and a cost, in any of the schemas' spellings."""
     for options, what in ((DATE, "usage date"), (COST, "cost")):
         if not any(c in frame.columns for c in options):
-            raise InputProblemError(InputProblem(
-                file=uri, column=options[0],
-                message=f"no {what} column (looked for {', '.join(options)})"))
+            raise InputProblemError(
+                InputProblem(
+                    file=uri,
+                    column=options[0],
+                    message=f"no {what} column (looked for {', '.join(options)})",
+                )
+            )
 
 
 def _newest_runs(refs: list[FileRef], root: str) -> list[FileRef]:

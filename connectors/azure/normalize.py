@@ -46,8 +46,9 @@ AzureKey = tuple[str, str, str]
 AzureOnDemand = Callable[[set[AzureKey]], Mapping[AzureKey, Decimal]]
 
 
-def normalize_azure(raw: pl.LazyFrame, *, source: str, period: str,
-                    on_demand: AzureOnDemand | None = None) -> pl.LazyFrame:
+def normalize_azure(
+    raw: pl.LazyFrame, *, source: str, period: str, on_demand: AzureOnDemand | None = None
+) -> pl.LazyFrame:
     """Raw rows of one billing period (actual, amortized or both) -> cost_lines.
 
     ``on_demand`` prices spot lines: asked once with the period's (VM size, region, os) keys, it
@@ -62,18 +63,23 @@ def normalize_azure(raw: pl.LazyFrame, *, source: str, period: str,
     cost = pl.col("_cost")
     if kinds == {"amortized"}:
         return conform(rows.with_columns(cost.alias("billed_cost"), cost.alias("effective_cost")))
-    return conform(rows.with_columns(
-        cost.alias("billed_cost"),
-        pl.when(pl.col("_commitment_purchase")).then(_ZERO).otherwise(cost)
-        .alias("effective_cost"),
-    ))
+    return conform(
+        rows.with_columns(
+            cost.alias("billed_cost"),
+            pl.when(pl.col("_commitment_purchase"))
+            .then(_ZERO)
+            .otherwise(cost)
+            .alias("effective_cost"),
+        )
+    )
 
 
 def _kinds(raw: pl.LazyFrame) -> set[str]:
     if "_kind" not in raw.collect_schema().names():
         return {"actual"}
-    return set(raw.select(pl.col("_kind").fill_null("actual").unique()).collect()
-               .to_series().to_list())
+    return set(
+        raw.select(pl.col("_kind").fill_null("actual").unique()).collect().to_series().to_list()
+    )
 
 
 def _combined(rows: pl.LazyFrame) -> pl.LazyFrame:
@@ -85,17 +91,22 @@ def _combined(rows: pl.LazyFrame) -> pl.LazyFrame:
     effective = amortized.group_by("_grain").agg(pl.col("_cost").sum().alias("effective_cost"))
     only_actual = actual.join(amortized.select("_grain").unique(), on="_grain", how="anti")
     primary = pl.concat([amortized, only_actual]).sort("x_source_file", "x_source_row")
-    kept = [c for c in rows.collect_schema().names()
-            if c in COLUMN_NAMES and c not in SUMMED and c not in ("billed_cost", "effective_cost")]
+    kept = [
+        c
+        for c in rows.collect_schema().names()
+        if c in COLUMN_NAMES and c not in SUMMED and c not in ("billed_cost", "effective_cost")
+    ]
     lines = primary.group_by("_grain", maintain_order=True).agg(
         *[pl.col(c).first() for c in kept],
         # A sum of nothing but nulls stays null (no list price is not a list price of 0).
         *[pl.when(pl.col(c).count() > 0).then(pl.col(c).sum()).alias(c) for c in SUMMED],
     )
     return (
-        lines.join(billed, on="_grain", how="left").join(effective, on="_grain", how="left")
-        .with_columns(pl.col("billed_cost").fill_null(_ZERO),
-                      pl.col("effective_cost").fill_null(_ZERO))
+        lines.join(billed, on="_grain", how="left")
+        .join(effective, on="_grain", how="left")
+        .with_columns(
+            pl.col("billed_cost").fill_null(_ZERO), pl.col("effective_cost").fill_null(_ZERO)
+        )
         .sort("x_source_file", "x_source_row")
     )
 
@@ -121,8 +132,9 @@ def azure_problems(raw: pl.DataFrame, lines: pl.DataFrame) -> list[InputProblem]
             parsed = pl.select(money(pl.lit(text))).to_series()
         offenders = raw.filter(given & parsed.is_null()).select("_file", "_row", column).head(20)
         for file, row, value in offenders.iter_rows():
-            problems.append(InputProblem(file=file, row=row, column=column,
-                                         message=_message(column, value)))
+            problems.append(
+                InputProblem(file=file, row=row, column=column, message=_message(column, value))
+            )
     return problems
 
 
@@ -145,8 +157,11 @@ def azure_control_totals(raw: pl.DataFrame) -> list[tuple[str | None, int, Decim
     are present the grains they share (see normalize_azure), per currency.
     """
     names = raw.columns
-    kinds = set(raw.get_column("_kind").fill_null("actual").to_list()) if "_kind" in names \
+    kinds = (
+        set(raw.get_column("_kind").fill_null("actual").to_list())
+        if "_kind" in names
         else {"actual"}
+    )
     billed_rows = raw.filter(pl.col("_kind") == "actual") if len(kinds) > 1 else raw
     values = billed_rows.select(
         first_present(names, CURRENCY).str.to_uppercase().alias("currency"),
@@ -157,8 +172,9 @@ def azure_control_totals(raw: pl.DataFrame) -> list[tuple[str | None, int, Decim
         entry = totals.setdefault(code, [0, Decimal(0)])
         if cost is not None:
             entry[1] += Decimal(cost)
-    counted = raw.select(first_present(names, CURRENCY).str.to_uppercase().alias("currency"),
-                         grain_key(names))
+    counted = raw.select(
+        first_present(names, CURRENCY).str.to_uppercase().alias("currency"), grain_key(names)
+    )
     if len(kinds) > 1:
         counted = counted.unique("_grain")
     for code, count in counted.group_by("currency").len().iter_rows():
@@ -168,9 +184,16 @@ def azure_control_totals(raw: pl.DataFrame) -> list[tuple[str | None, int, Decim
 
 def _spot_list_cost(rows: pl.LazyFrame, on_demand: AzureOnDemand) -> pl.LazyFrame:
     keys = ["_vm_size", "_region_key", "_os"]
-    wanted = (rows.filter(pl.col("_spot_hours") & pl.col("_vm_size").is_not_null()
-                          & pl.col("_region_key").is_not_null())
-              .select(keys).unique().collect())
+    wanted = (
+        rows.filter(
+            pl.col("_spot_hours")
+            & pl.col("_vm_size").is_not_null()
+            & pl.col("_region_key").is_not_null()
+        )
+        .select(keys)
+        .unique()
+        .collect()
+    )
     if wanted.is_empty():
         return rows
     prices = on_demand({(str(a), str(b), str(c)) for a, b, c in wanted.iter_rows()})
@@ -179,8 +202,16 @@ def _spot_list_cost(rows: pl.LazyFrame, on_demand: AzureOnDemand) -> pl.LazyFram
     table = pl.DataFrame(
         [(*k, str(v)) for k, v in prices.items()],
         schema={"_vm_size": pl.Utf8, "_region_key": pl.Utf8, "_os": pl.Utf8, "_price": pl.Utf8},
-        orient="row").with_columns(pl.col("_price").cast(MONEY))
+        orient="row",
+    ).with_columns(pl.col("_price").cast(MONEY))
     filled = (pl.col("_price") * pl.col("usage_quantity") * pl.col("_usd_rate")).cast(MONEY)
-    return rows.join(table.lazy(), on=keys, how="left").with_columns(
-        pl.when(pl.col("_spot_hours") & pl.col("list_cost").is_null()).then(filled)
-        .otherwise(pl.col("list_cost")).alias("list_cost")).drop("_price")
+    return (
+        rows.join(table.lazy(), on=keys, how="left")
+        .with_columns(
+            pl.when(pl.col("_spot_hours") & pl.col("list_cost").is_null())
+            .then(filled)
+            .otherwise(pl.col("list_cost"))
+            .alias("list_cost")
+        )
+        .drop("_price")
+    )

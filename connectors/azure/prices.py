@@ -17,13 +17,23 @@ RETAIL_PRICES = "https://prices.azure.com/api/retail/prices"
 API_VERSION = "2023-01-01-preview"
 
 
-def fetch_items(arm_sku_name: str, region: str, *, base_url: str = RETAIL_PRICES,
-                currency: str = "USD", timeout: float = 30) -> list[dict[str, Any]]:
+def fetch_items(
+    arm_sku_name: str,
+    region: str,
+    *,
+    base_url: str = RETAIL_PRICES,
+    currency: str = "USD",
+    timeout: float = 30,
+) -> list[dict[str, Any]]:
     """All price items for the VM size in the region, following ``NextPageLink``."""
-    query = (f"serviceName eq 'Virtual Machines' and armSkuName eq '{arm_sku_name}' "
-             f"and armRegionName eq '{region}'")
-    url: str | None = (f"{base_url}?api-version={API_VERSION}&currencyCode={currency}&"
-                       + urllib.parse.urlencode({"$filter": query}))
+    query = (
+        f"serviceName eq 'Virtual Machines' and armSkuName eq '{arm_sku_name}' "
+        f"and armRegionName eq '{region}'"
+    )
+    url: str | None = (
+        f"{base_url}?api-version={API_VERSION}&currencyCode={currency}&"
+        + urllib.parse.urlencode({"$filter": query})
+    )
     items: list[dict[str, Any]] = []
     while url:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
@@ -41,9 +51,13 @@ def on_demand_price(items: list[dict[str, Any]], os: str = "linux") -> Decimal |
     for item in items:
         name = f"{item.get('skuName', '')} {item.get('meterName', '')}".lower()
         windows = "windows" in str(item.get("productName", "")).lower()
-        if (item.get("type") != "Consumption" or "spot" in name or "low priority" in name
-                or windows != (os == "windows")
-                or not str(item.get("unitOfMeasure", "")).lower().endswith("hour")):
+        if (
+            item.get("type") != "Consumption"
+            or "spot" in name
+            or "low priority" in name
+            or windows != (os == "windows")
+            or not str(item.get("unitOfMeasure", "")).lower().endswith("hour")
+        ):
             continue
         wanted.append(item)
     if not wanted:

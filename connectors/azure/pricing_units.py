@@ -26,7 +26,8 @@ def _units() -> tuple[dict[str, str], dict[str, str]]:
     blocks: dict[str, str] = {}
     distinct: dict[str, str] = {}
     for unit, block, name in table.select(
-            "UnitOfMeasure", "PricingBlockSize", "DistinctUnits").iter_rows():
+        "UnitOfMeasure", "PricingBlockSize", "DistinctUnits"
+    ).iter_rows():
         key = unit.strip().lower()
         blocks.setdefault(key, block.strip())
         distinct.setdefault(key, name.strip())
@@ -47,6 +48,5 @@ def distinct_unit(unit: pl.Expr) -> pl.Expr:
     the table does not know it."""
     _, distinct = _units()
     written = unit.str.strip_chars()
-    found = written.str.to_lowercase().replace_strict(distinct, default=None,
-                                                      return_dtype=pl.Utf8)
+    found = written.str.to_lowercase().replace_strict(distinct, default=None, return_dtype=pl.Utf8)
     return pl.coalesce(found, written.replace("", None))

@@ -30,13 +30,25 @@ CURRENCY = ("BillingCurrencyCode", "BillingCurrency", "Currency")
 COMMITMENT = ("BenefitId", "ReservationId")
 
 #: Raw columns that must parse when given, and what they must hold (see azure_problems).
-NUMBERS = (*COST, *QUANTITY, *UNIT_PRICE, "PayGPrice", "EffectivePrice",
-           "ExchangeRatePricingToBilling", "PaygCostInBillingCurrency")
+NUMBERS = (
+    *COST,
+    *QUANTITY,
+    *UNIT_PRICE,
+    "PayGPrice",
+    "EffectivePrice",
+    "ExchangeRatePricingToBilling",
+    "PaygCostInBillingCurrency",
+)
 DATES = (*DATE, "BillingPeriodStartDate")
 
 _CHARGE_CATEGORY = {
-    "usage": "Usage", "purchase": "Purchase", "tax": "Tax", "refund": "Credit",
-    "unusedreservation": "Usage", "unusedsavingsplan": "Usage", "roundingadjustment": "Adjustment",
+    "usage": "Usage",
+    "purchase": "Purchase",
+    "tax": "Tax",
+    "refund": "Credit",
+    "unusedreservation": "Usage",
+    "unusedsavingsplan": "Usage",
+    "roundingadjustment": "Adjustment",
 }
 _FREQUENCY = {"onetime": "One-Time", "recurring": "Recurring", "usagebased": "Usage-Based"}
 _COMMITTED_MODELS = ["reservation", "savingsplan"]
@@ -76,7 +88,8 @@ def grain_key(names: list[str]) -> pl.Expr:
         cols.first(("SubscriptionId", "SubscriptionGuid")).str.to_lowercase(),
         cols.first(("ResourceId", "InstanceId", "InstanceName")).str.to_lowercase(),
         cols.first(("MeterId", "MeterName")).str.to_lowercase(),
-        cols.lower("ChargeType"), cols.lower("PricingModel"),
+        cols.lower("ChargeType"),
+        cols.lower("PricingModel"),
         cols.first(COMMITMENT).str.to_lowercase(),
         cols.lower("UnitOfMeasure"),
         money(cols.first(QUANTITY)).cast(pl.Utf8),
@@ -95,8 +108,9 @@ def azure_rows(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
     model = cols.lower("PricingModel")
     usage = charge_type.is_null() | (charge_type == "usage")
     spot = (model == "spot").fill_null(False) | (
-        model.is_null() & cols.text("MeterName").str.contains(r"(?i)\b(spot|low priority)$")
-        .fill_null(False))
+        model.is_null()
+        & cols.text("MeterName").str.contains(r"(?i)\b(spot|low priority)$").fill_null(False)
+    )
     committed_model = model.is_in(_COMMITTED_MODELS).fill_null(False)
     unused = charge_type.is_in(_UNUSED).fill_null(False)
     bought = charge_type.is_in(["purchase", "refund"]).fill_null(False)
@@ -110,8 +124,10 @@ def azure_rows(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
     currency = cols.first(CURRENCY).str.to_uppercase()
     to_billing = _to_billing(cols, currency)
     list_cost = _list_cost(cols, quantity, to_billing, spot)
-    price = pl.coalesce(money(cols.first(UNIT_PRICE)),
-                        pl.when(kind == "amortized").then(money(cols.text("EffectivePrice"))))
+    price = pl.coalesce(
+        money(cols.first(UNIT_PRICE)),
+        pl.when(kind == "amortized").then(money(cols.text("EffectivePrice"))),
+    )
     contracted = (price * quantity * to_billing).cast(MONEY)
 
     day = azure_date(cols.first(DATE)).cast(pl.Datetime("us"))
@@ -120,34 +136,51 @@ def azure_rows(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
     frequency = cols.lower("Frequency")
     out = raw.select(
         pl.lit("Microsoft").alias("provider"),
-        cols.first(("BillingAccountId", "BillingAccountName", "EnrollmentNumber"))
-        .alias("billing_account_id"),
+        cols.first(("BillingAccountId", "BillingAccountName", "EnrollmentNumber")).alias(
+            "billing_account_id"
+        ),
         cols.first(("SubscriptionId", "SubscriptionGuid")).alias("sub_account_id"),
         pl.lit(date.fromisoformat(f"{period}-01")).alias("billing_period_start"),
         day.alias("charge_period_start"),
         (day + timedelta(days=1)).alias("charge_period_end"),
-        pl.when(charge_type.is_null()).then(pl.lit("Usage"))
-        .otherwise(charge_type.replace_strict(_CHARGE_CATEGORY, default="Adjustment",
-                                              return_dtype=pl.Utf8)).alias("charge_category"),
-        pl.when(charge_type == "tax").then(None).when(bought).then(pl.lit("Standard"))
-        .when(spot).then(pl.lit("Dynamic")).when(commitment).then(pl.lit("Committed"))
-        .otherwise(pl.lit("Standard")).alias("pricing_category"),
+        pl.when(charge_type.is_null())
+        .then(pl.lit("Usage"))
+        .otherwise(
+            charge_type.replace_strict(_CHARGE_CATEGORY, default="Adjustment", return_dtype=pl.Utf8)
+        )
+        .alias("charge_category"),
+        pl.when(charge_type == "tax")
+        .then(None)
+        .when(bought)
+        .then(pl.lit("Standard"))
+        .when(spot)
+        .then(pl.lit("Dynamic"))
+        .when(commitment)
+        .then(pl.lit("Committed"))
+        .otherwise(pl.lit("Standard"))
+        .alias("pricing_category"),
         cols.first(("MeterCategory", "ConsumedService")).alias("service_name"),
         cols.first(("MeterId", "ProductId")).alias("sku_id"),
         resource_id.alias("resource_id"),
-        pl.coalesce(resource_id.str.strip_chars_end("/").str.extract(r"([^/]+)$", 1),
-                    cols.text("ResourceName")).alias("resource_name"),
+        pl.coalesce(
+            resource_id.str.strip_chars_end("/").str.extract(r"([^/]+)$", 1),
+            cols.text("ResourceName"),
+        ).alias("resource_name"),
         pl.coalesce(cols.text("ResourceLocation"), cols.text("Location")).alias("region"),
         usage_quantity.alias("usage_quantity"),
         distinct_unit(unit).alias("usage_unit"),
         list_cost.alias("list_cost"),
         contracted.alias("contracted_cost"),
         currency.alias("billing_currency"),
-        pl.when(frequency.is_null()).then(pl.lit("Usage-Based"))
+        pl.when(frequency.is_null())
+        .then(pl.lit("Usage-Based"))
         .otherwise(frequency.replace_strict(_FREQUENCY, default="Other", return_dtype=pl.Utf8))
         .alias("charge_frequency"),
         pl.when(commitment).then(cols.first(COMMITMENT)).alias("commitment_discount_id"),
-        pl.when(unused).then(pl.lit("Unused")).when(usage & committed_model).then(pl.lit("Used"))
+        pl.when(unused)
+        .then(pl.lit("Unused"))
+        .when(usage & committed_model)
+        .then(pl.lit("Used"))
         .alias("commitment_discount_status"),
         _tags(names).alias("tags"),
         pl.lit(period).alias("x_billing_period"),
@@ -162,14 +195,24 @@ def azure_rows(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
         # what a retail price lookup needs for a spot line (see normalize_azure)
         (spot & hourly_usage).alias("_spot_hours"),
         _instance_type(cols).str.to_lowercase().alias("_vm_size"),
-        pl.coalesce(cols.text("ResourceLocation"), cols.text("Location")).str.to_lowercase()
-        .str.replace_all(" ", "").alias("_region_key"),
-        pl.when(pl.concat_str([cols.text("MeterSubCategory"), cols.text("ProductName")],
-                              ignore_nulls=True).str.contains("(?i)windows"))
-        .then(pl.lit("windows")).otherwise(pl.lit("linux")).alias("_os"),
+        pl.coalesce(cols.text("ResourceLocation"), cols.text("Location"))
+        .str.to_lowercase()
+        .str.replace_all(" ", "")
+        .alias("_region_key"),
+        pl.when(
+            pl.concat_str(
+                [cols.text("MeterSubCategory"), cols.text("ProductName")], ignore_nulls=True
+            ).str.contains("(?i)windows")
+        )
+        .then(pl.lit("windows"))
+        .otherwise(pl.lit("linux"))
+        .alias("_os"),
         pl.when(money(cols.text("ExchangeRatePricingToBilling")).fill_null(0) != 0)
         .then(money(cols.text("ExchangeRatePricingToBilling")))
-        .when(currency == "USD").then(pl.lit(1).cast(MONEY)).cast(MONEY).alias("_usd_rate"),
+        .when(currency == "USD")
+        .then(pl.lit(1).cast(MONEY))
+        .cast(MONEY)
+        .alias("_usd_rate"),
         (bought & commitment).alias("_commitment_purchase"),
         grain_key(names),
     )
@@ -182,16 +225,23 @@ def _to_billing(cols: _Columns, currency: pl.Expr) -> pl.Expr:
     rate = money(cols.text("ExchangeRatePricingToBilling"))
     pricing = cols.text("PricingCurrency").str.to_uppercase()
     same = pricing.is_null() | currency.is_null() | (pricing == currency)
-    return (pl.when(rate.is_not_null() & (rate != 0)).then(rate)
-            .when(same).then(pl.lit(1).cast(MONEY)).cast(MONEY))
+    return (
+        pl.when(rate.is_not_null() & (rate != 0))
+        .then(rate)
+        .when(same)
+        .then(pl.lit(1).cast(MONEY))
+        .cast(MONEY)
+    )
 
 
 def _list_cost(cols: _Columns, quantity: pl.Expr, to_billing: pl.Expr, spot: pl.Expr) -> pl.Expr:
     payg_cost = money(cols.text("PaygCostInBillingCurrency"))
     payg_price = money(cols.text("PayGPrice"))
     return (
-        pl.when(spot).then(None)
-        .when(payg_cost.is_not_null() & (payg_cost != 0)).then(payg_cost)
+        pl.when(spot)
+        .then(None)
+        .when(payg_cost.is_not_null() & (payg_cost != 0))
+        .then(payg_cost)
         .when(payg_price.is_not_null() & (payg_price != 0))
         .then(payg_price * quantity * to_billing)
         .cast(MONEY)
@@ -206,11 +256,17 @@ def _instance_type(cols: _Columns) -> pl.Expr:
     body = pl.when(info.str.starts_with("{")).then(info).otherwise(pl.lit("{") + info + "}")
     service_type = body.str.json_path_match("$.ServiceType")
     from_info = pl.when(service_type.str.contains(r"(?i)^(standard|basic)_")).then(service_type)
-    meter = (cols.text("MeterName").str.replace(r"(?i)\s+(spot|low priority)$", "")
-             .str.split("/").list.last().str.strip_chars())
+    meter = (
+        cols.text("MeterName")
+        .str.replace(r"(?i)\s+(spot|low priority)$", "")
+        .str.split("/")
+        .list.last()
+        .str.strip_chars()
+    )
     is_vm = cols.lower("MeterCategory") == "virtual machines"
     from_meter = pl.when(is_vm & meter.str.contains(r"^[A-Za-z]+\d")).then(
-        pl.lit("Standard_") + meter.str.replace_all(r"\s+", "_"))
+        pl.lit("Standard_") + meter.str.replace_all(r"\s+", "_")
+    )
     return pl.coalesce(from_info, from_meter)
 
 

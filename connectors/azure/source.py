@@ -24,8 +24,12 @@ def billing_reader(ctx: BillingContext) -> BillingReader:
     on_demand = ctx.on_demand
     if isinstance(on_demand, Mapping):  # a fixed price table (tests, offline use)
         on_demand = partial(_fixed, dict(on_demand))
-    return BillingReader(AzureCostExport(ctx.root, ctx.fs), azure_problems,
-                         partial(normalize_azure, on_demand=on_demand), azure_control_totals)
+    return BillingReader(
+        AzureCostExport(ctx.root, ctx.fs),
+        azure_problems,
+        partial(normalize_azure, on_demand=on_demand),
+        azure_control_totals,
+    )
 
 
 def _fixed(prices: dict[AzureKey, Decimal], keys: set[AzureKey]) -> dict[AzureKey, Decimal]:

@@ -18,21 +18,68 @@ from connectors.files import FileRef, FileSystem
 from connectors.parsing import cut_short, null_markers, require_columns, timestamp_expr
 
 FOCUS_COLUMNS = [
-    "AvailabilityZone", "BilledCost", "BillingAccountId", "BillingAccountName",
-    "BillingAccountType", "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart",
-    "CapacityReservationId", "CapacityReservationStatus", "ChargeCategory", "ChargeClass",
-    "ChargeDescription", "ChargeFrequency", "ChargePeriodEnd", "ChargePeriodStart",
-    "CommitmentDiscountCategory", "CommitmentDiscountId", "CommitmentDiscountName",
-    "CommitmentDiscountQuantity", "CommitmentDiscountStatus", "CommitmentDiscountType",
-    "CommitmentDiscountUnit", "ConsumedQuantity", "ConsumedUnit", "ContractApplied",
-    "ContractedCost", "ContractedUnitPrice", "EffectiveCost", "HostProviderName", "InvoiceId",
-    "InvoiceIssuerName", "ListCost", "ListUnitPrice", "PricingCategory", "PricingCurrency",
-    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId", "RegionName",
-    "ResourceId", "ResourceName", "ResourceType", "ServiceCategory", "ServiceName",
-    "ServiceProviderName", "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceDetails",
-    "SkuPriceId", "SubAccountId", "SubAccountName", "SubAccountType", "Tags",
-    "AllocatedMethodId", "AllocatedMethodDetails", "AllocatedResourceId",
-    "AllocatedResourceName", "AllocatedTags",
+    "AvailabilityZone",
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingAccountType",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "CapacityReservationId",
+    "CapacityReservationStatus",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountId",
+    "CommitmentDiscountName",
+    "CommitmentDiscountQuantity",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountType",
+    "CommitmentDiscountUnit",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractApplied",
+    "ContractedCost",
+    "ContractedUnitPrice",
+    "EffectiveCost",
+    "HostProviderName",
+    "InvoiceId",
+    "InvoiceIssuerName",
+    "ListCost",
+    "ListUnitPrice",
+    "PricingCategory",
+    "PricingCurrency",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "ServiceCategory",
+    "ServiceName",
+    "ServiceProviderName",
+    "ServiceSubcategory",
+    "SkuId",
+    "SkuMeter",
+    "SkuPriceDetails",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "SubAccountType",
+    "Tags",
+    "AllocatedMethodId",
+    "AllocatedMethodDetails",
+    "AllocatedResourceId",
+    "AllocatedResourceName",
+    "AllocatedTags",
 ]
 _CANONICAL = {name.lower(): name for name in FOCUS_COLUMNS}
 REQUIRED = ("BilledCost", "BillingPeriodStart", "ChargePeriodStart")
@@ -52,8 +99,13 @@ class FocusExport:
         return self.fs.list(self.root, SUFFIXES)
 
     def discover(self) -> Discovery:
-        return place_files(self.files(), self.fs.local_path, lambda ref, path: _periods_of(
-            self._read(ref, columns=("BillingPeriodStart", "BillingPeriodEnd"), path=path)))
+        return place_files(
+            self.files(),
+            self.fs.local_path,
+            lambda ref, path: _periods_of(
+                self._read(ref, columns=("BillingPeriodStart", "BillingPeriodEnd"), path=path)
+            ),
+        )
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         """Raw rows of ``period`` from ``files`` (as discovered), with _file and _row columns."""
@@ -63,12 +115,14 @@ class FocusExport:
             problem = require_columns(frame, REQUIRED, ref.uri, "FOCUS")
             if problem is not None:
                 raise InputProblemError(problem)
-            frames.append(frame.with_columns(_period_expr(frame)).filter(
-                pl.col("_period") == period))
+            frames.append(
+                frame.with_columns(_period_expr(frame)).filter(pl.col("_period") == period)
+            )
         return pl.concat(frames, how="diagonal_relaxed").drop("_period").lazy()
 
-    def _read(self, ref: FileRef, columns: tuple[str, ...] | None = None,
-              path: Path | None = None) -> pl.DataFrame:
+    def _read(
+        self, ref: FileRef, columns: tuple[str, ...] | None = None, path: Path | None = None
+    ) -> pl.DataFrame:
         """One file as text (parquet keeps its types); ``columns`` reads only those; ``path``
         reads that local copy in place of the file (the readable part of a cut-off one)."""
         try:
@@ -76,10 +130,14 @@ class FocusExport:
             names = frame.collect_schema().names()
             if columns is not None:
                 if "BillingPeriodStart" not in names:
-                    raise InputProblemError(InputProblem(
-                        file=ref.uri, column="BillingPeriodStart",
-                        message="required FOCUS column BillingPeriodStart is missing, so the "
-                                "file's billing period is unknown"))
+                    raise InputProblemError(
+                        InputProblem(
+                            file=ref.uri,
+                            column="BillingPeriodStart",
+                            message="required FOCUS column BillingPeriodStart is missing, so the "
+                            "file's billing period is unknown",
+                        )
+                    )
                 frame = frame.select([c for c in columns if c in names])
             return frame.with_columns(
                 pl.lit(ref.uri).alias("_file"),
@@ -87,8 +145,9 @@ class FocusExport:
             ).collect()
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputProblemError(InputProblem(
-                file=ref.uri, message=f"cannot be read as FOCUS data: {message}")) from exc
+            raise InputProblemError(
+                InputProblem(file=ref.uri, message=f"cannot be read as FOCUS data: {message}")
+            ) from exc
 
     def _scan(self, ref: FileRef, path: Path | None = None) -> pl.LazyFrame:
         """Parquet, or CSV plain, gzip or zstd (polars tells them by their first bytes)."""
@@ -122,8 +181,11 @@ def _period_expr(frame: pl.DataFrame) -> pl.Expr:
     start = timestamp_expr("BillingPeriodStart", frame.schema["BillingPeriodStart"])
     if "BillingPeriodEnd" in frame.columns:
         end = timestamp_expr("BillingPeriodEnd", frame.schema["BillingPeriodEnd"])
-        middle = pl.when(end > start).then(start + (end - start) / 2).otherwise(
-            start + timedelta(hours=14))
+        middle = (
+            pl.when(end > start)
+            .then(start + (end - start) / 2)
+            .otherwise(start + timedelta(hours=14))
+        )
     else:
         middle = start + timedelta(hours=14)
     return middle.dt.strftime("%Y-%m").alias("_period")
@@ -133,8 +195,12 @@ def _periods_of(frame: pl.DataFrame) -> tuple[set[str], list[InputProblem]]:
     with_period = frame.with_columns(_period_expr(frame))
     bad = with_period.filter(pl.col("_period").is_null()).head(5)
     problems = [
-        InputProblem(file=f, row=r, column="BillingPeriodStart",
-                     message=f"not a timestamp: {v!r}, so the row's billing period is unknown")
+        InputProblem(
+            file=f,
+            row=r,
+            column="BillingPeriodStart",
+            message=f"not a timestamp: {v!r}, so the row's billing period is unknown",
+        )
         for f, r, v in bad.select("_file", "_row", "BillingPeriodStart").iter_rows()
     ]
     periods = set(with_period.get_column("_period").drop_nulls().unique().to_list())

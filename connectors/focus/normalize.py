@@ -32,7 +32,9 @@ _CANONICAL_VALUES: dict[str, dict[str, str]] = {
     "ChargeCategory": {v.lower(): v for v in ("Usage", "Purchase", "Tax", "Credit", "Adjustment")},
     "PricingCategory": {
         **{v.lower(): v for v in ("Standard", "Dynamic", "Committed", "Other")},
-        "on-demand": "Standard", "ondemand": "Standard", "spot": "Dynamic",
+        "on-demand": "Standard",
+        "ondemand": "Standard",
+        "spot": "Dynamic",
         "commitment-based": "Committed",
     },
     "ChargeFrequency": {v.lower(): v for v in ("One-Time", "Recurring", "Usage-Based")},
@@ -40,11 +42,19 @@ _CANONICAL_VALUES: dict[str, dict[str, str]] = {
     "ChargeClass": {"correction": "Correction"},
 }
 _PROVIDERS = {
-    "aws": "AWS", "amazon web services": "AWS", "amazon web services, inc.": "AWS",
-    "microsoft": "Microsoft", "azure": "Microsoft", "microsoft azure": "Microsoft",
-    "google cloud": "Google Cloud", "google": "Google Cloud", "gcp": "Google Cloud",
-    "google cloud platform": "Google Cloud", "oracle": "Oracle",
-    "oracle cloud infrastructure": "Oracle", "oci": "Oracle",
+    "aws": "AWS",
+    "amazon web services": "AWS",
+    "amazon web services, inc.": "AWS",
+    "microsoft": "Microsoft",
+    "azure": "Microsoft",
+    "microsoft azure": "Microsoft",
+    "google cloud": "Google Cloud",
+    "google": "Google Cloud",
+    "gcp": "Google Cloud",
+    "google cloud platform": "Google Cloud",
+    "oracle": "Oracle",
+    "oracle cloud infrastructure": "Oracle",
+    "oci": "Oracle",
 }
 _HOUR_UNITS = ["hour", "hours", "hrs", "hr", "1 hour", "instance-hours"]
 
@@ -105,8 +115,9 @@ def normalize_focus(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFr
     is_hourly_usage = (canonical("ChargeCategory") == "Usage") & unit.is_in(_HOUR_UNITS)
 
     out = raw.select(
-        provider.str.to_lowercase().replace_strict(_PROVIDERS, default=provider,
-                                                   return_dtype=pl.Utf8).alias("provider"),
+        provider.str.to_lowercase()
+        .replace_strict(_PROVIDERS, default=provider, return_dtype=pl.Utf8)
+        .alias("provider"),
         text("BillingAccountId").alias("billing_account_id"),
         text("SubAccountId").alias("sub_account_id"),
         pl.lit(date.fromisoformat(f"{period}-01")).alias("billing_period_start"),
@@ -125,8 +136,9 @@ def normalize_focus(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFr
         money("ListCost").alias("list_cost"),
         money("ContractedCost").alias("contracted_cost"),
         money("BilledCost").alias("billed_cost"),
-        (money("EffectiveCost") if "EffectiveCost" in names else money("BilledCost"))
-        .alias("effective_cost"),
+        (money("EffectiveCost") if "EffectiveCost" in names else money("BilledCost")).alias(
+            "effective_cost"
+        ),
         text("BillingCurrency").str.to_uppercase().alias("billing_currency"),
         canonical("ChargeFrequency").alias("charge_frequency"),
         text("CommitmentDiscountId").alias("commitment_discount_id"),
@@ -177,8 +189,9 @@ def decode_tags(texts: pl.Series) -> pl.Series:
     try:
         return _decode_tags_fast(texts)
     except pl.exceptions.PolarsError:
-        return texts.map_elements(_parse_tags_or_none, return_dtype=pl.List(TAG_ENTRY),
-                                  skip_nulls=True)
+        return texts.map_elements(
+            _parse_tags_or_none, return_dtype=pl.List(TAG_ENTRY), skip_nulls=True
+        )
 
 
 def _parse_tags_or_none(text: str) -> list[dict[str, str | None]] | None:
@@ -191,13 +204,13 @@ def _parse_tags_or_none(text: str) -> list[dict[str, str | None]] | None:
 
 def _decode_tags_fast(texts: pl.Series) -> pl.Series:
     body = texts.str.strip_chars()
-    body = (
-        pl.select(
-            pl.when(body == "").then(None)
-            .when(body.str.starts_with("{")).then(body)
-            .otherwise(pl.lit("{") + body + pl.lit("}"))
-        ).to_series()
-    )
+    body = pl.select(
+        pl.when(body == "")
+        .then(None)
+        .when(body.str.starts_with("{"))
+        .then(body)
+        .otherwise(pl.lit("{") + body + pl.lit("}"))
+    ).to_series()
     decoded = body.str.json_decode(pl.Map(pl.String, pl.String))
     return decoded.to_physical().cast(pl.List(TAG_ENTRY)).alias(texts.name)
 
@@ -214,33 +227,43 @@ def _tags(schema: pl.Schema) -> pl.Expr:
         dtype = pl.List(TAG_ENTRY)
     if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
         fields = [f.name for f in dtype.inner.fields]
-        return tags.list.eval(pl.struct(
-            pl.element().struct.field(fields[0]).cast(pl.Utf8).alias("key"),
-            pl.element().struct.field(fields[1]).cast(pl.Utf8).alias("value"),
-        ))
+        return tags.list.eval(
+            pl.struct(
+                pl.element().struct.field(fields[0]).cast(pl.Utf8).alias("key"),
+                pl.element().struct.field(fields[1]).cast(pl.Utf8).alias("value"),
+            )
+        )
     raise ValueError(f"Tags column of type {dtype} is not supported (expected JSON text or a map)")
 
 
 def _instance_type(names: set[str]) -> pl.Expr:
-    candidates = [pl.col(n).cast(pl.Utf8) for n in names if n.lower() in {"x_instancetype",
-                                                                          "x_instance_type"}]
+    candidates = [
+        pl.col(n).cast(pl.Utf8) for n in names if n.lower() in {"x_instancetype", "x_instance_type"}
+    ]
     if "SkuPriceDetails" in names:
         details = pl.col("SkuPriceDetails").cast(pl.Utf8)
-        candidates += [details.str.json_path_match("$.InstanceType"),
-                       details.str.json_path_match("$.instanceType")]
+        candidates += [
+            details.str.json_path_match("$.InstanceType"),
+            details.str.json_path_match("$.instanceType"),
+        ]
     usage_types = [n for n in names if n.lower() in {"x_usagetype", "x_usage_type"}]
     if usage_types:
         # AWS's FOCUS export keeps the CUR usage type: USE1-SpotUsage:p4d.24xlarge.
         usage = pl.col(usage_types[0]).cast(pl.Utf8)
-        candidates.append(pl.when(usage.str.contains(r"(Box|Spot|Dedicated|Host)Usage:"))
-                          .then(usage.str.extract(_INSTANCE_AFTER_COLON, 1)))
+        candidates.append(
+            pl.when(usage.str.contains(r"(Box|Spot|Dedicated|Host)Usage:")).then(
+                usage.str.extract(_INSTANCE_AFTER_COLON, 1)
+            )
+        )
     if "ChargeDescription" in names:
         # FOCUS 1.0 exports from AWS carry the instance type only in the line item description:
         # "$1.624 per On Demand Linux g5.4xlarge Instance Hour".
         description = pl.col("ChargeDescription").cast(pl.Utf8)
         candidates.append(
-            pl.when(description.str.contains(r"(?i)\binstance\b"))
-            .then(description.str.extract(_INSTANCE_IN_DESCRIPTION, 1)))
+            pl.when(description.str.contains(r"(?i)\binstance\b")).then(
+                description.str.extract(_INSTANCE_IN_DESCRIPTION, 1)
+            )
+        )
     return pl.coalesce(candidates) if candidates else pl.lit(None, dtype=pl.Utf8)
 
 

@@ -18,12 +18,23 @@ __all__ = ["SUFFIXES", "billing_reader", "export_total"]
 
 
 def billing_reader(ctx: BillingContext) -> BillingReader:
-    return BillingReader(FocusExport(ctx.root, ctx.fs), focus_problems, normalize_focus,
-                         partial(control_totals, cost="BilledCost", currency="BillingCurrency"))
+    return BillingReader(
+        FocusExport(ctx.root, ctx.fs),
+        focus_problems,
+        normalize_focus,
+        partial(control_totals, cost="BilledCost", currency="BillingCurrency"),
+    )
 
 
 def export_total(fs: FileSystem, root: str, refs: list[FileRef], period: str) -> Decimal:
     """BilledCost as written, per BillingPeriodStart, read by DuckDB."""
     with duckdb.connect() as con:
-        return sum((column_total(con, fs.local_path(r), r.uri, period, "billedcost",
-                                 "billingperiodstart") for r in refs), Decimal(0))
+        return sum(
+            (
+                column_total(
+                    con, fs.local_path(r), r.uri, period, "billedcost", "billingperiodstart"
+                )
+                for r in refs
+            ),
+            Decimal(0),
+        )

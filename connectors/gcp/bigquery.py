@@ -50,32 +50,46 @@ class BigQueryBillingExport:
         return self._client
 
     def discover(self) -> Discovery:
-        sql = (f"SELECT invoice.month AS month, COUNT(*) AS row_count, "
-               f"CAST(MAX(export_time) AS STRING) AS newest FROM `{self.table}` GROUP BY month")
+        sql = (
+            f"SELECT invoice.month AS month, COUNT(*) AS row_count, "
+            f"CAST(MAX(export_time) AS STRING) AS newest FROM `{self.table}` GROUP BY month"
+        )
         periods: dict[str, list[FileRef]] = {}
         unplaced: list[InputProblem] = []
         for row in self.client.query(sql).result():
             month = row["month"]
             if not month or not re.fullmatch(r"\d{6}", str(month)):
-                unplaced.append(InputProblem(file=self.uri, column="invoice.month",
-                                             message=f"a month YYYYMM expected, found {month!r}"))
+                unplaced.append(
+                    InputProblem(
+                        file=self.uri,
+                        column="invoice.month",
+                        message=f"a month YYYYMM expected, found {month!r}",
+                    )
+                )
                 continue
             period = f"{month[:4]}-{month[4:]}"
-            periods[period] = [FileRef(uri=f"{self.uri}#invoice.month={month}",
-                                       size=int(row["row_count"]), stamp=str(row["newest"]))]
+            periods[period] = [
+                FileRef(
+                    uri=f"{self.uri}#invoice.month={month}",
+                    size=int(row["row_count"]),
+                    stamp=str(row["newest"]),
+                )
+            ]
         return Discovery(dict(sorted(periods.items())), unplaced)
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         from google.cloud import bigquery
 
         month = period.replace("-", "")
-        config = bigquery.QueryJobConfig(query_parameters=[
-            bigquery.ScalarQueryParameter("month", "STRING", month)])
+        config = bigquery.QueryJobConfig(
+            query_parameters=[bigquery.ScalarQueryParameter("month", "STRING", month)]
+        )
         sql = f"SELECT * FROM `{self.table}` WHERE invoice.month = @month"
         rows = [dict(row.items()) for row in self.client.query(sql, job_config=config).result()]
         uri = f"{self.uri}#invoice.month={month}"
         if not rows:
             raise InputProblemError(InputProblem(file=uri, message="no rows for the month"))
         frame = pl.DataFrame(rows, infer_schema_length=None).with_columns(
-            pl.lit(uri).alias("_file"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"))
+            pl.lit(uri).alias("_file"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row")
+        )
         return flat_rows(frame, uri).lazy()

@@ -50,18 +50,24 @@ class GcpBillingExport:
         self.fs = fs
 
     def discover(self) -> Discovery:
-        return place_files(self.fs.list(self.root, SUFFIXES), self.fs.local_path,
-                           self._months_in)
+        return place_files(self.fs.list(self.root, SUFFIXES), self.fs.local_path, self._months_in)
 
-    def _months_in(self, ref: FileRef, path: Path | None = None
-                   ) -> tuple[set[str], list[InputProblem]]:
+    def _months_in(
+        self, ref: FileRef, path: Path | None = None
+    ) -> tuple[set[str], list[InputProblem]]:
         frame = self._read(ref, path)
         months = frame.get_column("invoice.month")
         bad = frame.filter(~months.str.contains(r"^\d{6}$").fill_null(False))
         if bad.height:
             file, row, value = bad.select("_file", "_row", "invoice.month").row(0)
-            return set(), [InputProblem(file=file, row=row, column="invoice.month",
-                                        message=f"a month YYYYMM expected, found {value!r}")]
+            return set(), [
+                InputProblem(
+                    file=file,
+                    row=row,
+                    column="invoice.month",
+                    message=f"a month YYYYMM expected, found {value!r}",
+                )
+            ]
         return {f"{month[:4]}-{month[4:]}" for month in months.unique().to_list()}, []
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
@@ -86,14 +92,20 @@ class GcpBillingExport:
             elif name.endswith(_JSON):
                 frame = pl.read_ndjson(path, infer_schema_length=None)
             else:
-                frame = null_markers(pl.read_csv(path, infer_schema=False, raise_if_empty=True),
-                                     ("cost",))
+                frame = null_markers(
+                    pl.read_csv(path, infer_schema=False, raise_if_empty=True), ("cost",)
+                )
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputProblemError(InputProblem(
-                file=ref.uri, message=f"cannot be read as a GCP billing export: {first}")) from exc
-        frame = frame.with_columns(pl.lit(ref.uri).alias("_file"),
-                                   pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"))
+            raise InputProblemError(
+                InputProblem(
+                    file=ref.uri, message=f"cannot be read as a GCP billing export: {first}"
+                )
+            ) from exc
+        frame = frame.with_columns(
+            pl.lit(ref.uri).alias("_file"),
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"),
+        )
         return flat_rows(frame, ref.uri)
 
 
@@ -102,17 +114,28 @@ def flat_rows(frame: pl.DataFrame, uri: str) -> pl.DataFrame:
     frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
     # A record field given as one object (``"credits": {"name": ..., "amount": -1.5}``) is a
     # list of one record, not a struct whose fields would become columns and the credit be lost.
-    frame = frame.with_columns(pl.concat_list(pl.col(name)).alias(name)
-                               for name in RECORD_FIELDS
-                               if isinstance(frame.schema.get(name), pl.Struct))
+    frame = frame.with_columns(
+        pl.concat_list(pl.col(name)).alias(name)
+        for name in RECORD_FIELDS
+        if isinstance(frame.schema.get(name), pl.Struct)
+    )
     frame = _unnest_structs(frame)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise InputProblemError(InputProblem(
-            file=uri, column=missing[0],
-            message=f"required GCP billing export column {missing[0]} is missing"))
-    frame = frame.with_columns([pl.lit([], dtype=record_type(name)).alias(name)
-                                for name in RECORD_FIELDS if name not in frame.columns])
+        raise InputProblemError(
+            InputProblem(
+                file=uri,
+                column=missing[0],
+                message=f"required GCP billing export column {missing[0]} is missing",
+            )
+        )
+    frame = frame.with_columns(
+        [
+            pl.lit([], dtype=record_type(name)).alias(name)
+            for name in RECORD_FIELDS
+            if name not in frame.columns
+        ]
+    )
     columns = []
     for name, dtype in frame.schema.items():
         if name in ("_file", "_row"):
@@ -151,24 +174,40 @@ def _text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 def _records(frame: pl.DataFrame, name: str, uri: str) -> pl.Expr:
     fields = RECORD_FIELDS[name]
     dtype = frame.schema[name]
-    if isinstance(dtype, pl.Null) or (isinstance(dtype, pl.List)
-                                      and isinstance(dtype.inner, pl.Null)):
+    if isinstance(dtype, pl.Null) or (
+        isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Null)
+    ):
         return pl.col(name).cast(record_type(name)).fill_null([]).alias(name)
     if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
         present = {f.name for f in dtype.inner.fields}
-        return pl.col(name).list.eval(pl.struct([
-            (pl.element().struct.field(f).cast(pl.Utf8) if f in present
-             else pl.lit(None, dtype=pl.Utf8)).alias(f) for f in fields
-        ])).cast(record_type(name)).alias(name)
+        return (
+            pl.col(name)
+            .list.eval(
+                pl.struct(
+                    [
+                        (
+                            pl.element().struct.field(f).cast(pl.Utf8)
+                            if f in present
+                            else pl.lit(None, dtype=pl.Utf8)
+                        ).alias(f)
+                        for f in fields
+                    ]
+                )
+            )
+            .cast(record_type(name))
+            .alias(name)
+        )
     values = frame.get_column(name).cast(pl.Utf8).to_list()
     rows = frame.get_column("_row").to_list()
-    parsed = [_parse_records(text, fields, uri, row, name)
-              for text, row in zip(values, rows, strict=True)]
+    parsed = [
+        _parse_records(text, fields, uri, row, name) for text, row in zip(values, rows, strict=True)
+    ]
     return pl.lit(pl.Series(name, parsed, dtype=record_type(name))).alias(name)
 
 
-def _parse_records(text: str | None, fields: tuple[str, ...], uri: str, row: int,
-                   column: str) -> list[dict[str, str | None]]:
+def _parse_records(
+    text: str | None, fields: tuple[str, ...], uri: str, row: int, column: str
+) -> list[dict[str, str | None]]:
     """``[{'name': ..., 'amount': -5e-06, ...}]`` as JSON or a Python repr -> records of text."""
     if text is None or not text.strip():
         return []
@@ -178,20 +217,31 @@ def _parse_records(text: str | None, fields: tuple[str, ...], uri: str, row: int
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError) as exc:
-            raise InputProblemError(InputProblem(
-                file=uri, row=row, column=column,
-                message=f"a list of records expected, found {text[:80]!r}")) from exc
+            raise InputProblemError(
+                InputProblem(
+                    file=uri,
+                    row=row,
+                    column=column,
+                    message=f"a list of records expected, found {text[:80]!r}",
+                )
+            ) from exc
     if isinstance(value, dict):
         # One record given as an object (a credit, or a label as {"key": k, "value": v}) is a
         # list of one; a labels map {k: v, ...} is a record per entry.
         one = "key" in value if "key" in fields else True
         value = [value] if one else [{"key": k, "value": v} for k, v in value.items()]
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise InputProblemError(InputProblem(
-            file=uri, row=row, column=column,
-            message=f"a list of records expected, found {text[:80]!r}"))
-    return [{f: None if v.get(f) is None else _scalar_text(v.get(f)) for f in fields}
-            for v in value]
+        raise InputProblemError(
+            InputProblem(
+                file=uri,
+                row=row,
+                column=column,
+                message=f"a list of records expected, found {text[:80]!r}",
+            )
+        )
+    return [
+        {f: None if v.get(f) is None else _scalar_text(v.get(f)) for f in fields} for v in value
+    ]
 
 
 def _scalar_text(value: Any) -> str:

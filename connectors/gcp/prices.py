@@ -46,8 +46,10 @@ def catalog_client(endpoint: str | None = None) -> Any:
     from google.auth.credentials import AnonymousCredentials
 
     return billing_v1.CloudCatalogClient(
-        credentials=AnonymousCredentials(), transport="rest",
-        client_options={"api_endpoint": endpoint})
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        transport="rest",
+        client_options={"api_endpoint": endpoint},
+    )
 
 
 def fetch_skus(client: Any, service: str = COMPUTE_ENGINE) -> list[Price]:
@@ -61,12 +63,19 @@ def fetch_skus(client: Any, service: str = COMPUTE_ENGINE) -> list[Price]:
         if not tiers:
             continue
         money = tiers[0].unit_price
-        prices.append(Price(
-            provider="gcp", sku_id=sku.sku_id, description=sku.description,
-            region=",".join(sorted(sku.service_regions)),
-            usage_type=sku.category.usage_type, resource_group=sku.category.resource_group,
-            usage_unit=expression.usage_unit, currency=money.currency_code,
-            unit_price=Decimal(int(money.units)) + Decimal(money.nanos) / Decimal(10**9)))
+        prices.append(
+            Price(
+                provider="gcp",
+                sku_id=sku.sku_id,
+                description=sku.description,
+                region=",".join(sorted(sku.service_regions)),
+                usage_type=sku.category.usage_type,
+                resource_group=sku.category.resource_group,
+                usage_unit=expression.usage_unit,
+                currency=money.currency_code,
+                unit_price=Decimal(int(money.units)) + Decimal(money.nanos) / Decimal(10**9),
+            )
+        )
     return pair_spot(prices)
 
 
@@ -74,16 +83,27 @@ def pair_spot(prices: Iterable[Price]) -> list[Price]:
     """Spot/preemptible SKUs with the on-demand SKU (same description without the prefix, same
     resource group and regions) and its price filled in."""
     prices = list(prices)
-    on_demand = {(p.description.lower(), p.resource_group, p.region): p for p in prices
-                 if p.usage_type == "OnDemand"}
+    on_demand = {
+        (p.description.lower(), p.resource_group, p.region): p
+        for p in prices
+        if p.usage_type == "OnDemand"
+    }
     paired = []
     for price in prices:
         if price.usage_type == "Preemptible" or _SPOT_PREFIX.match(price.description):
-            key = (_SPOT_PREFIX.sub("", price.description).lower(), price.resource_group,
-                   price.region)
+            key = (
+                _SPOT_PREFIX.sub("", price.description).lower(),
+                price.resource_group,
+                price.region,
+            )
             match = on_demand.get(key)
             if match is not None and match.usage_unit == price.usage_unit:
-                price = Price(**{**price.__dict__, "on_demand_sku_id": match.sku_id,
-                                 "on_demand_price": match.unit_price})
+                price = Price(
+                    **{
+                        **price.__dict__,
+                        "on_demand_sku_id": match.sku_id,
+                        "on_demand_price": match.unit_price,
+                    }
+                )
         paired.append(price)
     return paired

@@ -18,7 +18,12 @@ def billing_reader(ctx: BillingContext) -> BillingReader:
     else is files. ``ctx.on_demand``: spot SKU ids -> on-demand prices (Cloud Catalog)."""
     normalize = partial(normalize_gcp, on_demand=ctx.on_demand)
     if ctx.root.startswith("bq://"):
-        return BillingReader(BigQueryBillingExport(ctx.root, ctx.bigquery), gcp_problems,
-                             normalize, gcp_control_totals)
-    return BillingReader(GcpBillingExport(ctx.root, ctx.fs), gcp_problems, normalize,
-                         gcp_control_totals)
+        return BillingReader(
+            BigQueryBillingExport(ctx.root, ctx.bigquery),
+            gcp_problems,
+            normalize,
+            gcp_control_totals,
+        )
+    return BillingReader(
+        GcpBillingExport(ctx.root, ctx.fs), gcp_problems, normalize, gcp_control_totals
+    )

@@ -20,8 +20,9 @@ def _net(fs: FileSystem, ref: FileRef, period: str) -> Decimal:
     total = Decimal(0)
     for row in rows(fs.local_path(ref), ref.uri):
         invoice = row.get("invoice")
-        row_month = row.get("invoice.month") or (invoice.get("month")
-                                                 if isinstance(invoice, dict) else None)
+        row_month = row.get("invoice.month") or (
+            invoice.get("month") if isinstance(invoice, dict) else None
+        )
         if str(row_month or "").strip() != month:
             continue
         total += money(row.get("cost"))

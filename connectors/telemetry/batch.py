@@ -24,25 +24,60 @@ from connectors.telemetry.nvidia_smi.other_formats import PROCESS_SCHEMA
 from connectors.telemetry.nvidia_smi.query_gpu import SAMPLE_SCHEMA
 
 JOB_SCHEMA: dict[str, pl.DataType] = {
-    "run_id": pl.Utf8(), "run_name": pl.Utf8(), "user": pl.Utf8(), "team": pl.Utf8(),
-    "started_at": pl.Datetime("us"), "ended_at": pl.Datetime("us"), "gpu_count": pl.Float64(),
-    "hosts": pl.List(pl.Utf8()), "state": pl.Utf8(), "pod": pl.Utf8(), "namespace": pl.Utf8(),
-    "job": pl.Utf8(), "x_source_file": pl.Utf8(),
+    "run_id": pl.Utf8(),
+    "run_name": pl.Utf8(),
+    "user": pl.Utf8(),
+    "team": pl.Utf8(),
+    "started_at": pl.Datetime("us"),
+    "ended_at": pl.Datetime("us"),
+    "gpu_count": pl.Float64(),
+    "hosts": pl.List(pl.Utf8()),
+    "state": pl.Utf8(),
+    "pod": pl.Utf8(),
+    "namespace": pl.Utf8(),
+    "job": pl.Utf8(),
+    "x_source_file": pl.Utf8(),
 }
 SAMPLES_SCHEMA: dict[str, pl.DataType] = {
-    **SAMPLE_SCHEMA, "mig_instance": pl.Utf8(), "mig_profile": pl.Utf8(), "pod": pl.Utf8(),
-    "namespace": pl.Utf8(), "job": pl.Utf8(), "x_source_file": pl.Utf8()}
+    **SAMPLE_SCHEMA,
+    "mig_instance": pl.Utf8(),
+    "mig_profile": pl.Utf8(),
+    "pod": pl.Utf8(),
+    "namespace": pl.Utf8(),
+    "job": pl.Utf8(),
+    "x_source_file": pl.Utf8(),
+}
 POD_SCHEMA: dict[str, pl.DataType] = {
-    "name": pl.Utf8(), "namespace": pl.Utf8(), "node": pl.Utf8(), "gpus": pl.Float64(),
-    "started_at": pl.Datetime("us"), "ended_at": pl.Datetime("us"), "phase": pl.Utf8(),
-    "snapshot_at": pl.Datetime("us")}
+    "name": pl.Utf8(),
+    "namespace": pl.Utf8(),
+    "node": pl.Utf8(),
+    "gpus": pl.Float64(),
+    "started_at": pl.Datetime("us"),
+    "ended_at": pl.Datetime("us"),
+    "phase": pl.Utf8(),
+    "snapshot_at": pl.Datetime("us"),
+}
 NODE_SCHEMA: dict[str, pl.DataType] = {
-    "node": pl.Utf8(), "instance_type": pl.Utf8(), "spot": pl.Boolean(),
-    "snapshot_at": pl.Datetime("us")}
+    "node": pl.Utf8(),
+    "instance_type": pl.Utf8(),
+    "spot": pl.Boolean(),
+    "snapshot_at": pl.Datetime("us"),
+}
 #: What a malformed telemetry file can raise while being parsed: reported against the file,
 #: never a crash of the whole load.
-UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, EOFError,
-              RecursionError, zstandard.ZstdError, zlib.error, pl.exceptions.PolarsError)
+UNREADABLE = (
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OSError,
+    EOFError,
+    RecursionError,
+    zstandard.ZstdError,
+    zlib.error,
+    pl.exceptions.PolarsError,
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +111,9 @@ class Collector:
     """Where a reader puts what it read. Samples go to ``on_samples`` chunk by chunk when given,
     so a month of 1-second samples never sits in memory at once."""
 
-    def __init__(self, batch: TelemetryBatch,
-                 on_samples: Callable[[pl.DataFrame], None] | None = None):
+    def __init__(
+        self, batch: TelemetryBatch, on_samples: Callable[[pl.DataFrame], None] | None = None
+    ):
         self.batch = batch
         self._on_samples = on_samples
         self._samples: list[pl.DataFrame] = []
@@ -88,9 +124,12 @@ class Collector:
 
     def samples(self, frame: pl.DataFrame, uri: str) -> None:
         frame = frame.with_columns(pl.lit(uri).alias("x_source_file"))
-        conformed = frame.select([
-            (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
-            for c, t in SAMPLES_SCHEMA.items()])
+        conformed = frame.select(
+            [
+                (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
+                for c, t in SAMPLES_SCHEMA.items()
+            ]
+        )
         if self._on_samples is not None:
             self._on_samples(conformed)
         else:

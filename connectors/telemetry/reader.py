@@ -25,30 +25,54 @@ from connectors.telemetry.batch import (
     TelemetryOptions,
 )
 
-__all__ = ["JOB_SCHEMA", "NODE_SCHEMA", "POD_SCHEMA", "SAMPLES_SCHEMA", "TelemetryBatch",
-           "read_telemetry"]
+__all__ = [
+    "JOB_SCHEMA",
+    "NODE_SCHEMA",
+    "POD_SCHEMA",
+    "SAMPLES_SCHEMA",
+    "TelemetryBatch",
+    "read_telemetry",
+]
 
 
-def read_telemetry(kind: str, root: str, *, timezone: str = "UTC", host: str | None = None,
-                   columns: list[str] | None = None, endpoint_url: str | None = None,
-                   scrape_time: str = "filename", run_tag: str = "training_run",
-                   team_tag: str = "team",
-                   on_samples: Callable[[pl.DataFrame], None] | None = None) -> TelemetryBatch:
+def read_telemetry(
+    kind: str,
+    root: str,
+    *,
+    timezone: str = "UTC",
+    host: str | None = None,
+    columns: list[str] | None = None,
+    endpoint_url: str | None = None,
+    scrape_time: str = "filename",
+    run_tag: str = "training_run",
+    team_tag: str = "team",
+    on_samples: Callable[[pl.DataFrame], None] | None = None,
+) -> TelemetryBatch:
     """Read every file of a telemetry source. GPU samples go to ``on_samples`` chunk by chunk
     (in SAMPLES_SCHEMA) when given; without it they are collected in the batch."""
     spec = telemetry_kind(kind)
     fs = filesystem_for(root, endpoint_url)
     refs = fs.list(root, spec.suffixes, rotated=True)
     out = Collector(TelemetryBatch(files=refs), on_samples)
-    reader = spec.open_reader(TelemetryOptions(
-        timezone=timezone, host=host, columns=columns, scrape_time=scrape_time,
-        run_tag=run_tag, team_tag=team_tag))
+    reader = spec.open_reader(
+        TelemetryOptions(
+            timezone=timezone,
+            host=host,
+            columns=columns,
+            scrape_time=scrape_time,
+            run_tag=run_tag,
+            team_tag=team_tag,
+        )
+    )
     for ref in refs:
         try:
             reader.read(ref, fs.local_path(ref), out)
         except UNREADABLE as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            out.batch.unreadable.append(InputProblem(
-                file=ref.uri, message=f"could not be read ({type(exc).__name__}: {reason})"))
+            out.batch.unreadable.append(
+                InputProblem(
+                    file=ref.uri, message=f"could not be read ({type(exc).__name__}: {reason})"
+                )
+            )
     reader.close(out)
     return out.finish()

@@ -5,7 +5,7 @@ input fails that partition (Dagster marks it failed) with the file, row and colu
 and its checks (sql/checks with a $source parameter) run right after it.
 """
 
-
+from typing import Any
 
 from dagster import (
     AssetExecutionContext,
@@ -32,8 +32,10 @@ def source_key(source: SourceConfig) -> AssetKey:
 def build_billing_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefinition:
     """The one factory for every billing source kind: what differs between kinds is their
     connector (connectors/registry.py), not their asset."""
-    description = (f"{source.source_kind.reads} at {source.path}, one billing period per "
-                   "partition, into marts.cost_lines.")
+    description = (
+        f"{source.source_kind.reads} at {source.path}, one billing period per "
+        "partition, into marts.cost_lines."
+    )
 
     @asset(
         key=source_key(source),
@@ -44,7 +46,7 @@ def build_billing_asset(config: AispendConfig, source: SourceConfig) -> AssetsDe
         metadata={"path": source.path, "writes": "marts.cost_lines"},
         pool=writer_pool(config),
     )
-    def _load(context: AssetExecutionContext) -> MaterializeResult:
+    def _load(context: AssetExecutionContext) -> MaterializeResult[Any]:
         period = context.partition_key
         try:
             result = open_warehouse(config).load_billing(source, period)
@@ -54,13 +56,17 @@ def build_billing_asset(config: AispendConfig, source: SourceConfig) -> AssetsDe
                 metadata={"problems": MetadataValue.json([str(p) for p in exc.problems])},
             ) from exc
         context.log.info(f"{source.name} {period}: {result.status}, {result.rows} rows")
-        return MaterializeResult(metadata={
-            "status": result.status,
-            "rows": result.rows,
-            "files": result.files,
-            **{f"billed_cost_{code or 'none'}": str(v)
-               for code, v in result.billed_by_currency.items()},
-        })
+        return MaterializeResult(
+            metadata={
+                "status": result.status,
+                "rows": result.rows,
+                "files": result.files,
+                **{
+                    f"billed_cost_{code or 'none'}": str(v)
+                    for code, v in result.billed_by_currency.items()
+                },
+            }
+        )
 
     return _load
 

@@ -19,10 +19,12 @@ from dbt_like import CheckResult, SqlNode
 from pipelines.billing.assets import source_key
 
 
-def build_source_checks(config: AispendConfig, source: SourceConfig, checks: list[SqlNode]
-                        ) -> list[AssetChecksDefinition]:
+def build_source_checks(
+    config: AispendConfig, source: SourceConfig, checks: list[SqlNode]
+) -> list[AssetChecksDefinition]:
     return [_source_check(config, source, check) for check in checks] + [
-        _export_check(config, source)]
+        _export_check(config, source)
+    ]
 
 
 def _export_check(config: AispendConfig, source: SourceConfig) -> AssetChecksDefinition:
@@ -30,8 +32,8 @@ def _export_check(config: AispendConfig, source: SourceConfig) -> AssetChecksDef
         asset=source_key(source),
         name="export_totals",
         description="Billed cost per period equals the sum read straight from the export files "
-                    "it was loaded from (readers of its own, not the loader's), to the cent; a "
-                    "period whose files changed since its load is listed, not compared.",
+        "it was loaded from (readers of its own, not the loader's), to the cent; a "
+        "period whose files changed since its load is listed, not compared.",
         blocking=True,
     )
     def _check() -> AssetCheckResult:
@@ -41,9 +43,12 @@ def _export_check(config: AispendConfig, source: SourceConfig) -> AssetChecksDef
             metadata={
                 "periods_compared": len(outcome.compared),
                 "failing_rows": len(outcome.mismatches),
-                "mismatches": MetadataValue.json([
-                    {"period": m.period, "loaded": str(m.loaded), "in_files": str(m.in_files)}
-                    for m in outcome.mismatches]),
+                "mismatches": MetadataValue.json(
+                    [
+                        {"period": m.period, "loaded": str(m.loaded), "in_files": str(m.in_files)}
+                        for m in outcome.mismatches
+                    ]
+                ),
                 # Restated (rewritten) since their load: compared when they are next loaded.
                 "changed_since_load_not_compared": MetadataValue.json(outcome.changed),
             },
@@ -52,8 +57,9 @@ def _export_check(config: AispendConfig, source: SourceConfig) -> AssetChecksDef
     return _check
 
 
-def _source_check(config: AispendConfig, source: SourceConfig, check: SqlNode
-                  ) -> AssetChecksDefinition:
+def _source_check(
+    config: AispendConfig, source: SourceConfig, check: SqlNode
+) -> AssetChecksDefinition:
     """Runs after each load of the source; it checks all the source's periods, which costs
     little and catches damage anywhere in the source's rows, not only in the new partition."""
 
@@ -69,8 +75,7 @@ def _source_check(config: AispendConfig, source: SourceConfig, check: SqlNode
     return _check
 
 
-def run_sql_check(config: AispendConfig, check: SqlNode, params: Mapping[str, Any]
-                  ) -> CheckResult:
+def run_sql_check(config: AispendConfig, check: SqlNode, params: Mapping[str, Any]) -> CheckResult:
     """On whatever holds the warehouse (see Warehouse.run_check)."""
     return open_warehouse(config).run_check(check, params)
 
@@ -89,5 +94,3 @@ def check_result(outcome: CheckResult, **target: Any) -> AssetCheckResult:
             ),
         },
     )
-
-

@@ -4,6 +4,8 @@ The models read the mapping from a table rather than a bound parameter so it sta
 ``aispend sql`` ("why is this host priced like that?") and portable to other engines.
 """
 
+from typing import Any
+
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 
 from aispend.config import AispendConfig
@@ -20,10 +22,10 @@ def host_map_asset(config: AispendConfig) -> AssetsDefinition:
         group_name="meta",
         kinds={"duckdb"},
         description="GPU hosts mapped to billed resources by the config's hosts: list; hosts not "
-                    "listed are matched by resource id, resource name or Name tag.",
+        "listed are matched by resource id, resource name or Name tag.",
         pool=writer_pool(config),
     )
-    def _host_map(context: AssetExecutionContext) -> MaterializeResult:
+    def _host_map(context: AssetExecutionContext) -> MaterializeResult[Any]:
         rows = open_warehouse(config).write_host_map()
         context.log.info(f"{rows} configured host(s)")
         return MaterializeResult(metadata={"rows": rows})

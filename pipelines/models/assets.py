@@ -4,7 +4,6 @@ Checks that take a ``$source`` parameter guard one source's rows in marts.cost_l
 per source in pipelines/billing/checks.py; the rest attach to the model they read.
 """
 
-
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,7 +29,9 @@ COST_LINES = "marts.cost_lines"
 
 
 def build_model_assets(
-    config: AispendConfig, project: Project, loaders: Mapping[str, Sequence[AssetKey]],
+    config: AispendConfig,
+    project: Project,
+    loaders: Mapping[str, Sequence[AssetKey]],
     params: Mapping[str, Any],
 ) -> list[AssetsDefinition]:
     """``loaders`` maps a loaded table (marts.cost_lines) to the assets that write it."""
@@ -39,12 +40,15 @@ def build_model_assets(
     return [_model_asset(config, project, node, loaders, params) for node in project.ordered()]
 
 
-def build_model_checks(config: AispendConfig, project: Project, params: Mapping[str, Any]
-                       ) -> list[AssetChecksDefinition]:
+def build_model_checks(
+    config: AispendConfig, project: Project, params: Mapping[str, Any]
+) -> list[AssetChecksDefinition]:
     if config.engine == "spark":
         return []  # run inside the models' one step (one_step.py)
-    return [_model_check(config, project.check_target(check), check, params)
-            for check in model_checks(project)]
+    return [
+        _model_check(config, project.check_target(check), check, params)
+        for check in model_checks(project)
+    ]
 
 
 def per_source_checks(project: Project) -> list[SqlNode]:
@@ -52,19 +56,27 @@ def per_source_checks(project: Project) -> list[SqlNode]:
 
 
 def _model_asset(
-    config: AispendConfig, project: Project, node: SqlNode,
-    loaders: Mapping[str, Sequence[AssetKey]], params: Mapping[str, Any],
+    config: AispendConfig,
+    project: Project,
+    node: SqlNode,
+    loaders: Mapping[str, Sequence[AssetKey]],
+    params: Mapping[str, Any],
 ) -> AssetsDefinition:
-    @asset(key=model_key(node.name), pool=writer_pool(config),
-           **model_attrs(config, project, node, loaders))
-    def _build(context: AssetExecutionContext) -> MaterializeResult:
+    @asset(
+        key=model_key(node.name),
+        pool=writer_pool(config),  # type: ignore[untyped-decorator]
+        **model_attrs(config, project, node, loaders),
+    )
+    def _build(context: AssetExecutionContext) -> MaterializeResult[Any]:
         return build_model(context.log, config, project, node, params)
 
+    assert isinstance(_build, AssetsDefinition)
     return _build
 
 
-def _model_check(config: AispendConfig, target: str, check: SqlNode, params: Mapping[str, Any]
-                 ) -> AssetChecksDefinition:
+def _model_check(
+    config: AispendConfig, target: str, check: SqlNode, params: Mapping[str, Any]
+) -> AssetChecksDefinition:
     @asset_check(
         asset=model_key(target),
         name=check.name,

@@ -7,7 +7,6 @@ Checks run right after the model they guard; a failing error-severity check stop
 downstream of it, as a blocking check between steps would.
 """
 
-
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -32,19 +31,31 @@ from pipelines.models.specs import build_model, model_attrs, model_checks, model
 ONE_STEP = "sql_models"
 
 
-def models_in_one_step(config: AispendConfig, project: Project,
-                       loaders: Mapping[str, Sequence[AssetKey]],
-                       params: Mapping[str, Any]) -> AssetsDefinition:
-    specs = [AssetSpec(model_key(node.name), **model_attrs(config, project, node, loaders))
-             for node in project.ordered()]
+def models_in_one_step(
+    config: AispendConfig,
+    project: Project,
+    loaders: Mapping[str, Sequence[AssetKey]],
+    params: Mapping[str, Any],
+) -> AssetsDefinition:
+    specs = [
+        AssetSpec(model_key(node.name), **model_attrs(config, project, node, loaders))
+        for node in project.ordered()
+    ]
     checks = {check.name: check for check in model_checks(project)}
-    check_specs = [AssetCheckSpec(name, asset=model_key(project.check_target(check)),
-                                  description=check.description,
-                                  blocking=check.severity == "error")
-                   for name, check in checks.items()]
+    check_specs = [
+        AssetCheckSpec(
+            name,
+            asset=model_key(project.check_target(check)),
+            description=check.description,
+            blocking=check.severity == "error",
+        )
+        for name, check in checks.items()
+    ]
 
     @multi_asset(name=ONE_STEP, specs=specs, check_specs=check_specs, can_subset=True)
-    def _models(context: AssetExecutionContext) -> Iterator[MaterializeResult | AssetCheckResult]:
+    def _models(
+        context: AssetExecutionContext,
+    ) -> Iterator[MaterializeResult[Any] | AssetCheckResult]:
         engine = open_warehouse(config).model_engine()
         selected = context.selected_asset_keys
         wanted_checks = context.selected_asset_check_keys

@@ -16,27 +16,46 @@ def model_key(name: str) -> AssetKey:
     return AssetKey(name.split("."))
 
 
-def model_attrs(config: AispendConfig, project: Project, node: SqlNode,
-                loaders: Mapping[str, Sequence[AssetKey]]) -> dict[str, Any]:
+def model_attrs(
+    config: AispendConfig,
+    project: Project,
+    node: SqlNode,
+    loaders: Mapping[str, Sequence[AssetKey]],
+) -> dict[str, Any]:
     """Keyword arguments for ``@asset`` or ``AssetSpec``; ``loaders`` maps a loaded table
     (marts.cost_lines) to the assets that write it."""
     deps = [model_key(name) for name in project.dependencies(node)]
     for table in project.external_tables(node):
         deps.extend(loaders.get(table, []))
-    return {"deps": deps, "group_name": node.name.split(".")[0],
-            "kinds": {config.engine, "sql"}, "description": node.description or node.grain,
-            "metadata": {"grain": node.grain or "", "materialized": node.materialized,
-                         "sql_file": str(node.path)}}
+    return {
+        "deps": deps,
+        "group_name": node.name.split(".")[0],
+        "kinds": {config.engine, "sql"},
+        "description": node.description or node.grain,
+        "metadata": {
+            "grain": node.grain or "",
+            "materialized": node.materialized,
+            "sql_file": str(node.path),
+        },
+    }
 
 
 def model_checks(project: Project) -> list[SqlNode]:
     """Checks that guard a model (a check with ``$source`` guards one source's loads)."""
-    return [check for check in project.checks
-            if "source" not in check.params and project.check_target(check) in project.models]
+    return [
+        check
+        for check in project.checks
+        if "source" not in check.params and project.check_target(check) in project.models
+    ]
 
 
-def build_model(log: DagsterLogManager, config: AispendConfig, project: Project,
-                node: SqlNode, params: Mapping[str, Any]) -> MaterializeResult:
+def build_model(
+    log: DagsterLogManager,
+    config: AispendConfig,
+    project: Project,
+    node: SqlNode,
+    params: Mapping[str, Any],
+) -> MaterializeResult[Any]:
     """Build ``node`` on the warehouse; its row count, money totals and top rows as metadata."""
     built = open_warehouse(config).build_model(project, node, params)
     log.info(f"{node.name}: {'a view' if built.rows is None else f'{built.rows} rows'}")

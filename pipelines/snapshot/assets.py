@@ -8,6 +8,7 @@ selects it, and readers see each job's result whole.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 
@@ -24,9 +25,9 @@ def snapshot_asset(config: AispendConfig, deps: Sequence[AssetKey]) -> AssetsDef
         group_name="meta",
         kinds={"duckdb"},
         description="The read-only copy of the warehouse that readers open "
-                    "(aispend.read.duckdb), refreshed after everything else in the job.",
+        "(aispend.read.duckdb), refreshed after everything else in the job.",
     )
-    def _snapshot() -> MaterializeResult:
+    def _snapshot() -> MaterializeResult[Any]:
         copied = open_warehouse(config).publish()
         return MaterializeResult(metadata={"copied": copied})
 

@@ -4,6 +4,8 @@ Within a run the source's files are parsed once and each day present in the rang
 whole; days without data in the range are left as they are.
 """
 
+from typing import Any
+
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -38,15 +40,22 @@ def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefini
         metadata={"path": source.path, "writes": writes},
         pool=writer_pool(config),
     )
-    def _load(context: AssetExecutionContext) -> MaterializeResult:
+    def _load(context: AssetExecutionContext) -> MaterializeResult[Any]:
         loaded = open_warehouse(config).load_telemetry(source, set(context.partition_keys))
         _fail_on_unreadable(source, loaded.unreadable)
         if loaded.skipped_lines:
-            context.log.warning(f"{source.name}: skipped {loaded.skipped_lines} unreadable "
-                                "line(s); see `aispend status`")
-        return MaterializeResult(metadata={
-            "days": len(loaded.days), "samples": sum(r.samples for r in loaded.days),
-            "jobs": sum(r.jobs for r in loaded.days), "skipped_lines": loaded.skipped_lines})
+            context.log.warning(
+                f"{source.name}: skipped {loaded.skipped_lines} unreadable "
+                "line(s); see `aispend status`"
+            )
+        return MaterializeResult(
+            metadata={
+                "days": len(loaded.days),
+                "samples": sum(r.samples for r in loaded.days),
+                "jobs": sum(r.jobs for r in loaded.days),
+                "skipped_lines": loaded.skipped_lines,
+            }
+        )
 
     return _load
 

@@ -15,7 +15,7 @@ runs as (
         epoch(r.started_at) as start_s,
         epoch(coalesce(r.ended_at, current_timestamp)) as end_s,
         r.gpu_count / n.gpus as share
-    from marts.runs as r
+    from staging.runs as r
     inner join node_gpus as n on r.host = n.host
     where r.basis = 'scheduler'
 ),

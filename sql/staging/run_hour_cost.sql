@@ -9,7 +9,7 @@ with runs as (
         gpu_count,
         epoch(started_at) as start_s,
         epoch(coalesce(ended_at, current_timestamp)) as end_s
-    from marts.runs
+    from staging.runs
     where basis = 'scheduler' and started_at is not null
 ),
 

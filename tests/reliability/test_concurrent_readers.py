@@ -65,14 +65,21 @@ def test_readers_see_whole_periods_and_never_block_the_writer(tmp_path: Path) ->
     db = str(config.warehouse_path)
 
     def spawn(script: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
-    readers = [spawn(READER.format(root=str(ROOT), db=db, seconds=12, hold=hold))
-               for hold in (False, False, False, True)]  # the last one never lets go (a BI tool)
+    readers = [
+        spawn(READER.format(root=str(ROOT), db=db, seconds=12, hold=hold))
+        for hold in (False, False, False, True)
+    ]  # the last one never lets go (a BI tool)
     time.sleep(1.5)
-    writer = spawn(WRITER.format(root=str(ROOT), config=str(config_path), loads=LOADS,
-                                 bills=str(bills)))
+    writer = spawn(
+        WRITER.format(root=str(ROOT), config=str(config_path), loads=LOADS, bills=str(bills))
+    )
     out, err = writer.communicate(timeout=120)
     assert writer.returncode == 0, err
     assert "writer done" in out
@@ -92,5 +99,7 @@ def test_readers_see_whole_periods_and_never_block_the_writer(tmp_path: Path) ->
     looping = [r for result in results[:3] for r in result]
     assert len({r["sum"] for r in looping}) == 2  # readers did see the loads land
     assert len(queries) > 100
-    print(f"\nreaders held: {len(readers)} (1 never closing), writer loads: {LOADS}, "
-          f"queries: {len(queries)}, slowest: {max(r['seconds'] for r in queries):.3f} s")
+    print(
+        f"\nreaders held: {len(readers)} (1 never closing), writer loads: {LOADS}, "
+        f"queries: {len(queries)}, slowest: {max(r['seconds'] for r in queries):.3f} s"
+    )

@@ -46,8 +46,10 @@ def write_version(bills: Path, cost: str) -> None:
 def state(db: Path) -> tuple[int, Decimal]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        row = con.execute("select count(*), coalesce(sum(billed_cost), 0) from marts.cost_lines "
-                          "where x_source = 'bills' and x_billing_period = '2026-10'").fetchone()
+        row = con.execute(
+            "select count(*), coalesce(sum(billed_cost), 0) from marts.cost_lines "
+            "where x_source = 'bills' and x_billing_period = '2026-10'"
+        ).fetchone()
         loads = con.execute("select count(*) from meta.loads where status = 'loaded'").fetchone()
     finally:
         con.close()
@@ -73,13 +75,17 @@ def kill_during(config_path: Path, step: str, delay: float) -> str:
     return rest[-1] if rest else seen
 
 
-@pytest.mark.parametrize(("step", "delays"), [
-    ("insert", (0.0, 0.03, 0.08)),
-    ("commit", (0.0, 0.02, 0.05)),
-    ("checkpoint", (0.0, 0.02, 0.05)),
-])
-def test_kill_inside_a_replace_never_leaves_a_half_period(tmp_path: Path, step: str,
-                                                         delays: tuple[float, ...]) -> None:
+@pytest.mark.parametrize(
+    ("step", "delays"),
+    [
+        ("insert", (0.0, 0.03, 0.08)),
+        ("commit", (0.0, 0.02, 0.05)),
+        ("checkpoint", (0.0, 0.02, 0.05)),
+    ],
+)
+def test_kill_inside_a_replace_never_leaves_a_half_period(
+    tmp_path: Path, step: str, delays: tuple[float, ...]
+) -> None:
     bills = tmp_path / "bills"
     config_path = write_config(tmp_path, [{"name": "bills", "kind": "focus", "path": "bills"}])
     config = load_config(config_path)
@@ -94,8 +100,10 @@ def test_kill_inside_a_replace_never_leaves_a_half_period(tmp_path: Path, step: 
         new = (ROWS, Decimal(cost) * ROWS)
         landed = kill_during(config_path, step, delay)
         after = state(config.warehouse_path)
-        print(f"\nkill -9 at {step}+{delay}s: last step reported {landed!r}, "
-              f"period {'replaced' if after == new else 'as before'}")
+        print(
+            f"\nkill -9 at {step}+{delay}s: last step reported {landed!r}, "
+            f"period {'replaced' if after == new else 'as before'}"
+        )
         assert after in (old, new), f"half-loaded period after kill at {step}+{delay}s: {after}"
         # The readers' snapshot, refreshed by the next reader, is whole too.
         reader(config.warehouse_path).close()

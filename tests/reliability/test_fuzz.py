@@ -16,33 +16,83 @@ from aispend.billing_load import load_billing_partition
 from aispend.config import AispendConfig, config_from_dict
 from aispend.errors import InputError
 
-FOCUS_HEADER = ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
-                "ProviderName", "ServiceName", "BilledCost", "EffectiveCost", "BillingCurrency",
-                "Tags"]
-CUR_HEADER = ["bill/BillingPeriodStartDate", "lineItem/LineItemType", "lineItem/UsageStartDate",
-              "lineItem/UsageEndDate", "lineItem/UnblendedCost", "lineItem/CurrencyCode",
-              "product/ProductName", "resourceTags/user:team"]
-SETTINGS = settings(max_examples=50, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+FOCUS_HEADER = [
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ProviderName",
+    "ServiceName",
+    "BilledCost",
+    "EffectiveCost",
+    "BillingCurrency",
+    "Tags",
+]
+CUR_HEADER = [
+    "bill/BillingPeriodStartDate",
+    "lineItem/LineItemType",
+    "lineItem/UsageStartDate",
+    "lineItem/UsageEndDate",
+    "lineItem/UnblendedCost",
+    "lineItem/CurrencyCode",
+    "product/ProductName",
+    "resourceTags/user:team",
+]
+SETTINGS = settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
-costs = st.lists(st.decimals(min_value=Decimal("-500"), max_value=Decimal("5000"), places=4,
-                             allow_nan=False, allow_infinity=False), min_size=1, max_size=25)
+costs = st.lists(
+    st.decimals(
+        min_value=Decimal("-500"),
+        max_value=Decimal("5000"),
+        places=4,
+        allow_nan=False,
+        allow_infinity=False,
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 def focus_rows(values: list[Decimal]) -> list[list[str]]:
-    return [["2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", f"2026-10-02T{i % 24:02d}:00:00Z",
-             f"2026-10-02T{i % 24:02d}:59:59Z", "AWS", "Amazon EC2", str(v), str(v), "USD",
-             f'{{"team": "t{i}"}}'] for i, v in enumerate(values)]
+    return [
+        [
+            "2026-10-01T00:00:00Z",
+            "2026-11-01T00:00:00Z",
+            f"2026-10-02T{i % 24:02d}:00:00Z",
+            f"2026-10-02T{i % 24:02d}:59:59Z",
+            "AWS",
+            "Amazon EC2",
+            str(v),
+            str(v),
+            "USD",
+            f'{{"team": "t{i}"}}',
+        ]
+        for i, v in enumerate(values)
+    ]
 
 
 def cur_rows(values: list[Decimal]) -> list[list[str]]:
-    return [["2026-10-01T00:00:00Z", "Usage", f"2026-10-02T{i % 24:02d}:00:00Z",
-             f"2026-10-02T{i % 24:02d}:59:59Z", str(v), "USD", "Amazon EC2", f"team-{i}"]
-            for i, v in enumerate(values)]
+    return [
+        [
+            "2026-10-01T00:00:00Z",
+            "Usage",
+            f"2026-10-02T{i % 24:02d}:00:00Z",
+            f"2026-10-02T{i % 24:02d}:59:59Z",
+            str(v),
+            "USD",
+            "Amazon EC2",
+            f"team-{i}",
+        ]
+        for i, v in enumerate(values)
+    ]
 
 
-KINDS = {"focus": (FOCUS_HEADER, focus_rows, "BilledCost"),
-         "aws_cur": (CUR_HEADER, cur_rows, "lineItem/UnblendedCost")}
+KINDS = {
+    "focus": (FOCUS_HEADER, focus_rows, "BilledCost"),
+    "aws_cur": (CUR_HEADER, cur_rows, "lineItem/UnblendedCost"),
+}
 
 
 def render(header: list[str], rows: list[list[str]]) -> str:
@@ -53,9 +103,13 @@ def render(header: list[str], rows: list[list[str]]) -> str:
 
 def config_for(folder: Path, kind: str) -> AispendConfig:
     return config_from_dict(
-        {"warehouse": str(folder / "w.duckdb"),
-         "sources": [{"name": "fuzz", "kind": kind, "path": str(folder / "bills")}]},
-        base_dir=folder, origin="fuzz")
+        {
+            "warehouse": str(folder / "w.duckdb"),
+            "sources": [{"name": "fuzz", "kind": kind, "path": str(folder / "bills")}],
+        },
+        base_dir=folder,
+        origin="fuzz",
+    )
 
 
 def load(folder: Path, kind: str, body: bytes, name: str = "export.csv") -> Decimal | None:
@@ -79,9 +133,12 @@ def complete_rows_total(text: str, full: str, header: list[str], cost_column: st
     """Independent expectation for a cut file: the rows that survived whole, summed. The last
     piece is whole only if the cut fell exactly at its end (just before its newline)."""
     lines = text.split("\n")
-    last_is_whole = full[len(text):].startswith("\n")
-    whole = [line for line in lines[1:] if line] if last_is_whole else [
-        line for line in lines[1:-1] if line]
+    last_is_whole = full[len(text) :].startswith("\n")
+    whole = (
+        [line for line in lines[1:] if line]
+        if last_is_whole
+        else [line for line in lines[1:-1] if line]
+    )
     index = header.index(cost_column)
     return sum((Decimal(next(csv.reader([line]))[index]) for line in whole), Decimal(0))
 
@@ -114,10 +171,14 @@ def test_shuffled_rows_and_columns_load_the_same_total(tmp_path, kind, values, s
 
 @pytest.mark.parametrize("kind", ["focus", "aws_cur"])
 @SETTINGS
-@given(values=costs, row=st.integers(0, 24), junk=st.sampled_from(
-    ["abc", "12,50", "1.2.3", "$5", "NaN?", "--1", "0x1F", "1e", "∞"]))
+@given(
+    values=costs,
+    row=st.integers(0, 24),
+    junk=st.sampled_from(["abc", "12,50", "1.2.3", "$5", "NaN?", "--1", "0x1F", "1e", "∞"]),
+)
 def test_wrong_typed_costs_are_refused_with_row_and_column(  # type: ignore[no-untyped-def]
-        tmp_path, kind, values, row, junk) -> None:
+    tmp_path, kind, values, row, junk
+) -> None:
     header, make_rows, cost_column = KINDS[kind]
     rows = make_rows(values)
     rows[row % len(rows)][header.index(cost_column)] = junk
@@ -132,8 +193,11 @@ def test_wrong_typed_costs_are_refused_with_row_and_column(  # type: ignore[no-u
 
 @pytest.mark.parametrize("kind", ["focus", "aws_cur"])
 @SETTINGS
-@given(values=costs, data=st.binary(min_size=1, max_size=400), how=st.sampled_from(
-    ["latin1", "random", "random_gz", "inject"]))
+@given(
+    values=costs,
+    data=st.binary(min_size=1, max_size=400),
+    how=st.sampled_from(["latin1", "random", "random_gz", "inject"]),
+)
 def test_mis_encoded_or_garbage_bytes_never_crash(tmp_path, kind, values, data, how) -> None:  # type: ignore[no-untyped-def]
     header, make_rows, _ = KINDS[kind]
     rows = make_rows(values)

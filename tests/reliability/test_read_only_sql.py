@@ -8,15 +8,18 @@ import pytest
 from tests.conftest import month_rows, write_config, write_focus
 
 
-@pytest.mark.parametrize("statement", [
-    "create table marts.x as select 1",
-    "delete from marts.cost_lines",
-    "copy marts.cost_lines to '{tmp}/leak.csv'",
-    "attach '{tmp}/other.duckdb' as other",
-    "install httpfs",
-    "select * from read_csv('/etc/passwd')",
-    "set enable_external_access = true",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "create table marts.x as select 1",
+        "delete from marts.cost_lines",
+        "copy marts.cost_lines to '{tmp}/leak.csv'",
+        "attach '{tmp}/other.duckdb' as other",
+        "install httpfs",
+        "select * from read_csv('/etc/passwd')",
+        "set enable_external_access = true",
+    ],
+)
 def test_sql_is_read_only_in_the_engine(cli, tmp_path: Path, statement: str) -> None:  # type: ignore[no-untyped-def]
     assert cli("demo").exit_code == 0
     result = cli("sql", statement.format(tmp=tmp_path))
@@ -28,7 +31,8 @@ def test_sql_is_read_only_in_the_engine(cli, tmp_path: Path, statement: str) -> 
 
 
 def test_credentials_never_appear_in_output_or_in_the_warehouse(
-        cli, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    cli, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     secret = "SECRETmarker0123456789abcdefSECRET"
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAMARKER00000000")
@@ -36,8 +40,10 @@ def test_credentials_never_appear_in_output_or_in_the_warehouse(
     s3.create_bucket(Bucket="creds")
     local = write_focus(tmp_path / "staging" / "oct.csv", month_rows("2026-10", ["1.00"]))
     s3.upload_file(str(local), "creds", "focus/oct.csv")
-    write_config(tmp_path, [{"name": "s3", "kind": "focus", "path": "s3://creds/focus/",
-                             "endpoint_url": s3_endpoint}])
+    write_config(
+        tmp_path,
+        [{"name": "s3", "kind": "focus", "path": "s3://creds/focus/", "endpoint_url": s3_endpoint}],
+    )
     result = cli("run")
     assert result.exit_code == 0, result.output
     status = cli("status")

@@ -40,7 +40,8 @@ METRICS: dict[str, tuple[str, float, float, float]] = {
 _LINE = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(\d+))?\s*$")
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"')
 _STAMP_IN_NAME = re.compile(
-    r"(\d{4}-\d{2}-\d{2}T\d{2}[:-]?\d{2}[:-]?\d{2}Z?)|(?<!\d)(1\d{9})(?!\d)")
+    r"(\d{4}-\d{2}-\d{2}T\d{2}[:-]?\d{2}[:-]?\d{2}Z?)|(?<!\d)(1\d{9})(?!\d)"
+)
 
 
 #: A range query nests 6 deep (body, data, result, series, values, pair); allow some slack.
@@ -91,8 +92,9 @@ def parse_scrape(path: Path, *, scrape_time_from: str = "filename") -> DcgmSampl
         name, labels, value, stamp = match.groups()
         if name not in METRICS:
             continue
-        when = (datetime.fromtimestamp(int(stamp) / 1000, UTC).replace(tzinfo=None)
-                if stamp else taken)
+        when = (
+            datetime.fromtimestamp(int(stamp) / 1000, UTC).replace(tzinfo=None) if stamp else taken
+        )
         points.append((dict(_LABEL.findall(labels or "")), name, value, when))
     return _samples(points, skipped)
 
@@ -102,8 +104,9 @@ def parse_range_query(path: Path) -> DcgmSamples:
     raw = read_all(path, limit=MAX_JSON_BYTES)
     depth = _json_depth(raw)
     if depth > MAX_JSON_DEPTH:
-        raise ValueError(f"{path}: JSON nested {depth} deep; a range query is {MAX_JSON_DEPTH} "
-                         "at most")
+        raise ValueError(
+            f"{path}: JSON nested {depth} deep; a range query is {MAX_JSON_DEPTH} at most"
+        )
     body = json.loads(raw.decode("utf-8-sig"))
     result = body.get("data", {}).get("result", []) if isinstance(body, dict) else None
     if not isinstance(result, list):
@@ -134,8 +137,9 @@ def _json_depth(raw: bytes) -> int:
     return deepest
 
 
-def _samples(points: list[tuple[dict[str, str], str, Any, datetime]],
-             skipped: list[tuple[int, str]]) -> DcgmSamples:
+def _samples(
+    points: list[tuple[dict[str, str], str, Any, datetime]], skipped: list[tuple[int, str]]
+) -> DcgmSamples:
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     dropped = 0
     for labels, name, value, when in points:
@@ -145,30 +149,57 @@ def _samples(points: list[tuple[dict[str, str], str, Any, datetime]],
         except ValueError:
             dropped += 1
             continue
-        blank = DCGM_FP64_BLANK if name in ("DCGM_FI_DEV_POWER_USAGE",
-                                            "DCGM_FI_PROF_GR_ENGINE_ACTIVE") else DCGM_INT32_BLANK
+        blank = (
+            DCGM_FP64_BLANK
+            if name in ("DCGM_FI_DEV_POWER_USAGE", "DCGM_FI_PROF_GR_ENGINE_ACTIVE")
+            else DCGM_INT32_BLANK
+        )
         if number != number or number >= blank or not low <= number <= high:
             dropped += 1
             continue
         host = labels.get("Hostname") or labels.get("hostname") or labels.get("instance", "")
         key = (host, labels.get("gpu"), labels.get("GPU_I_ID"), when)
-        row = rows.setdefault(key, {
-            "host": host, "gpu_index": int(labels["gpu"]) if labels.get("gpu", "").isdigit()
-            else None, "gpu_uuid": labels.get("UUID"), "gpu_name": labels.get("modelName"),
-            "ts": when, "mig_instance": labels.get("GPU_I_ID"),
-            "mig_profile": labels.get("GPU_I_PROFILE"), "pod": labels.get("pod") or None,
-            "namespace": labels.get("namespace") or None,
-            "job": labels.get("hpc_job") or None})
+        row = rows.setdefault(
+            key,
+            {
+                "host": host,
+                "gpu_index": int(labels["gpu"]) if labels.get("gpu", "").isdigit() else None,
+                "gpu_uuid": labels.get("UUID"),
+                "gpu_name": labels.get("modelName"),
+                "ts": when,
+                "mig_instance": labels.get("GPU_I_ID"),
+                "mig_profile": labels.get("GPU_I_PROFILE"),
+                "pod": labels.get("pod") or None,
+                "namespace": labels.get("namespace") or None,
+                "job": labels.get("hpc_job") or None,
+            },
+        )
         row[column] = number * scale
-    frame = pl.DataFrame(list(rows.values()), schema={
-        "host": pl.Utf8, "gpu_index": pl.Int32, "gpu_uuid": pl.Utf8, "gpu_name": pl.Utf8,
-        "ts": pl.Datetime("us"), "mig_instance": pl.Utf8, "mig_profile": pl.Utf8,
-        "pod": pl.Utf8, "namespace": pl.Utf8, "job": pl.Utf8, "util_pct": pl.Float64,
-        "prof_util_pct": pl.Float64, "mem_used_mib": pl.Float64, "power_w": pl.Float64})
+    frame = pl.DataFrame(
+        list(rows.values()),
+        schema={
+            "host": pl.Utf8,
+            "gpu_index": pl.Int32,
+            "gpu_uuid": pl.Utf8,
+            "gpu_name": pl.Utf8,
+            "ts": pl.Datetime("us"),
+            "mig_instance": pl.Utf8,
+            "mig_profile": pl.Utf8,
+            "pod": pl.Utf8,
+            "namespace": pl.Utf8,
+            "job": pl.Utf8,
+            "util_pct": pl.Float64,
+            "prof_util_pct": pl.Float64,
+            "mem_used_mib": pl.Float64,
+            "power_w": pl.Float64,
+        },
+    )
     frame = frame.with_columns(
         # A MIG instance has no GPU_UTIL; the graphics-engine activity is its utilization.
-        pl.when(pl.col("mig_instance").is_not_null()).then(pl.col("prof_util_pct"))
-        .otherwise(pl.coalesce("util_pct", "prof_util_pct")).alias("util_pct"),
+        pl.when(pl.col("mig_instance").is_not_null())
+        .then(pl.col("prof_util_pct"))
+        .otherwise(pl.coalesce("util_pct", "prof_util_pct"))
+        .alias("util_pct"),
         pl.lit(None, dtype=pl.Float64).alias("mem_total_mib"),
     ).drop("prof_util_pct")
     return DcgmSamples(frame, dropped, skipped)

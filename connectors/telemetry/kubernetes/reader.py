@@ -35,13 +35,35 @@ class KubernetesReader:
         taken = scrape_time(path, self.options.scrape_time)
         out.batch.skipped += snapshot.problems
         out.pods(
-            pl.DataFrame([{
-                "name": p.name, "namespace": p.namespace, "node": p.node, "gpus": p.gpus,
-                "started_at": p.started_at, "ended_at": p.ended_at, "phase": p.phase,
-                "snapshot_at": taken} for p in snapshot.pods], schema=POD_SCHEMA),
-            pl.DataFrame([{
-                "node": n.name, "instance_type": n.instance_type, "spot": n.spot,
-                "snapshot_at": taken} for n in snapshot.nodes], schema=NODE_SCHEMA))
+            pl.DataFrame(
+                [
+                    {
+                        "name": p.name,
+                        "namespace": p.namespace,
+                        "node": p.node,
+                        "gpus": p.gpus,
+                        "started_at": p.started_at,
+                        "ended_at": p.ended_at,
+                        "phase": p.phase,
+                        "snapshot_at": taken,
+                    }
+                    for p in snapshot.pods
+                ],
+                schema=POD_SCHEMA,
+            ),
+            pl.DataFrame(
+                [
+                    {
+                        "node": n.name,
+                        "instance_type": n.instance_type,
+                        "spot": n.spot,
+                        "snapshot_at": taken,
+                    }
+                    for n in snapshot.nodes
+                ],
+                schema=NODE_SCHEMA,
+            ),
+        )
         self.sightings.extend(Sighting(p, taken, ref.uri) for p in snapshot.pods)
         if snapshot.lists_pods:
             self.pod_lists.append(taken)
@@ -63,10 +85,21 @@ def _pod_jobs(pods: list[Sighting], run_tag: str, team_tag: str) -> pl.DataFrame
             continue
         labels = {normalize_tag_key(k): v for k, v in pod.labels.items()}
         run = labels.get(run_tag)
-        rows.append({
-            "run_id": f"k8s:{pod.namespace}/{run or pod.name}", "run_name": run or pod.name,
-            "user": labels.get("user") or labels.get("owner"), "team": labels.get(team_tag),
-            "started_at": pod.started_at, "ended_at": pod.ended_at, "gpu_count": pod.gpus,
-            "hosts": [pod.node], "state": pod.phase, "pod": pod.name,
-            "namespace": pod.namespace, "job": None, "x_source_file": uri})
+        rows.append(
+            {
+                "run_id": f"k8s:{pod.namespace}/{run or pod.name}",
+                "run_name": run or pod.name,
+                "user": labels.get("user") or labels.get("owner"),
+                "team": labels.get(team_tag),
+                "started_at": pod.started_at,
+                "ended_at": pod.ended_at,
+                "gpu_count": pod.gpus,
+                "hosts": [pod.node],
+                "state": pod.phase,
+                "pod": pod.name,
+                "namespace": pod.namespace,
+                "job": None,
+                "x_source_file": uri,
+            }
+        )
     return pl.DataFrame(rows, schema=JOB_SCHEMA)

@@ -60,8 +60,9 @@ def _max(left: Requests, right: Requests) -> Requests:
     return out
 
 
-def effective_requests(containers: Iterable[Mapping[str, Any]],
-                       init_containers: Iterable[Mapping[str, Any]] = ()) -> Requests:
+def effective_requests(
+    containers: Iterable[Mapping[str, Any]], init_containers: Iterable[Mapping[str, Any]] = ()
+) -> Requests:
     """Per resource: max(the init phase's peak, the app containers' sum + every sidecar).
 
     In the init phase a sidecar's need is all sidecars started so far (itself included), and an

@@ -25,8 +25,15 @@ from connectors.compressed import open_binary
 from connectors.errors import InputError, InputProblem
 from connectors.telemetry.kubernetes.resources import MIG_SLICES_PER_GPU, pod_gpus
 
-__all__ = ["MIG_SLICES_PER_GPU", "Node", "Pod", "Snapshot", "gpus_requested", "parse_snapshot",
-           "read_snapshot"]
+__all__ = [
+    "MIG_SLICES_PER_GPU",
+    "Node",
+    "Pod",
+    "Snapshot",
+    "gpus_requested",
+    "parse_snapshot",
+    "read_snapshot",
+]
 
 #: Larger than any real cluster's ``kubectl get pods -A -o json`` (about 10 KB a pod), small
 #: enough that a runaway or hostile file is refused before it is held in memory.
@@ -87,8 +94,9 @@ class Snapshot:
     lists_pods: bool = False
 
 
-def gpus_requested(containers: list[dict[str, Any]],
-                   init_containers: list[dict[str, Any]] | None = None) -> float:
+def gpus_requested(
+    containers: list[dict[str, Any]], init_containers: list[dict[str, Any]] | None = None
+) -> float:
     """Whole GPUs plus MIG slices (a 3g.40gb slice is 3/7 of a GPU) the containers hold."""
     return float(pod_gpus({"containers": containers, "initContainers": init_containers or []}))
 
@@ -118,8 +126,13 @@ def read_snapshot(path: Path, uri: str | None = None) -> Snapshot:
             elif kind is None:
                 raise ValueError("neither a Pod nor a Node")
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            snapshot.problems.append(InputProblem(
-                file=uri, row=number, message=f"{kind or 'item'} {_name_of(item)} skipped: {exc}"))
+            snapshot.problems.append(
+                InputProblem(
+                    file=uri,
+                    row=number,
+                    message=f"{kind or 'item'} {_name_of(item)} skipped: {exc}",
+                )
+            )
     return snapshot
 
 
@@ -204,25 +217,35 @@ def _node(item: Mapping[str, Any]) -> Node:
         instance_type=labels.get("node.kubernetes.io/instance-type")
         or labels.get("beta.kubernetes.io/instance-type"),
         spot=any(labels.get(k, "").lower() == v.lower() for k, v in SPOT_LABELS.items()),
-        labels=labels)
+        labels=labels,
+    )
 
 
 def _pod(item: Mapping[str, Any]) -> Pod:
     meta, spec, status = (_object(item, k) for k in ("metadata", "spec", "status"))
     phase = str(status.get("phase") or "")
-    statuses = [s for key in ("initContainerStatuses", "containerStatuses")
-                for s in status.get(key) or []]
-    finished = [_time(_object(_object(s, "state"), "terminated").get("finishedAt"))
-                for s in statuses]
+    statuses = [
+        s for key in ("initContainerStatuses", "containerStatuses") for s in status.get(key) or []
+    ]
+    finished = [
+        _time(_object(_object(s, "state"), "terminated").get("finishedAt")) for s in statuses
+    ]
     ended = None
     if phase in TERMINATED_PHASES:
         ended = max((f for f in finished if f), default=None) or _last_transition(status)
     gpus: Fraction = pod_gpus(spec)
     return Pod(
-        name=str(meta.get("name") or ""), namespace=str(meta.get("namespace") or "default"),
-        node=_text(spec.get("nodeName")), labels=_labels(meta), gpus=float(gpus),
-        started_at=_time(status.get("startTime")), ended_at=ended, phase=phase,
-        uid=_text(meta.get("uid")), reason=_text(status.get("reason")))
+        name=str(meta.get("name") or ""),
+        namespace=str(meta.get("namespace") or "default"),
+        node=_text(spec.get("nodeName")),
+        labels=_labels(meta),
+        gpus=float(gpus),
+        started_at=_time(status.get("startTime")),
+        ended_at=ended,
+        phase=phase,
+        uid=_text(meta.get("uid")),
+        reason=_text(status.get("reason")),
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -231,8 +254,11 @@ def _text(value: Any) -> str | None:
 
 def _last_transition(status: Mapping[str, Any]) -> datetime | None:
     """The latest condition change: when an evicted pod without container states stopped."""
-    changes = [_time(c.get("lastTransitionTime")) for c in status.get("conditions") or []
-               if isinstance(c, Mapping)]
+    changes = [
+        _time(c.get("lastTransitionTime"))
+        for c in status.get("conditions") or []
+        if isinstance(c, Mapping)
+    ]
     return max((c for c in changes if c), default=None)
 
 

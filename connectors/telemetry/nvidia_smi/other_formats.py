@@ -20,8 +20,13 @@ from connectors.telemetry.nvidia_smi.query_gpu import SAMPLE_SCHEMA, Samples
 from connectors.text_lines import first_line, iter_lines
 
 PROCESS_SCHEMA: dict[str, pl.DataType] = {
-    "host": pl.Utf8(), "gpu_uuid": pl.Utf8(), "ts": pl.Datetime("us"), "pid": pl.Int64(),
-    "process_name": pl.Utf8(), "used_mib": pl.Float64()}
+    "host": pl.Utf8(),
+    "gpu_uuid": pl.Utf8(),
+    "ts": pl.Datetime("us"),
+    "pid": pl.Int64(),
+    "process_name": pl.Utf8(),
+    "used_mib": pl.Float64(),
+}
 
 
 def sniff(path: Path) -> str:
@@ -51,21 +56,32 @@ def parse_dmon(path: Path, *, timezone: str, host: str) -> Samples:
             continue
         row = dict(zip(names, values, strict=True))
         try:
-            local = datetime.strptime(f"{row['#date'] if '#date' in row else row['date']} "
-                                      f"{row['time']}", "%Y%m%d %H:%M:%S")
+            local = datetime.strptime(
+                f"{row['#date'] if '#date' in row else row['date']} {row['time']}",
+                "%Y%m%d %H:%M:%S",
+            )
         except (KeyError, ValueError):
             skipped.append((number, "no readable Date and Time (run dmon with -o DT)"))
             continue
-        rows.append({
-            "host": host, "gpu_index": int(row["gpu"]), "gpu_uuid": None, "gpu_name": None,
-            "ts": local.replace(tzinfo=zone).astimezone(utc).replace(tzinfo=None),
-            "util_pct": _value(row.get("sm")), "mem_used_mib": _value(row.get("fb")),
-            "mem_total_mib": None, "power_w": _value(row.get("pwr"))})
+        rows.append(
+            {
+                "host": host,
+                "gpu_index": int(row["gpu"]),
+                "gpu_uuid": None,
+                "gpu_name": None,
+                "ts": local.replace(tzinfo=zone).astimezone(utc).replace(tzinfo=None),
+                "util_pct": _value(row.get("sm")),
+                "mem_used_mib": _value(row.get("fb")),
+                "mem_total_mib": None,
+                "power_w": _value(row.get("pwr")),
+            }
+        )
     return Samples(pl.DataFrame(rows, schema=SAMPLE_SCHEMA), skipped)
 
 
-def parse_compute_apps(path: Path, *, timezone: str, host: str
-                       ) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
+def parse_compute_apps(
+    path: Path, *, timezone: str, host: str
+) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
     zone, utc = ZoneInfo(timezone), ZoneInfo("UTC")
     rows, skipped = [], []
     names: list[str] = []
@@ -84,10 +100,16 @@ def parse_compute_apps(path: Path, *, timezone: str, host: str
         except (KeyError, ValueError):
             skipped.append((number, "no readable timestamp and pid"))
             continue
-        rows.append({"host": host, "gpu_uuid": row.get("gpu_uuid"),
-                     "ts": local.replace(tzinfo=zone).astimezone(utc).replace(tzinfo=None),
-                     "pid": pid, "process_name": row.get("process_name"),
-                     "used_mib": _value(row.get("used_gpu_memory") or row.get("used_memory"))})
+        rows.append(
+            {
+                "host": host,
+                "gpu_uuid": row.get("gpu_uuid"),
+                "ts": local.replace(tzinfo=zone).astimezone(utc).replace(tzinfo=None),
+                "pid": pid,
+                "process_name": row.get("process_name"),
+                "used_mib": _value(row.get("used_gpu_memory") or row.get("used_memory")),
+            }
+        )
     return pl.DataFrame(rows, schema=PROCESS_SCHEMA), skipped
 
 

@@ -25,21 +25,52 @@ from connectors.text_lines import MAX_LINE_BYTES, LineTooLongError, open_stream,
 
 #: The query of ``nvidia-smi --query-gpu=... --format=csv,noheader`` when no columns are given.
 DEFAULT_COLUMNS = [
-    "timestamp", "index", "uuid", "name", "pci.bus_id", "driver_version", "pstate",
-    "utilization.gpu", "utilization.memory", "memory.total", "memory.used", "memory.free",
-    "power.draw", "power.limit", "temperature.gpu", "clocks.sm", "clocks.mem",
+    "timestamp",
+    "index",
+    "uuid",
+    "name",
+    "pci.bus_id",
+    "driver_version",
+    "pstate",
+    "utilization.gpu",
+    "utilization.memory",
+    "memory.total",
+    "memory.used",
+    "memory.free",
+    "power.draw",
+    "power.limit",
+    "temperature.gpu",
+    "clocks.sm",
+    "clocks.mem",
 ]
 #: nvidia-smi's header spells some properties by their long names.
-_ALIASES = {"clocks.current.sm": "clocks.sm", "clocks.current.memory": "clocks.mem",
-            "gpu_uuid": "uuid", "gpu_name": "name"}
-_WANTED = {"timestamp": "ts_local", "index": "gpu_index", "uuid": "gpu_uuid", "name": "gpu_name",
-           "utilization.gpu": "util_pct", "memory.used": "mem_used_mib",
-           "memory.total": "mem_total_mib", "power.draw": "power_w"}
+_ALIASES = {
+    "clocks.current.sm": "clocks.sm",
+    "clocks.current.memory": "clocks.mem",
+    "gpu_uuid": "uuid",
+    "gpu_name": "name",
+}
+_WANTED = {
+    "timestamp": "ts_local",
+    "index": "gpu_index",
+    "uuid": "gpu_uuid",
+    "name": "gpu_name",
+    "utilization.gpu": "util_pct",
+    "memory.used": "mem_used_mib",
+    "memory.total": "mem_total_mib",
+    "power.draw": "power_w",
+}
 _NUMERIC = ("util_pct", "mem_used_mib", "mem_total_mib", "power_w")
 SAMPLE_SCHEMA: dict[str, pl.DataType] = {
-    "host": pl.Utf8(), "gpu_index": pl.Int32(), "gpu_uuid": pl.Utf8(), "gpu_name": pl.Utf8(),
-    "ts": pl.Datetime("us"), "util_pct": pl.Float64(), "mem_used_mib": pl.Float64(),
-    "mem_total_mib": pl.Float64(), "power_w": pl.Float64(),
+    "host": pl.Utf8(),
+    "gpu_index": pl.Int32(),
+    "gpu_uuid": pl.Utf8(),
+    "gpu_name": pl.Utf8(),
+    "ts": pl.Datetime("us"),
+    "util_pct": pl.Float64(),
+    "mem_used_mib": pl.Float64(),
+    "mem_total_mib": pl.Float64(),
+    "power_w": pl.Float64(),
 }
 
 
@@ -55,23 +86,31 @@ def host_from_path(path: Path) -> str:
     as ``nvidia-smi.csv`` takes its folder's name (``logs/gpu-node-01/nvidia-smi.csv``)."""
     stem = path.name.split(".")[0]
     if re.match(r"(?i)(nvidia[-_]smi|gpu|query)", stem) and not re.search(
-            r"\d", stem.split("_")[0]):
+        r"\d", stem.split("_")[0]
+    ):
         return path.parent.name
     return re.split(r"_\d{4}-?\d{2}-?\d{2}", stem)[0]
 
 
-def parse_query_gpu(path: Path, *, timezone: str = "UTC", host: str | None = None,
-                    columns: list[str] | None = None) -> Samples:
+def parse_query_gpu(
+    path: Path, *, timezone: str = "UTC", host: str | None = None, columns: list[str] | None = None
+) -> Samples:
     """The whole file at once (tests and small logs); see iter_query_gpu for big ones."""
     parts = list(iter_query_gpu(path, timezone=timezone, host=host, columns=columns))
-    return Samples(pl.concat([p.frame for p in parts]) if parts else
-                   pl.DataFrame(schema=SAMPLE_SCHEMA),
-                   sorted(line for p in parts for line in p.skipped))
+    return Samples(
+        pl.concat([p.frame for p in parts]) if parts else pl.DataFrame(schema=SAMPLE_SCHEMA),
+        sorted(line for p in parts for line in p.skipped),
+    )
 
 
-def iter_query_gpu(path: Path, *, timezone: str = "UTC", host: str | None = None,
-                   columns: list[str] | None = None, chunk_bytes: int = 16 << 20
-                   ) -> Iterator[Samples]:
+def iter_query_gpu(
+    path: Path,
+    *,
+    timezone: str = "UTC",
+    host: str | None = None,
+    columns: list[str] | None = None,
+    chunk_bytes: int = 16 << 20,
+) -> Iterator[Samples]:
     """The file in chunks of about ``chunk_bytes``, so a month-long log needs no more memory
     than one chunk; the daylight-saving bookkeeping carries over from chunk to chunk."""
     host = host or host_from_path(path)
@@ -79,14 +118,20 @@ def iter_query_gpu(path: Path, *, timezone: str = "UTC", host: str | None = None
         first = read_line(handle, path, 1).removeprefix(b"\xef\xbb\xbf")
         header = first.decode("utf-8", "replace")
         has_header = header.lstrip().lower().startswith(
-            tuple(DEFAULT_COLUMNS) + tuple(_ALIASES)) and not re.match(r"^\s*\d{4}/", header)
-        names = ([_canonical(h) for h in header.rstrip("\r\n").split(",")] if has_header
-                 else columns or DEFAULT_COLUMNS)
+            tuple(DEFAULT_COLUMNS) + tuple(_ALIASES)
+        ) and not re.match(r"^\s*\d{4}/", header)
+        names = (
+            [_canonical(h) for h in header.rstrip("\r\n").split(",")]
+            if has_header
+            else columns or DEFAULT_COLUMNS
+        )
         if "timestamp" not in names:
             raise ValueError(f"{path}: no timestamp column; add it to the --query-gpu list")
         if has_header and not first.endswith(b"\n"):
-            yield Samples(pl.DataFrame(schema=SAMPLE_SCHEMA),
-                          [(1, "the header has no newline: the file was cut short")])
+            yield Samples(
+                pl.DataFrame(schema=SAMPLE_SCHEMA),
+                [(1, "the header has no newline: the file was cut short")],
+            )
             return
         pending = b"" if has_header else first
         line_no = 2 if has_header else 1
@@ -99,11 +144,18 @@ def iter_query_gpu(path: Path, *, timezone: str = "UTC", host: str | None = None
                     count = data.count(b"\n")
                     complete, _, rest = data.rpartition(b"\n")
                     if complete:
-                        yield _chunk(complete + b"\n", names, line_no, timezone, host, seen,
-                                     path)
-                    yield Samples(pl.DataFrame(schema=SAMPLE_SCHEMA), [
-                        (line_no + count, "last line has no newline: cut short while being "
-                                          "written")] if rest.strip() else [])
+                        yield _chunk(complete + b"\n", names, line_no, timezone, host, seen, path)
+                    yield Samples(
+                        pl.DataFrame(schema=SAMPLE_SCHEMA),
+                        [
+                            (
+                                line_no + count,
+                                "last line has no newline: cut short while being written",
+                            )
+                        ]
+                        if rest.strip()
+                        else [],
+                    )
                 return
             complete, _, pending = data.rpartition(b"\n")
             if len(pending) > MAX_LINE_BYTES:  # memory stays bounded: no endless partial line
@@ -114,30 +166,47 @@ def iter_query_gpu(path: Path, *, timezone: str = "UTC", host: str | None = None
                 line_no += chunk.count(b"\n")
 
 
-def _chunk(data: bytes, names: list[str], first_line: int, timezone: str, host: str,
-           seen: dict[int | None, Any], source: Path) -> Samples:
-    lines = pl.read_csv(io.BytesIO(data), has_header=False, new_columns=["line"],
-                        separator="\x1f", quote_char=None, infer_schema=False,
-                        raise_if_empty=False).with_row_index("_n", offset=first_line)
+def _chunk(
+    data: bytes,
+    names: list[str],
+    first_line: int,
+    timezone: str,
+    host: str,
+    seen: dict[int | None, Any],
+    source: Path,
+) -> Samples:
+    lines = pl.read_csv(
+        io.BytesIO(data),
+        has_header=False,
+        new_columns=["line"],
+        separator="\x1f",
+        quote_char=None,
+        infer_schema=False,
+        raise_if_empty=False,
+    ).with_row_index("_n", offset=first_line)
     too_long = lines.filter(pl.col("line").str.len_bytes() > MAX_LINE_BYTES)
     if too_long.height:
         raise LineTooLongError(source, int(too_long["_n"][0]))
     lines = lines.filter(pl.col("line").str.strip_chars() != "")
     fields = lines.with_columns(pl.col("line").str.split(",").alias("_f"))
     wrong = fields.filter(pl.col("_f").list.len() != len(names))
-    skipped = [(int(n), f"{count} fields, expected {len(names)}") for n, count in
-               wrong.select("_n", pl.col("_f").list.len()).iter_rows()]
+    skipped = [
+        (int(n), f"{count} fields, expected {len(names)}")
+        for n, count in wrong.select("_n", pl.col("_f").list.len()).iter_rows()
+    ]
     keep = [(i, n) for i, n in enumerate(names) if n in _WANTED]
     frame = fields.filter(pl.col("_f").list.len() == len(names)).select(
-        "_n", *[pl.col("_f").list.get(i).str.strip_chars().alias(_WANTED[n]) for i, n in keep])
+        "_n", *[pl.col("_f").list.get(i).str.strip_chars().alias(_WANTED[n]) for i, n in keep]
+    )
     numeric = [c for c in (*_NUMERIC, "gpu_index") if c in frame.columns]
     frame = frame.with_columns([_number(c) for c in numeric])
-    local = pl.col("ts_local").str.to_datetime("%Y/%m/%d %H:%M:%S%.f", strict=False,
-                                               time_unit="us")
+    local = pl.col("ts_local").str.to_datetime("%Y/%m/%d %H:%M:%S%.f", strict=False, time_unit="us")
     frame = frame.with_columns(local.alias("_local"))
     bad = frame.filter(pl.col("_local").is_null())
-    skipped += [(int(n), f"not an nvidia-smi timestamp: {v!r}")
-                for n, v in bad.select("_n", "ts_local").iter_rows()]
+    skipped += [
+        (int(n), f"not an nvidia-smi timestamp: {v!r}")
+        for n, v in bad.select("_n", "ts_local").iter_rows()
+    ]
     frame = frame.filter(pl.col("_local").is_not_null())
     if frame.height == 0:  # nothing readable here (polars' window functions want rows)
         return Samples(pl.DataFrame(schema=SAMPLE_SCHEMA), skipped)
@@ -147,24 +216,36 @@ def _chunk(data: bytes, names: list[str], first_line: int, timezone: str, host: 
     # Once the clock has gone back (daylight saving ended), the repeated hour is the later one;
     # the latest time seen per GPU carries over from the previous chunk.
     carried = pl.col("gpu_index").replace_strict(
-        {k: v for k, v in seen.items() if k is not None}, default=None,
-        return_dtype=pl.Datetime("us"))
+        {k: v for k, v in seen.items() if k is not None},
+        default=None,
+        return_dtype=pl.Datetime("us"),
+    )
     prior = pl.max_horizontal(pl.col("_local").cum_max().shift(1).over("gpu_index"), carried)
-    ambiguous = pl.when(pl.col("_local") <= prior).then(pl.lit("latest")).otherwise(
-        pl.lit("earliest"))
-    utc = (pl.col("_local").dt.replace_time_zone(timezone, ambiguous=ambiguous,
-                                                 non_existent="null")
-           .dt.convert_time_zone("UTC").dt.replace_time_zone(None))
+    ambiguous = (
+        pl.when(pl.col("_local") <= prior).then(pl.lit("latest")).otherwise(pl.lit("earliest"))
+    )
+    utc = (
+        pl.col("_local")
+        .dt.replace_time_zone(timezone, ambiguous=ambiguous, non_existent="null")
+        .dt.convert_time_zone("UTC")
+        .dt.replace_time_zone(None)
+    )
     frame = frame.with_columns(utc.alias("ts"))
     for gpu, latest in frame.group_by("gpu_index").agg(pl.col("_local").max()).iter_rows():
         if gpu is not None:
             seen[gpu] = max(latest, seen.get(gpu, latest))
     gap = frame.filter(pl.col("ts").is_null())
-    skipped += [(int(n), f"{v} does not exist in {timezone} (clocks went forward)")
-                for n, v in gap.select("_n", "ts_local").iter_rows()]
+    skipped += [
+        (int(n), f"{v} does not exist in {timezone} (clocks went forward)")
+        for n, v in gap.select("_n", "ts_local").iter_rows()
+    ]
     frame = frame.filter(pl.col("ts").is_not_null()).with_columns(pl.lit(host).alias("host"))
-    out = frame.select([(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
-                        for c, t in SAMPLE_SCHEMA.items()])
+    out = frame.select(
+        [
+            (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in SAMPLE_SCHEMA.items()
+        ]
+    )
     return Samples(out, skipped)
 
 
@@ -175,5 +256,10 @@ def _canonical(header: str) -> str:
 
 def _number(column: str) -> pl.Expr:
     """``35 %``, ``81559 MiB``, ``72.73 W`` or ``35`` -> 35.0; bracketed non-values -> null."""
-    return (pl.col(column).str.strip_chars().str.extract(r"^(-?\d+(?:\.\d+)?)", 1)
-            .cast(pl.Float64, strict=False).alias(column))
+    return (
+        pl.col(column)
+        .str.strip_chars()
+        .str.extract(r"^(-?\d+(?:\.\d+)?)", 1)
+        .cast(pl.Float64, strict=False)
+        .alias(column)
+    )

@@ -30,8 +30,9 @@ class NvidiaSmiReader:
             out.processes(found)
             out.skipped(ref.uri, bad)
         else:
-            for part in iter_query_gpu(path, timezone=zone, host=self.options.host,
-                                       columns=self.options.columns):
+            for part in iter_query_gpu(
+                path, timezone=zone, host=self.options.host, columns=self.options.columns
+            ):
                 out.samples(part.frame, ref.uri)
                 out.skipped(ref.uri, part.skipped)
 

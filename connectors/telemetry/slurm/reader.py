@@ -22,14 +22,27 @@ class SlurmReader:
     def read(self, ref: FileRef, path: Path, out: Collector) -> None:
         parsed = parse_sacct(path)
         out.skipped(ref.uri, parsed.bad_lines)
-        rows = [{
-            "run_id": (f"slurm:{job.cluster}:{job.job_id}" if job.cluster
-                       else f"slurm:{job.job_id}"),
-            "run_name": job.job_name, "user": job.user, "team": job.account,
-            "started_at": self._utc(job.start), "ended_at": self._utc(job.end),
-            "gpu_count": float(job.gpus), "hosts": job.nodes, "state": job.state, "pod": None,
-            "namespace": None, "job": job.job_id, "x_source_file": ref.uri,
-        } for job in parsed.jobs if job.start is not None]
+        rows = [
+            {
+                "run_id": (
+                    f"slurm:{job.cluster}:{job.job_id}" if job.cluster else f"slurm:{job.job_id}"
+                ),
+                "run_name": job.job_name,
+                "user": job.user,
+                "team": job.account,
+                "started_at": self._utc(job.start),
+                "ended_at": self._utc(job.end),
+                "gpu_count": float(job.gpus),
+                "hosts": job.nodes,
+                "state": job.state,
+                "pod": None,
+                "namespace": None,
+                "job": job.job_id,
+                "x_source_file": ref.uri,
+            }
+            for job in parsed.jobs
+            if job.start is not None
+        ]
         out.jobs(pl.DataFrame(rows, schema=JOB_SCHEMA))
 
     def close(self, out: Collector) -> None:

@@ -16,9 +16,32 @@ from pathlib import Path
 from connectors.text_lines import iter_lines
 
 SACCT_FIELDS = [
-    "jobid", "jobidraw", "cluster", "partition", "qos", "account", "group", "gid", "user", "uid",
-    "submit", "eligible", "start", "end", "elapsed", "exitcode", "state", "nnodes", "ncpus",
-    "reqcpus", "reqmem", "reqtres", "alloctres", "timelimit", "nodelist", "jobname",
+    "jobid",
+    "jobidraw",
+    "cluster",
+    "partition",
+    "qos",
+    "account",
+    "group",
+    "gid",
+    "user",
+    "uid",
+    "submit",
+    "eligible",
+    "start",
+    "end",
+    "elapsed",
+    "exitcode",
+    "state",
+    "nnodes",
+    "ncpus",
+    "reqcpus",
+    "reqmem",
+    "reqtres",
+    "alloctres",
+    "timelimit",
+    "nodelist",
+    "jobname",
 ]
 _ELAPSED = re.compile(r"^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$")
 _UNTYPED_GPU = re.compile(r"(?:^|,)gres/gpu=(\d+)")
@@ -56,8 +79,7 @@ def parse_elapsed(text: str) -> float:
     if not match:
         raise ValueError(f"not a Slurm elapsed time: {text!r}")
     days, hours, minutes, seconds = match.groups()
-    return (int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes) * 60
-            + float(seconds))
+    return int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
 
 
 def gpu_count(alloc_tres: str) -> int:
@@ -96,7 +118,7 @@ def _expand_one(pattern: str) -> list[str]:
     match = re.search(r"\[([^\]]*)\]", pattern)
     if not match:
         return [pattern]
-    head, tail = pattern[:match.start()], pattern[match.end():]
+    head, tail = pattern[: match.start()], pattern[match.end() :]
     out = []
     for piece in match.group(1).split(","):
         low, _, high = piece.partition("-")
@@ -138,14 +160,20 @@ def parse_sacct(path: Path) -> SacctFile:
 
 def _job(row: dict[str, str]) -> SlurmJob:
     return SlurmJob(
-        job_id=row["jobid"], cluster=row.get("cluster", ""), partition=row.get("partition", ""),
-        account=row.get("account", ""), user=row.get("user", ""),
-        job_name=row.get("jobname", ""), state=row.get("state", ""),
-        start=_timestamp(row.get("start", "")), end=_timestamp(row.get("end", "")),
+        job_id=row["jobid"],
+        cluster=row.get("cluster", ""),
+        partition=row.get("partition", ""),
+        account=row.get("account", ""),
+        user=row.get("user", ""),
+        job_name=row.get("jobname", ""),
+        state=row.get("state", ""),
+        start=_timestamp(row.get("start", "")),
+        end=_timestamp(row.get("end", "")),
         elapsed_seconds=parse_elapsed(row.get("elapsed", "0:0")),
         gpus=gpu_count(row.get("alloctres", "")),
-        nodes=expand_nodelist(row.get("nodelist", "")) if row.get("nodelist", "") not in (
-            "", "None assigned") else [],
+        nodes=expand_nodelist(row.get("nodelist", ""))
+        if row.get("nodelist", "") not in ("", "None assigned")
+        else [],
     )
 
 

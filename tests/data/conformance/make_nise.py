@@ -35,8 +35,10 @@ import pyarrow.parquet as pq
 from faker import Faker
 
 HERE = Path(__file__).resolve().parent
-SPOT = {"BoxUsage:p4d.24xlarge": "USE1-SpotUsage:p4d.24xlarge",
-        "BoxUsage:g5.12xlarge": "SpotUsage:g5.12xlarge"}
+SPOT = {
+    "BoxUsage:p4d.24xlarge": "USE1-SpotUsage:p4d.24xlarge",
+    "BoxUsage:g5.12xlarge": "SpotUsage:g5.12xlarge",
+}
 
 
 def nise(*args: str) -> None:
@@ -60,13 +62,23 @@ def aws() -> None:
         shutil.rmtree(out / kind, ignore_errors=True)
     (out / "cur").mkdir(parents=True)
     for month in ("2026-09", "2026-10"):
-        nise("aws", "--static-report-file", str(out / f"aws_{month}.yml"),
-             "--aws-s3-bucket-name", str(out), "--aws-s3-report-name", "cur")
+        nise(
+            "aws",
+            "--static-report-file",
+            str(out / f"aws_{month}.yml"),
+            "--aws-s3-bucket-name",
+            str(out),
+            "--aws-s3-report-name",
+            "cur",
+        )
     for path in sorted((out / "cur").rglob("*.csv.gz")):
         header, rows = _read_gz(path)
         for row in rows:
-            spot = SPOT.get(row["lineItem/UsageType"]) if "2026-09" in row[
-                "lineItem/UsageStartDate"] else None
+            spot = (
+                SPOT.get(row["lineItem/UsageType"])
+                if "2026-09" in row["lineItem/UsageStartDate"]
+                else None
+            )
             if spot:
                 row["lineItem/UsageType"] = row["product/usagetype"] = spot
                 row["product/instanceType"] = row["pricing/term"] = ""
@@ -77,19 +89,31 @@ def aws() -> None:
 def _cur2(out: Path, header: list[str], rows: list[dict[str, str]]) -> None:
     """The rows in CUR 2.0 form: snake_case columns, the product attributes in a map."""
     period = rows[0]["bill/BillingPeriodStartDate"][:7]
-    folders = [out / kind / "data" / f"BILLING_PERIOD={period}"
-               for kind in ("cur2_parquet", "cur2_csv")]
+    folders = [
+        out / kind / "data" / f"BILLING_PERIOD={period}" for kind in ("cur2_parquet", "cur2_csv")
+    ]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
-    kept = [c for c in header if c.split("/")[0] in ("bill", "identity", "lineItem", "pricing",
-                                                     "savingsPlan", "reservation")]
+    kept = [
+        c
+        for c in header
+        if c.split("/")[0]
+        in ("bill", "identity", "lineItem", "pricing", "savingsPlan", "reservation")
+    ]
     names = {c: _snake(c) for c in kept}
     columns: dict[str, list[str | None]] = {names[c]: [r[c] or None for r in rows] for c in kept}
-    product = [{_snake(c.split("/", 1)[1]): r[c] for c in header
-                if c.startswith("product/") and r[c]} for r in rows]
-    table = pa.table({**{k: pa.array(v, pa.string()) for k, v in columns.items()},
-                      "product": pa.array([list(p.items()) for p in product],
-                                          pa.map_(pa.string(), pa.string()))})
+    product = [
+        {_snake(c.split("/", 1)[1]): r[c] for c in header if c.startswith("product/") and r[c]}
+        for r in rows
+    ]
+    table = pa.table(
+        {
+            **{k: pa.array(v, pa.string()) for k, v in columns.items()},
+            "product": pa.array(
+                [list(p.items()) for p in product], pa.map_(pa.string(), pa.string())
+            ),
+        }
+    )
     pq.write_table(table, folders[0] / "cur2-00001.snappy.parquet")
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")

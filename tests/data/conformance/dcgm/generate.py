@@ -33,7 +33,9 @@ FAMILIES = {
     "DCGM_FI_DEV_GPU_TEMP": ("gauge", "GPU temperature (in C)."),
     "DCGM_FI_DEV_POWER_USAGE": ("gauge", "Power draw (in W)."),
     "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION": (
-        "counter", "Total energy consumption since boot (in mJ)."),
+        "counter",
+        "Total energy consumption since boot (in mJ).",
+    ),
     "DCGM_FI_DEV_GPU_UTIL": ("gauge", "GPU utilization (in %)."),
     "DCGM_FI_DEV_MEM_COPY_UTIL": ("gauge", "Memory utilization (in %)."),
     "DCGM_FI_DEV_FB_FREE": ("gauge", "Framebuffer memory free (in MiB)."),
@@ -43,8 +45,15 @@ FAMILIES = {
 
 
 def gpu_labels(gpu: int, uuid: str, bus: str, host: str) -> dict[str, str]:
-    return {"gpu": str(gpu), "UUID": uuid, "pci_bus_id": bus, "device": f"nvidia{gpu}",
-            "modelName": MODEL, "Hostname": host, "DCGM_FI_DRIVER_VERSION": DRIVER}
+    return {
+        "gpu": str(gpu),
+        "UUID": uuid,
+        "pci_bus_id": bus,
+        "device": f"nvidia{gpu}",
+        "modelName": MODEL,
+        "Hostname": host,
+        "DCGM_FI_DRIVER_VERSION": DRIVER,
+    }
 
 
 class Scrape:
@@ -66,41 +75,85 @@ class Scrape:
 def kubernetes_scrape() -> Scrape:
     """gpu-node-1 on Kubernetes: Hostname is the exporter pod; GPU 0 is held by a pod, 1 idle."""
     host = "dcgm-exporter-7xk2p"
-    busy = {**gpu_labels(0, "GPU-72d856e7-cb93-1d78-96ab-7fe2f2a30b90", "00000000:00:06.0",
-                         host), "container": "trainer", "namespace": "ml",
-            "pod": "llm-7b-worker-0"}
+    busy = {
+        **gpu_labels(0, "GPU-72d856e7-cb93-1d78-96ab-7fe2f2a30b90", "00000000:00:06.0", host),
+        "container": "trainer",
+        "namespace": "ml",
+        "pod": "llm-7b-worker-0",
+    }
     idle = gpu_labels(1, "GPU-0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", "00000000:00:07.0", host)
-    return Scrape([
-        (busy, {"DCGM_FI_DEV_SM_CLOCK": 1980, "DCGM_FI_DEV_MEM_CLOCK": 2619,
-                "DCGM_FI_DEV_GPU_TEMP": 68, "DCGM_FI_DEV_POWER_USAGE": 689.59,
-                "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION": 912345678,
-                "DCGM_FI_DEV_GPU_UTIL": 100, "DCGM_FI_DEV_MEM_COPY_UTIL": 9,
-                "DCGM_FI_DEV_FB_FREE": 79685, "DCGM_FI_DEV_FB_USED": 1395,
-                "DCGM_FI_PROF_GR_ENGINE_ACTIVE": 0.973412}),
-        (idle, {"DCGM_FI_DEV_SM_CLOCK": 345, "DCGM_FI_DEV_MEM_CLOCK": 2619,
-                "DCGM_FI_DEV_GPU_TEMP": 40, "DCGM_FI_DEV_POWER_USAGE": 72.73,
-                "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION": 123456789,
-                "DCGM_FI_DEV_GPU_UTIL": 0, "DCGM_FI_DEV_MEM_COPY_UTIL": 0,
-                "DCGM_FI_DEV_FB_FREE": 81079, "DCGM_FI_DEV_FB_USED": 0,
-                "DCGM_FI_PROF_GR_ENGINE_ACTIVE": 0}),
-    ])
+    return Scrape(
+        [
+            (
+                busy,
+                {
+                    "DCGM_FI_DEV_SM_CLOCK": 1980,
+                    "DCGM_FI_DEV_MEM_CLOCK": 2619,
+                    "DCGM_FI_DEV_GPU_TEMP": 68,
+                    "DCGM_FI_DEV_POWER_USAGE": 689.59,
+                    "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION": 912345678,
+                    "DCGM_FI_DEV_GPU_UTIL": 100,
+                    "DCGM_FI_DEV_MEM_COPY_UTIL": 9,
+                    "DCGM_FI_DEV_FB_FREE": 79685,
+                    "DCGM_FI_DEV_FB_USED": 1395,
+                    "DCGM_FI_PROF_GR_ENGINE_ACTIVE": 0.973412,
+                },
+            ),
+            (
+                idle,
+                {
+                    "DCGM_FI_DEV_SM_CLOCK": 345,
+                    "DCGM_FI_DEV_MEM_CLOCK": 2619,
+                    "DCGM_FI_DEV_GPU_TEMP": 40,
+                    "DCGM_FI_DEV_POWER_USAGE": 72.73,
+                    "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION": 123456789,
+                    "DCGM_FI_DEV_GPU_UTIL": 0,
+                    "DCGM_FI_DEV_MEM_COPY_UTIL": 0,
+                    "DCGM_FI_DEV_FB_FREE": 81079,
+                    "DCGM_FI_DEV_FB_USED": 0,
+                    "DCGM_FI_PROF_GR_ENGINE_ACTIVE": 0,
+                },
+            ),
+        ]
+    )
 
 
 def mig_scrape() -> Scrape:
     """gpu-node-2, bare metal, GPU 0 split by MIG: the device reports power and clocks, each
     instance its framebuffer and graphics-engine activity (no GPU_UTIL under MIG)."""
-    device = gpu_labels(0, "GPU-5a6b7c8d-9e0f-1a2b-3c4d-5e6f7a8b9c0d", "00000000:00:08.0",
-                        "gpu-node-2")
+    device = gpu_labels(
+        0, "GPU-5a6b7c8d-9e0f-1a2b-3c4d-5e6f7a8b9c0d", "00000000:00:08.0", "gpu-node-2"
+    )
     big = {**device, "GPU_I_PROFILE": "3g.40gb", "GPU_I_ID": "1"}
     small = {**device, "GPU_I_PROFILE": "1g.10gb", "GPU_I_ID": "13"}
-    return Scrape([
-        (device, {"DCGM_FI_DEV_SM_CLOCK": 1755, "DCGM_FI_DEV_POWER_USAGE": 301.5,
-                  "DCGM_FI_DEV_GPU_TEMP": 55}),
-        (big, {"DCGM_FI_DEV_FB_USED": 20480, "DCGM_FI_DEV_FB_FREE": 19968,
-               "DCGM_FI_PROF_GR_ENGINE_ACTIVE": 0.25}),
-        (small, {"DCGM_FI_DEV_FB_USED": 0, "DCGM_FI_DEV_FB_FREE": 9856,
-                 "DCGM_FI_PROF_GR_ENGINE_ACTIVE": 0}),
-    ])
+    return Scrape(
+        [
+            (
+                device,
+                {
+                    "DCGM_FI_DEV_SM_CLOCK": 1755,
+                    "DCGM_FI_DEV_POWER_USAGE": 301.5,
+                    "DCGM_FI_DEV_GPU_TEMP": 55,
+                },
+            ),
+            (
+                big,
+                {
+                    "DCGM_FI_DEV_FB_USED": 20480,
+                    "DCGM_FI_DEV_FB_FREE": 19968,
+                    "DCGM_FI_PROF_GR_ENGINE_ACTIVE": 0.25,
+                },
+            ),
+            (
+                small,
+                {
+                    "DCGM_FI_DEV_FB_USED": 0,
+                    "DCGM_FI_DEV_FB_FREE": 9856,
+                    "DCGM_FI_PROF_GR_ENGINE_ACTIVE": 0,
+                },
+            ),
+        ]
+    )
 
 
 def exposition(scrape: Scrape) -> bytes:
@@ -114,14 +167,25 @@ def range_query() -> bytes:
     answers it: values are [unix seconds, "string"], instance and job added by the scrape."""
     start = int(datetime(2026, 11, 23, 3, 41, 10, tzinfo=UTC).timestamp())
     series = []
-    for gpu, uuid, values in ((0, "GPU-72d856e7-cb93-1d78-96ab-7fe2f2a30b90", ["0", "56", "100"]),
-                              (1, "GPU-0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", ["0", "0", "0"])):
-        metric = {"__name__": "DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DRIVER_VERSION": DRIVER,
-                  "Hostname": "gpu-node-3", "UUID": uuid, "device": f"nvidia{gpu}",
-                  "gpu": str(gpu), "instance": "10.0.3.17:9400", "job": "dcgm-exporter",
-                  "modelName": MODEL, "pci_bus_id": f"00000000:00:0{6 + gpu}.0"}
-        series.append({"metric": metric,
-                       "values": [[start + 30 * i, v] for i, v in enumerate(values)]})
+    for gpu, uuid, values in (
+        (0, "GPU-72d856e7-cb93-1d78-96ab-7fe2f2a30b90", ["0", "56", "100"]),
+        (1, "GPU-0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", ["0", "0", "0"]),
+    ):
+        metric = {
+            "__name__": "DCGM_FI_DEV_GPU_UTIL",
+            "DCGM_FI_DRIVER_VERSION": DRIVER,
+            "Hostname": "gpu-node-3",
+            "UUID": uuid,
+            "device": f"nvidia{gpu}",
+            "gpu": str(gpu),
+            "instance": "10.0.3.17:9400",
+            "job": "dcgm-exporter",
+            "modelName": MODEL,
+            "pci_bus_id": f"00000000:00:0{6 + gpu}.0",
+        }
+        series.append(
+            {"metric": metric, "values": [[start + 30 * i, v] for i, v in enumerate(values)]}
+        )
     body = {"status": "success", "data": {"resultType": "matrix", "result": series}}
     return json.dumps(body, separators=(",", ":")).encode()
 
@@ -131,21 +195,25 @@ def main() -> None:
     (HERE / "dcgm-exporter_2026-11-23T034110Z.prom").write_bytes(k8s)
     (HERE / "dcgm-exporter_2026-11-23T034110Z.prom.gz").write_bytes(gzip.compress(k8s, mtime=0))
     (HERE / "dcgm-exporter_2026-11-23T034110Z.prom.zst").write_bytes(
-        zstandard.ZstdCompressor(level=19).compress(k8s))
+        zstandard.ZstdCompressor(level=19).compress(k8s)
+    )
     # gzip under the plain name, as a shipper that compresses in place leaves it
     (HERE / "gzip-without-suffix").mkdir(exist_ok=True)
     (HERE / "gzip-without-suffix" / "dcgm-exporter_2026-11-23T034110Z.prom").write_bytes(
-        gzip.compress(k8s, mtime=0))
+        gzip.compress(k8s, mtime=0)
+    )
     (HERE / "mig_2026-11-23T034140Z.prom").write_bytes(mig)
     rng = range_query()
     (HERE / "range-query_gpu-util.json").write_bytes(rng)
     (HERE / "range-query_gpu-util.json.gz").write_bytes(gzip.compress(rng, mtime=0))
     (HERE / "range-query_gpu-util.json.zst").write_bytes(
-        zstandard.ZstdCompressor(level=19).compress(rng))
+        zstandard.ZstdCompressor(level=19).compress(rng)
+    )
     whole = gzip.compress(k8s, mtime=0)
     (HERE / "truncated").mkdir(exist_ok=True)
     (HERE / "truncated" / "dcgm-exporter_2026-11-23T034110Z.prom.gz").write_bytes(
-        whole[: len(whole) // 2])
+        whole[: len(whole) // 2]
+    )
 
 
 if __name__ == "__main__":

@@ -14,9 +14,13 @@ import zstandard
 
 HERE = Path(__file__).resolve().parent
 CAPTURES = HERE.parent.parent / "nvidia"
-PLAIN = ["nvidia-smi_query-gpu_loop_1s_with_load.csv", "nvidia-smi_query-gpu_idle.csv",
-         "nvidia-smi_query-gpu_idle_noheader_nounits.csv", "nvidia-smi_dmon.txt",
-         "nvidia-smi_query-compute-apps_loop.csv"]
+PLAIN = [
+    "nvidia-smi_query-gpu_loop_1s_with_load.csv",
+    "nvidia-smi_query-gpu_idle.csv",
+    "nvidia-smi_query-gpu_idle_noheader_nounits.csv",
+    "nvidia-smi_dmon.txt",
+    "nvidia-smi_query-compute-apps_loop.csv",
+]
 
 
 def gz(data: bytes) -> bytes:

@@ -17,9 +17,11 @@ import zstandard
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parent.parent / "slurm"
 #: sacct's header for XDMoD's --format list (jobid,jobidraw,cluster,...,nodelist,jobname).
-HEADER = ("JobID|JobIDRaw|Cluster|Partition|QOS|Account|Group|GID|User|UID|Submit|Eligible|"
-          "Start|End|Elapsed|ExitCode|State|NNodes|NCPUS|ReqCPUS|ReqMem|ReqTRES|AllocTRES|"
-          "Timelimit|NodeList|JobName\n")
+HEADER = (
+    "JobID|JobIDRaw|Cluster|Partition|QOS|Account|Group|GID|User|UID|Submit|Eligible|"
+    "Start|End|Elapsed|ExitCode|State|NNodes|NCPUS|ReqCPUS|ReqMem|ReqTRES|AllocTRES|"
+    "Timelimit|NodeList|JobName\n"
+)
 
 
 def gz(data: bytes) -> bytes:

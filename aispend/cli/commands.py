@@ -1,4 +1,4 @@
-"""The ``aispend`` command: set up, load, query and inspect the warehouse."""
+"""The ``aispend`` command's subcommands: set up, load, query and inspect the warehouse."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
+from aispend.cli.exit_codes import ConfigProblem, GuardedGroup
 from aispend.config import CONFIG_NAME, AispendConfig, find_config, load_config
 from aispend.errors import ConfigError
-from aispend.exit_codes import ConfigProblem, GuardedGroup
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent / "example_config.yaml"
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "example_config.yaml"
 
 
 class Context:
@@ -24,7 +24,8 @@ class Context:
             if required:
                 raise ConfigProblem(
                     f"no {CONFIG_NAME} found (looked at --config, $AISPEND_CONFIG and ./"
-                    f"{CONFIG_NAME}); write one with `aispend init` or try `aispend demo`")
+                    f"{CONFIG_NAME}); write one with `aispend init` or try `aispend demo`"
+                )
             return AispendConfig(base_dir=Path.cwd())
         try:
             return load_config(path)
@@ -33,8 +34,12 @@ class Context:
 
 
 @click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Path to aispend.yaml (else $AISPEND_CONFIG, else ./aispend.yaml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Path to aispend.yaml (else $AISPEND_CONFIG, else ./aispend.yaml).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks and library warnings.")
 @click.version_option(package_name="aispend")
 @click.pass_context
@@ -71,8 +76,13 @@ def init(path: str, force: bool) -> None:
 
 
 @main.command()
-@click.option("--period", "periods", multiple=True, metavar="YYYY-MM",
-              help="Billing period to load (repeatable). Default: every period found.")
+@click.option(
+    "--period",
+    "periods",
+    multiple=True,
+    metavar="YYYY-MM",
+    help="Billing period to load (repeatable). Default: every period found.",
+)
 @click.pass_obj
 def run(obj: Context, periods: tuple[str, ...]) -> None:
     """Load billing periods into the warehouse, rebuild the models, run the checks.
@@ -82,8 +92,8 @@ def run(obj: Context, periods: tuple[str, ...]) -> None:
       aispend run                   # first backfill: every period in the sources
       aispend run --period 2026-10  # reload one period
     """
+    from aispend.cli.run import run_pipeline
     from aispend.periods import parse_period
-    from aispend.run import run_pipeline
     from aispend.storage import open_warehouse
 
     try:
@@ -93,15 +103,22 @@ def run(obj: Context, periods: tuple[str, ...]) -> None:
     config = obj.config()
     click.echo(f"Warehouse: {open_warehouse(config).describe()}")
     summary = run_pipeline(config, wanted, click.echo)
-    click.echo(f"Done: {len(summary.loaded)} partition(s) loaded, {len(summary.failed)} failed; "
-               f"checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed.")
+    click.echo(
+        f"Done: {len(summary.loaded)} partition(s) loaded, {len(summary.failed)} failed; "
+        f"checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed."
+    )
     if not summary.ok:
         sys.exit(1)
 
 
 @main.command()
-@click.option("--warehouse", default="aispend.duckdb", show_default=True,
-              type=click.Path(dir_okay=False), help="DuckDB file to build.")
+@click.option(
+    "--warehouse",
+    default="aispend.duckdb",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="DuckDB file to build.",
+)
 def demo(warehouse: str) -> None:
     """Build a warehouse from the bundled FOCUS sample and print the headline answers.
 
@@ -110,14 +127,16 @@ def demo(warehouse: str) -> None:
       aispend demo && aispend sql "select * from marts.cost_by_provider"
     """
     from aispend.alerts import check_budgets
+    from aispend.cli.run import run_pipeline
     from aispend.demo import demo_config, print_headlines
     from aispend.demo_scenario import DAY
     from aispend.report.build import write_report
-    from aispend.run import run_pipeline
 
     config = demo_config(warehouse)
-    click.echo(f"Building {config.warehouse_path} from the bundled FOCUS 1.0 sample and the "
-               "demo scenario ...")
+    click.echo(
+        f"Building {config.warehouse_path} from the bundled FOCUS 1.0 sample and the "
+        "demo scenario ..."
+    )
     summary = run_pipeline(config, None, click.echo)
     click.echo(f"Checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed.")
     # the scenario's budget as it stood on the scenario's day, not today
@@ -132,8 +151,13 @@ def demo(warehouse: str) -> None:
 
 @main.command()
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 @click.pass_obj
 def sql(obj: Context, query: str, fmt: str) -> None:
     """Run a read-only query against the warehouse (QUERY '-' reads it from stdin).
@@ -176,8 +200,13 @@ def sql(obj: Context, query: str, fmt: str) -> None:
 
 @main.command()
 @click.option("--period", metavar="YYYY-MM", help="Billing period (default: the latest loaded).")
-@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False),
-              help="Where to write the page.")
+@click.option(
+    "--out",
+    default="report.html",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the page.",
+)
 @click.pass_obj
 def report(obj: Context, period: str | None, out: str) -> None:
     """Write one self-contained HTML page: spend, budgets, runs, idle waste, savings, freshness.
@@ -200,8 +229,12 @@ def report(obj: Context, period: str | None, out: str) -> None:
 
 
 @main.command()
-@click.option("--dialect", type=click.Choice(["spark", "trino", "athena"]), required=True,
-              help="The engine to register the store's tables in.")
+@click.option(
+    "--dialect",
+    type=click.Choice(["spark", "trino", "athena"]),
+    required=True,
+    help="The engine to register the store's tables in.",
+)
 @click.option("--database", default="aispend", show_default=True)
 @click.pass_obj
 def ddl(obj: Context, dialect: str, database: str) -> None:
@@ -242,8 +275,10 @@ def models(obj: Context, spark_sql: str | None) -> None:
         if spark_sql not in project.models:
             raise click.ClickException(f"no model named {spark_sql!r} (see `aispend models`)")
         node = project.models[spark_sql]
-        click.echo(f"-- {node.name} as Spark SQL; tables are views named schema__table, "
-                   "parameters are :name")
+        click.echo(
+            f"-- {node.name} as Spark SQL; tables are views named schema__table, "
+            "parameters are :name"
+        )
         click.echo(to_spark(node.sql, pretty=True))
         return
     click.echo("Models (in run order):")
@@ -290,57 +325,3 @@ def _command_name() -> str:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0]
-
-
-@main.group()
-def budgets() -> None:
-    """Budgets and their alerts."""
-
-
-@budgets.command("check")
-@click.option("--period", "month", metavar="YYYY-MM", help="Month to evaluate (default: current).")
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
-              help="Evaluate as of this day (default: the latest data in the period).")
-@click.pass_obj
-def budgets_check(obj: Context, month: str | None, as_of: str | None) -> None:
-    """Evaluate every budget, record it in marts.budget_status, and send alerts once.
-
-    Exits 0 whether or not alerts fired; non-zero only on errors (for example a sink that cannot
-    be reached: its alert stays pending and is retried on the next check).
-
-    \b
-    Example:
-      aispend budgets check --period 2026-10 --as-of 2026-10-17
-    """
-    from datetime import date
-
-    from aispend.alerts import check_budgets
-    from aispend.output import render
-    from aispend.periods import parse_period
-
-    try:
-        month = parse_period(month) if month else None
-        day = date.fromisoformat(as_of) if as_of else None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
-    config = obj.config()
-    if not config.budgets:
-        click.echo("No budgets in the config.")
-        return
-    report = check_budgets(config, month=month, as_of=day)
-    rows = [(e.budget.name, e.window.label, e.unit_label, e.budget.limit, e.actual,
-             e.percent(e.actual), e.forecast, e.percent(e.forecast),
-             ", ".join(f"{t.percent:g}% {t.on}" for t in e.crossed) or "-")
-            for e in report.evaluations]
-    click.echo(render(["budget", "period", "unit", "amount", "actual", "actual_%", "forecast",
-                       "forecast_%", "crossed"], rows, "table"))
-    for e in report.evaluations:
-        click.echo(f"  {e.budget.name}: {e.explanation}")
-    for line in report.sent:
-        click.echo(f"Alert sent: {line}")
-    for line in report.already_sent:
-        click.echo(f"Already alerted (not sent again): {line}")
-    for line in report.errors:
-        click.echo(f"ERROR: {line}", err=True)
-    if report.errors:
-        sys.exit(1)

@@ -39,8 +39,7 @@ from pipelines.telemetry.assets import telemetry_key
 Echo = Callable[[str], None]
 #: What listing a source can raise (a missing path, a bucket that cannot be read, a file whose
 #: period cannot be told): that source fails alone and the others load.
-SOURCE_FAILURES = (OSError, ValueError, InputError, InputProblemError, BotoCoreError,
-                   ClientError)
+SOURCE_FAILURES = (OSError, ValueError, InputError, InputProblemError, BotoCoreError, ClientError)
 _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -56,8 +55,9 @@ class RunSummary:
         return not self.failed and not self.failed_checks
 
 
-def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
-                 progress: bool | None = None) -> RunSummary:
+def run_pipeline(
+    config: AispendConfig, periods: list[str] | None, echo: Echo, progress: bool | None = None
+) -> RunSummary:
     """Load, then rebuild the models; ``progress`` draws a bar on stderr (default: when stderr
     is a terminal)."""
     logging.getLogger("dagster").setLevel(logging.CRITICAL)
@@ -86,14 +86,18 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
     telemetry = telemetry_sources(config)
     bar = Progress(len(wanted) + len(telemetry) + 1, enabled=progress)
     echo = bar.wrap(echo)
-    plan = [(period, [s for s in sources if periods or period in found[s.name].periods])
-            for period in wanted]
+    plan = [
+        (period, [s for s in sources if periods or period in found[s.name].periods])
+        for period in wanted
+    ]
     if warehouse.parallel_loads and len(plan) > 1:
         _load_in_parallel(config, plan, found, echo, summary, bar)
     else:
         for index, (period, targets) in enumerate(plan, start=1):
-            echo(f"[{index}/{len(wanted)}] period {period}: "
-                 f"{', '.join(s.name for s in targets) or 'no source has it'}")
+            echo(
+                f"[{index}/{len(wanted)}] period {period}: "
+                f"{', '.join(s.name for s in targets) or 'no source has it'}"
+            )
             bar.step(f"period {period}")
             if targets:
                 _load_period(graph, targets, period, found, echo, summary)
@@ -117,13 +121,21 @@ def run_pipeline(config: AispendConfig, periods: list[str] | None, echo: Echo,
     for event in result.get_asset_materialization_events():
         rows = event.materialization.metadata.get("rows")
         if rows is not None:
-            echo(f"  {event.materialization.asset_key.to_user_string().replace('/', '.')}: "
-                 f"{rows.value} rows")
+            echo(
+                f"  {event.materialization.asset_key.to_user_string().replace('/', '.')}: "
+                f"{rows.value} rows"
+            )
     return summary
 
 
-def _load_period(graph: Graph, targets: list[SourceConfig], period: str,
-                 found: dict[str, Discovery], echo: Echo, summary: RunSummary) -> None:
+def _load_period(
+    graph: Graph,
+    targets: list[SourceConfig],
+    period: str,
+    found: dict[str, Discovery],
+    echo: Echo,
+    summary: RunSummary,
+) -> None:
     keys = [source_key(s) for s in targets]
     started = time.monotonic()
     result = _materialize(graph, AssetSelection.assets(*keys), period)
@@ -139,10 +151,15 @@ def _load_period(graph: Graph, targets: list[SourceConfig], period: str,
             if status == "empty":
                 echo(f"  {label}: nothing delivered for this period; kept what was loaded")
                 continue
-            money = ", ".join(f"{k.removeprefix('billed_cost_')} {Decimal(str(v)):.2f}"
-                              for k, v in meta.items() if k.startswith("billed_cost_"))
-            echo(f"  {label}: loaded {meta.get('rows')} rows from {meta.get('files')} file(s); "
-                 f"billed {money} ({took} for the period)")
+            money = ", ".join(
+                f"{k.removeprefix('billed_cost_')} {Decimal(str(v)):.2f}"
+                for k, v in meta.items()
+                if k.startswith("billed_cost_")
+            )
+            echo(
+                f"  {label}: loaded {meta.get('rows')} rows from {meta.get('files')} file(s); "
+                f"billed {money} ({took} for the period)"
+            )
             summary.loaded.append(label)
         else:
             echo(f"  {label}: FAILED, period kept as it was: {failures.get(key, 'see logs')}")
@@ -150,17 +167,25 @@ def _load_period(graph: Graph, targets: list[SourceConfig], period: str,
     _report_checks(result, echo, summary)
 
 
-def _load_in_parallel(config: AispendConfig, plan: list[tuple[str, list[SourceConfig]]],
-                      found: dict[str, Discovery], echo: Echo, summary: RunSummary,
-                      bar: Progress) -> None:
+def _load_in_parallel(
+    config: AispendConfig,
+    plan: list[tuple[str, list[SourceConfig]]],
+    found: dict[str, Discovery],
+    echo: Echo,
+    summary: RunSummary,
+    bar: Progress,
+) -> None:
     """A parquet store has no single writer: every period loads in its own process (spawned,
     not forked: DuckDB's and Dagster's threads do not survive a fork)."""
     workers = max(1, min(os.cpu_count() or 1, len(plan)))
     echo(f"Loading {len(plan)} periods in parallel ({workers} processes) ...")
     bar.step(f"{len(plan)} periods")
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_load_period_alone, config, period, [s.name for s in targets],
-                               found) for period, targets in plan if targets]
+        futures = [
+            pool.submit(_load_period_alone, config, period, [s.name for s in targets], found)
+            for period, targets in plan
+            if targets
+        ]
         for index, future in enumerate(futures, start=1):
             lines, part = future.result()
             echo(f"[{index}/{len(futures)}] {lines[0]}")
@@ -173,18 +198,21 @@ def _load_in_parallel(config: AispendConfig, plan: list[tuple[str, list[SourceCo
             bar.advance()
 
 
-def _load_period_alone(config: AispendConfig, period: str, names: list[str],
-                       found: dict[str, Discovery]) -> tuple[list[str], RunSummary]:
+def _load_period_alone(
+    config: AispendConfig, period: str, names: list[str], found: dict[str, Discovery]
+) -> tuple[list[str], RunSummary]:
     logging.getLogger("dagster").setLevel(logging.CRITICAL)
     lines = [f"period {period}: {', '.join(names)}"]
     summary = RunSummary()
-    _load_period(build_graph(config), [config.source(n) for n in names], period, found,
-                 lines.append, summary)
+    _load_period(
+        build_graph(config), [config.source(n) for n in names], period, found, lines.append, summary
+    )
     return lines, summary
 
 
-def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, echo: Echo,
-                    summary: RunSummary) -> None:
+def _load_telemetry(
+    config: AispendConfig, graph: Graph, source: SourceConfig, echo: Echo, summary: RunSummary
+) -> None:
     """Every day the source holds, in one run (a single-run backfill over all days)."""
     echo(f"telemetry {source.name} ({source.kind}) ...")
     try:
@@ -204,9 +232,15 @@ def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, e
             echo(f"  {source.name}: no telemetry found")
         return
     started = time.monotonic()
-    result = _materialize(graph, AssetSelection.assets(telemetry_key(source)), None,
-                          tags={"dagster/asset_partition_range_start": days[0],
-                                "dagster/asset_partition_range_end": days[-1]})
+    result = _materialize(
+        graph,
+        AssetSelection.assets(telemetry_key(source)),
+        None,
+        tags={
+            "dagster/asset_partition_range_start": days[0],
+            "dagster/asset_partition_range_end": days[-1],
+        },
+    )
     took = time.monotonic() - started
     events = result.get_asset_materialization_events()
     if not events:
@@ -215,9 +249,11 @@ def _load_telemetry(config: AispendConfig, graph: Graph, source: SourceConfig, e
         summary.failed.append(source.name)
         return
     meta = {k: v.value for k, v in events[0].materialization.metadata.items()}
-    echo(f"  {source.name}: {meta.get('days')} day(s), {meta.get('samples')} GPU samples, "
-         f"{meta.get('jobs')} jobs; {meta.get('skipped_lines')} unreadable line(s) skipped "
-         f"({took:.1f} s)")
+    echo(
+        f"  {source.name}: {meta.get('days')} day(s), {meta.get('samples')} GPU samples, "
+        f"{meta.get('jobs')} jobs; {meta.get('skipped_lines')} unreadable line(s) skipped "
+        f"({took:.1f} s)"
+    )
     summary.loaded.append(source.name)
 
 
@@ -226,11 +262,16 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _materialize(graph: Graph, selection: AssetSelection, period: str | None,
-                 tags: dict[str, str] | None = None) -> ExecuteInProcessResult:
+def _materialize(
+    graph: Graph, selection: AssetSelection, period: str | None, tags: dict[str, str] | None = None
+) -> ExecuteInProcessResult:
     return materialize(
-        [*graph.assets, *graph.checks], selection=selection, partition_key=period,
-        raise_on_error=False, run_config=_QUIET, tags=tags,
+        [*graph.assets, *graph.checks],
+        selection=selection,
+        partition_key=period,
+        raise_on_error=False,
+        run_config=_QUIET,
+        tags=tags,
     )
 
 
@@ -269,6 +310,8 @@ def _check_details(metadata: Mapping[str, Any]) -> list[str]:
         entry = metadata.get(key)
         value = getattr(entry, "value", None)
         if isinstance(value, list) and value:
-            return [", ".join(f"{k} {v}" for k, v in row.items()) if isinstance(row, dict)
-                    else str(row) for row in value]
+            return [
+                ", ".join(f"{k} {v}" for k, v in row.items()) if isinstance(row, dict) else str(row)
+                for row in value
+            ]
     return []
