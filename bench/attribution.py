@@ -33,7 +33,12 @@ from dbt_like import discover  # noqa: E402
 from dbt_like.runner import run_model  # noqa: E402
 
 START = datetime(2026, 10, 1)
-MODELS = ("staging.gpu_samples", "staging.gpu_sample_spans", "staging.runs", "staging.run_gpu_hours")
+MODELS = (
+    "staging.gpu_samples",
+    "staging.gpu_sample_spans",
+    "staging.runs",
+    "staging.run_gpu_hours",
+)
 
 
 def jobs(hosts: int, seconds: int, seed: int = 11) -> pl.DataFrame:
