@@ -130,3 +130,17 @@ def test_sql_layers_read_downward() -> None:
             if schema == "staging" and dependency.split(".")[0] == "marts":
                 wrong.append(f"{node.name} reads {dependency}")
     assert wrong == []
+
+
+def test_the_cli_and_the_readme_list_exactly_the_registered_kinds() -> None:
+    from click.testing import CliRunner
+
+    from aispend.cli import main
+
+    listed = CliRunner().invoke(main, ["kinds"])
+    assert listed.exit_code == 0
+    shown = [line.split()[0] for line in listed.output.splitlines()[1::2]]
+    assert shown == list(KINDS)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### Supported inputs") :].split("\n\n")[2]
+    assert [row.split("`")[1] for row in table.splitlines()[2:]] == list(KINDS)

@@ -293,6 +293,23 @@ def models(obj: Context, spark_sql: str | None) -> None:
 
 
 @main.command()
+def kinds() -> None:
+    """List the source kinds this version reads, how each is partitioned, and its options.
+
+    \b
+    Example:
+      aispend kinds
+    """
+    from connectors.registry import COMMON_OPTIONS, KINDS
+
+    click.echo(f"Every source takes: {', '.join(sorted(COMMON_OPTIONS))}.")
+    for kind in KINDS.values():
+        partition = "by billing period" if kind.is_billing else "by UTC day"
+        click.echo(f"  {kind.name:<12} {partition:<18} {kind.reads}")
+        click.echo(f"  {'':<12} {'options:':<18} {', '.join(sorted(kind.options)) or '-'}")
+
+
+@main.command()
 @click.pass_obj
 def status(obj: Context) -> None:
     """Show the last load of each (source, period) and the errors of failed ones.
