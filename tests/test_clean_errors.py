@@ -125,3 +125,30 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     debug = aispend(tmp_path, "--debug", "init", "taken/aispend.yaml")
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr
+
+
+def test_cli_edges_are_one_line_with_their_exit_code(tmp_path: Path) -> None:
+    write_focus(tmp_path / "bills" / "oct.csv", month_rows("2026-10", ["1.25"]))
+    write_config(tmp_path, [{"name": "bills", "kind": "focus", "path": "bills"}])
+    assert aispend(tmp_path, "run").returncode == 0
+
+    bad_period = aispend(tmp_path, "report", "--period", "2026-13")
+    assert bad_period.returncode == 2
+    assert (
+        "Invalid value for --period: billing period '2026-13' is not of the form YYYY-MM"
+        in bad_period.stderr
+    )
+
+    empty = aispend(tmp_path, "report", "--period", "2025-01", "--out", "r.html")
+    assert empty.returncode == 1
+    assert "holds no cost lines for 2025-01" in empty.stderr
+    assert not (tmp_path / "r.html").exists()  # no empty page written
+
+    (tmp_path / "latin1.yaml").write_bytes(b"warehouse: caf\xe9.duckdb\n")
+    latin1 = aispend(tmp_path, "--config", "latin1.yaml", "status")
+    assert latin1.returncode == 2
+    assert latin1.stderr.strip() == "Error: latin1.yaml: not UTF-8 text (byte 14): save it as UTF-8"
+    (tmp_path / "folder.yaml").mkdir()
+    assert aispend(tmp_path, "--config", "folder.yaml", "status").returncode == 2
+    for result in (bad_period, empty, latin1):
+        assert_quiet(result)

@@ -220,7 +220,10 @@ def report(obj: Context, period: str | None, out: str) -> None:
     from aispend.warehouse import WarehouseMissing
 
     if period is not None:
-        parse_period(period)
+        try:
+            parse_period(period)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--period") from exc
     try:
         shown = write_report(obj.config(required=False), Path(out), period)
     except (WarehouseMissing, NothingToReport) as exc:

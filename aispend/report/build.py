@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from aispend.config import AispendConfig
 from aispend.report.data import collect, latest_period
 from aispend.report.page import render
@@ -12,7 +14,7 @@ from aispend.warehouse import utc_now
 
 
 class NothingToReport(Exception):
-    """The warehouse holds no cost lines yet."""
+    """The warehouse holds no cost lines yet, or none for the period asked for."""
 
 
 def write_report(config: AispendConfig, out: Path, period: str | None = None) -> str:
@@ -26,6 +28,11 @@ def write_report(config: AispendConfig, out: Path, period: str | None = None) ->
             raise NothingToReport(
                 f"{warehouse.describe()} holds no cost lines yet: run `aispend run` first"
             )
+        if period is not None and not _has_period(con, period):
+            raise NothingToReport(
+                f"{warehouse.describe()} holds no cost lines for {period}: load it with "
+                f"`aispend run --period {period}`, or leave out --period for the latest"
+            )
         html = render(collect(con, chosen), utc_now())
     finally:
         con.close()
@@ -34,3 +41,10 @@ def write_report(config: AispendConfig, out: Path, period: str | None = None) ->
     partial.write_text(html, encoding="utf-8")
     partial.replace(out)
     return chosen
+
+
+def _has_period(con: duckdb.DuckDBPyConnection, period: str) -> bool:
+    row = con.execute(
+        "select count(*) from marts.cost_lines where x_billing_period = ?", [period]
+    ).fetchone()
+    return bool(row and row[0])
