@@ -21,6 +21,7 @@ from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblem, InputProblemError
 from aispend.file_digests import LoadedFile, digests, file_digest
 from aispend.on_demand_prices import lookup_for, using
+from aispend.redact import redact
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.billing import BillingReader
 from connectors.cost_model import COLUMN_NAMES, MAP_COLUMNS
@@ -206,7 +207,7 @@ def _record_failure(
     files: int,
     problems: list[InputProblem],
 ) -> None:
-    message = str(InputError(problems))
+    message = redact(str(InputError(problems)))
     with writer(warehouse) as con:
         con.execute(
             "INSERT INTO meta.loads VALUES (?, ?, ?, 'failed', ?, ?, ?, 0, ?)",

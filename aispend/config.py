@@ -11,20 +11,18 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from aispend.config_base import Strict as _Strict
 from aispend.errors import ConfigError
+from aispend.sink_config import SINK_KINDS, AlertSink
 from connectors.registry import COMMON_OPTIONS, KINDS, SourceKind
 
 CONFIG_ENV = "AISPEND_CONFIG"
 CONFIG_NAME = "aispend.yaml"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SourceConfig(_Strict):
@@ -177,38 +175,6 @@ class BudgetConfig(_Strict):
         value = self.gpu_hours if self.gpu_hours is not None else self.amount
         assert value is not None
         return value
-
-
-class SlackSink(_Strict):
-    kind: Literal["slack"]
-    webhook_url_env: str
-
-
-class WebhookSink(_Strict):
-    kind: Literal["webhook"]
-    url: str
-    headers_env: str | None = None
-
-
-class EmailSink(_Strict):
-    kind: Literal["email"]
-    smtp_host: str
-    smtp_port: int = 25
-    from_: str = Field(alias="from")
-    to: list[str]
-    username_env: str | None = None
-    password_env: str | None = None
-    starttls: bool = False
-
-
-class FileSink(_Strict):
-    kind: Literal["file"]
-    path: str
-
-
-_SINK_KINDS = frozenset({"slack", "webhook", "email", "file"})
-
-AlertSink = Annotated[SlackSink | WebhookSink | EmailSink | FileSink, Field(discriminator="kind")]
 
 
 class SparkConfig(_Strict):
@@ -381,7 +347,7 @@ def _location(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
             if isinstance(node, dict) and "name" in node:
                 out += f" (name: {node['name']})"
             continue
-        if isinstance(node, dict) and part not in node and part in _SINK_KINDS:
+        if isinstance(node, dict) and part not in node and part in SINK_KINDS:
             continue  # pydantic's discriminator tag, not a key the user wrote
         out += f".{part}" if out else str(part)
         node = node.get(part) if isinstance(node, dict) else None

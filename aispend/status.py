@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aispend.config import AispendConfig
 from aispend.output import render
+from aispend.redact import redact
 from aispend.storage import open_warehouse
 from aispend.warehouse import utc_now
 
@@ -65,6 +66,6 @@ def status_report(config: AispendConfig) -> str:
                 where = file + (f", row {line}" if line is not None else "")
                 where += f", column {column!r}" if column else ""
                 parts.append(f"  {where}: {message}")
-        return "\n".join(parts)
+        return redact("\n".join(parts))
     finally:
         con.close()

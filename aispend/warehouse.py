@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from aispend.errors import InputProblem
+from aispend.redact import redact
 from connectors.cost_model import COST_LINES
 
 SCHEMAS = ("raw", "staging", "marts", "meta")
@@ -118,7 +119,16 @@ def record_load_errors(
         con.executemany(
             "INSERT INTO meta.load_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                [load_id, source, partition, p.file, p.row, p.column, p.message, utc_now()]
+                [
+                    load_id,
+                    source,
+                    partition,
+                    redact(p.file),
+                    p.row,
+                    p.column,
+                    redact(p.message),
+                    utc_now(),
+                ]
                 for p in problems
             ],
         )

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from connectors.compressed import open_text
+from connectors.compressed import compression_of, open_text, strip_compression_suffix
 
 Row = dict[str, Any]
 #: A billing period in the path (CUR 2.0, legacy CUR, Hive layouts): the file is one period.
@@ -38,7 +38,12 @@ def column_total(
     if uri.lower().endswith(".parquet"):
         relation = "read_parquet(?)"
     else:
-        relation = "read_csv(?, all_varchar = true, header = true, null_padding = true)"
+        # told by the bytes, as the loader tells it: a gzip bill may be named .csv
+        compression = compression_of(path) or "none"
+        relation = (
+            "read_csv(?, all_varchar = true, header = true, null_padding = true, "
+            f"compression = '{compression}')"
+        )
     columns = [
         row[0] for row in con.execute(f"describe select * from {relation}", [str(path)]).fetchall()
     ]
@@ -69,7 +74,7 @@ def rows(path: Path, uri: str) -> Iterator[Row]:
             yield from batch.to_pylist()
         return
     with open_text(path) as handle:
-        if re.search(r"\.jsonl?(\.(gz|zst))?$", name):
+        if strip_compression_suffix(name).endswith((".json", ".jsonl", ".ndjson")):
             for line in handle:
                 if line.strip():
                     yield json.loads(line, parse_float=Decimal)
@@ -78,8 +83,12 @@ def rows(path: Path, uri: str) -> Iterator[Row]:
 
 
 def credits(value: Any) -> list[Row]:
+    """A row's credits as a list of objects: a list, one object (some exporters write a single
+    credit so), or either as JSON text or a Python repr."""
     if value is None or isinstance(value, list):
         return value or []
+    if isinstance(value, dict):
+        return [value]
     text = str(value).strip()
     if not text:
         return []
@@ -87,6 +96,8 @@ def credits(value: Any) -> list[Row]:
         parsed = json.loads(text, parse_float=Decimal)
     except ValueError:
         parsed = ast.literal_eval(text)
+    if isinstance(parsed, dict):
+        return [parsed]
     return [c for c in parsed if isinstance(c, dict)]
 
 

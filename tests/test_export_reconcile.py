@@ -5,10 +5,16 @@ not fail) a period whose files were rewritten after its load."""
 from __future__ import annotations
 
 import csv
+import gzip
+import json
 import shutil
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
+from dagster import AssetCheckResult
+
+from aispend.billing_load import load_billing_partition
 from aispend.config import load_config
 from aispend.export_totals import export_mismatches
 from aispend.warehouse import writer
@@ -130,3 +136,63 @@ def test_gcp_on_a_parquet_store(cli, tmp_path) -> None:  # type: ignore[no-untyp
     data.write_bytes(jsonl_gz(_restated()))
     after = export_mismatches(config, source)
     assert (after.compared, after.mismatches, after.changed) == ([], [], ["2026-09", "2026-10"])
+
+
+@pytest.mark.parametrize("shape", ["csv", "jsonl", "ndjson.gzip"])
+def test_the_check_reads_credit_objects_and_json_shapes_as_the_loader_does(
+    tmp_path: Path, shape: str
+) -> None:
+    """A credit given as one object, JSON lines named .ndjson or compressed as .gzip: the
+    check's own reader agrees with the loader instead of reporting a false mismatch."""
+    from tests.test_billing_conformance import _CREDIT, _config, _csv, _gcp_september
+
+    header, rows = _gcp_september()
+    (tmp_path / "bills").mkdir()
+    if shape == "csv":
+        rows[0]["credits"] = json.dumps(_CREDIT)
+        (tmp_path / "bills" / "gcp.csv").write_text(_csv(header, rows))
+    else:
+        lines = []
+        for row in rows:
+            record = {
+                k: v for k, v in row.items() if k not in ("credits", "labels", "system_labels")
+            }
+            record["cost"] = float(row["cost"])
+            record["credits"] = dict(_CREDIT)
+            lines.append(json.dumps(record))
+        body = ("\n".join(lines) + "\n").encode()
+        name = "gcp.jsonl" if shape == "jsonl" else "gcp.ndjson.gzip"
+        (tmp_path / "bills" / name).write_bytes(body if shape == "jsonl" else gzip.compress(body))
+    config = _config(tmp_path, "gcp_billing", tmp_path / "bills")
+    assert load_billing_partition(config, config.sources[0], "2026-09").status == "loaded"
+    outcome = export_mismatches(config, config.sources[0])
+    assert (outcome.compared, outcome.mismatches) == (["2026-09"], [])
+
+
+FOCUS_SCENARIO = (
+    Path(__file__).resolve().parent / "data" / "focus" / "commitment_discount_usage_scenario_1.csv"
+)
+
+
+def test_the_check_reads_a_gzip_bill_named_csv(tmp_path: Path) -> None:
+    from tests.test_billing_conformance import _config
+
+    (tmp_path / "bills").mkdir()
+    (tmp_path / "bills" / "focus.csv").write_bytes(gzip.compress(FOCUS_SCENARIO.read_bytes()))
+    config = _config(tmp_path, "focus", tmp_path / "bills")
+    assert load_billing_partition(config, config.sources[0], "2023-01").status == "loaded"
+    outcome = export_mismatches(config, config.sources[0])
+    assert (outcome.compared, outcome.mismatches) == (["2023-01"], [])
+
+
+def test_a_check_that_cannot_run_is_a_failed_check_with_its_reason() -> None:
+    from pipelines.billing.checks import failed_if_raises
+
+    def broken() -> AssetCheckResult:
+        raise ValueError("cannot reach https://user:pw@example.com/x?token=abc123")
+
+    result = failed_if_raises(broken)
+    assert result.passed is False
+    assert result.metadata["sample"].value == [  # type: ignore[union-attr]
+        {"error": "could not run: ValueError: cannot reach https://***@example.com/x?token=***"}
+    ]

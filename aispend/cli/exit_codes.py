@@ -24,6 +24,8 @@ from typing import Any
 
 import click
 
+from aispend.redact import redact
+
 OK, DATA, CONFIG, OTHER = 0, 1, 2, 3
 
 
@@ -71,7 +73,12 @@ def first_line(exc: BaseException) -> str:
 
 
 def classify(exc: BaseException) -> tuple[int, str]:
-    """The exit code and one line for an exception no command caught itself."""
+    """The exit code and one line for an exception no command caught itself, secrets masked."""
+    code, line = _classify(exc)
+    return code, redact(line)
+
+
+def _classify(exc: BaseException) -> tuple[int, str]:
     from aispend.errors import ConfigError, InputError, InputProblemError
 
     if isinstance(exc, ConfigError):
@@ -111,7 +118,10 @@ class GuardedGroup(click.Group):
             click.echo("Aborted.", err=True)
             sys.exit(130)
         except click.ClickException as exc:
-            exc.show()
+            if isinstance(exc, click.UsageError):
+                exc.show()
+            else:
+                click.echo(f"Error: {redact(exc.format_message())}", err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)

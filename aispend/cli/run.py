@@ -23,6 +23,7 @@ from aispend.billing_load import discover
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError, InputProblemError
 from aispend.progress import Progress
+from aispend.redact import redact
 from aispend.storage import open_warehouse
 from aispend.telemetry_load import stage
 from aispend.telemetry_load import telemetry_days as telemetry_day_keys
@@ -258,7 +259,7 @@ def _load_telemetry(
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = redact(str(exc)).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
@@ -286,7 +287,7 @@ def _failures_by_asset(result: ExecuteInProcessResult) -> dict[AssetKey, str]:
         while error is not None and error.cause is not None:
             error = error.cause  # the user's exception, not Dagster's wrapper around it
         message = message or (error.message.strip().splitlines()[0] if error else "unknown error")
-        out[AssetKey(event.step_key.split("__"))] = message
+        out[AssetKey(event.step_key.split("__"))] = redact(message)
     return out
 
 

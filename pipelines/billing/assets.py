@@ -19,6 +19,7 @@ from dagster import (
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputError
+from aispend.redact import redact
 from aispend.storage import open_warehouse
 from pipelines.partitions import billing_periods
 
@@ -52,8 +53,8 @@ def build_billing_asset(config: AispendConfig, source: SourceConfig) -> AssetsDe
             result = open_warehouse(config).load_billing(source, period)
         except InputError as exc:
             raise Failure(
-                description=f"{source.name} {period} not loaded (kept as it was): {exc}",
-                metadata={"problems": MetadataValue.json([str(p) for p in exc.problems])},
+                description=redact(f"{source.name} {period} not loaded (kept as it was): {exc}"),
+                metadata={"problems": MetadataValue.json([redact(str(p)) for p in exc.problems])},
             ) from exc
         context.log.info(f"{source.name} {period}: {result.status}, {result.rows} rows")
         return MaterializeResult(

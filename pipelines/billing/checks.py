@@ -1,7 +1,7 @@
 """Checks that run after each load of a billing source: the SQL checks with a $source
 parameter (sql/checks) and the bill-vs-export check, and how any SQL check runs."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dagster import (
@@ -14,6 +14,7 @@ from dagster import (
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.export_totals import export_mismatches
+from aispend.redact import redact
 from aispend.storage import open_warehouse
 from dbt_like import CheckResult, SqlNode
 from pipelines.billing.assets import source_key
@@ -37,24 +38,28 @@ def _export_check(config: AispendConfig, source: SourceConfig) -> AssetChecksDef
         blocking=True,
     )
     def _check() -> AssetCheckResult:
-        outcome = export_mismatches(config, source)
-        return AssetCheckResult(
-            passed=not outcome.mismatches,
-            metadata={
-                "periods_compared": len(outcome.compared),
-                "failing_rows": len(outcome.mismatches),
-                "mismatches": MetadataValue.json(
-                    [
-                        {"period": m.period, "loaded": str(m.loaded), "in_files": str(m.in_files)}
-                        for m in outcome.mismatches
-                    ]
-                ),
-                # Restated (rewritten) since their load: compared when they are next loaded.
-                "changed_since_load_not_compared": MetadataValue.json(outcome.changed),
-            },
-        )
+        return failed_if_raises(lambda: _export_result(config, source))
 
     return _check
+
+
+def _export_result(config: AispendConfig, source: SourceConfig) -> AssetCheckResult:
+    outcome = export_mismatches(config, source)
+    return AssetCheckResult(
+        passed=not outcome.mismatches,
+        metadata={
+            "periods_compared": len(outcome.compared),
+            "failing_rows": len(outcome.mismatches),
+            "mismatches": MetadataValue.json(
+                [
+                    {"period": m.period, "loaded": str(m.loaded), "in_files": str(m.in_files)}
+                    for m in outcome.mismatches
+                ]
+            ),
+            # Restated (rewritten) since their load: compared when they are next loaded.
+            "changed_since_load_not_compared": MetadataValue.json(outcome.changed),
+        },
+    )
 
 
 def _source_check(
@@ -70,7 +75,9 @@ def _source_check(
         blocking=check.severity == "error",
     )
     def _check() -> AssetCheckResult:
-        return check_result(run_sql_check(config, check, {"source": source.name}))
+        return failed_if_raises(
+            lambda: check_result(run_sql_check(config, check, {"source": source.name}))
+        )
 
     return _check
 
@@ -94,3 +101,16 @@ def check_result(outcome: CheckResult, **target: Any) -> AssetCheckResult:
             ),
         },
     )
+
+
+def failed_if_raises(evaluate: Callable[[], AssetCheckResult]) -> AssetCheckResult:
+    """A check that cannot run is a failed check, with its reason, never a step that vanishes
+    from the run's tally (a crashed check would otherwise count neither passed nor failed)."""
+    try:
+        return evaluate()
+    except Exception as exc:  # noqa: BLE001 - any failure to check is a failed check
+        reason = redact(f"could not run: {type(exc).__name__}: {exc}").splitlines()[0]
+        return AssetCheckResult(
+            passed=False,
+            metadata={"failing_rows": 1, "sample": MetadataValue.json([{"error": reason}])},
+        )

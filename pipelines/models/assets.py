@@ -21,7 +21,7 @@ from dagster import (
 from aispend.config import AispendConfig
 from dbt_like import Project, SqlNode
 from pipelines.billing.assets import writer_pool
-from pipelines.billing.checks import check_result, run_sql_check
+from pipelines.billing.checks import check_result, failed_if_raises, run_sql_check
 from pipelines.models.one_step import models_in_one_step
 from pipelines.models.specs import build_model, model_attrs, model_checks, model_key
 
@@ -84,6 +84,6 @@ def _model_check(
         blocking=check.severity == "error",
     )
     def _check() -> AssetCheckResult:
-        return check_result(run_sql_check(config, check, params))
+        return failed_if_raises(lambda: check_result(run_sql_check(config, check, params)))
 
     return _check
