@@ -36,7 +36,7 @@ SETTINGS = settings(
 #: One complete file per kind, as the tool writes it (provenance in each folder's SOURCES.md),
 #: and the name it is read under.
 SAMPLES: dict[str, tuple[Path, str]] = {
-    "focus": (DATA / "focus/commitment_discount_purchase_scenario_2.csv", "focus.csv"),
+    "focus": (DATA / "focus/commitment_discount_usage_scenario_1.csv", "focus.csv"),
     "aws_cur": (DATA / "aws/2023-06-01.csv", "2023-06-01.csv"),
     "gcp_billing": (CONF / "gcp_billing/nise/export/gcp_billing_1.csv", "gcp_billing_1.csv"),
     "azure_cost": (CONF / "azure_cost/nise/export/costreport_1.csv", "costreport_1.csv"),

@@ -92,6 +92,11 @@ def parse_scrape(path: Path, *, scrape_time_from: str = "filename") -> DcgmSampl
         name, labels, value, stamp = match.groups()
         if name not in METRICS:
             continue
+        try:  # Prometheus writes NaN and +Inf as such; any other text is a corrupt line
+            float(value)
+        except ValueError:
+            skipped.append((number, f"{name}: a number expected, found {value!r}"))
+            continue
         when = (
             datetime.fromtimestamp(int(stamp) / 1000, UTC).replace(tzinfo=None) if stamp else taken
         )

@@ -199,6 +199,13 @@ def _chunk(
         "_n", *[pl.col("_f").list.get(i).str.strip_chars().alias(_WANTED[n]) for i, n in keep]
     )
     numeric = [c for c in (*_NUMERIC, "gpu_index") if c in frame.columns]
+    for column in numeric:  # text where a number belongs refuses the line, counted once
+        junk = _not_a_number(column)
+        skipped += [
+            (int(n), f"{column}: a number expected, found {v!r}")
+            for n, v in frame.filter(junk).select("_n", column).iter_rows()
+        ]
+        frame = frame.filter(~junk)
     frame = frame.with_columns([_number(c) for c in numeric])
     local = pl.col("ts_local").str.to_datetime("%Y/%m/%d %H:%M:%S%.f", strict=False, time_unit="us")
     frame = frame.with_columns(local.alias("_local"))
@@ -252,6 +259,20 @@ def _chunk(
 def _canonical(header: str) -> str:
     name = re.sub(r"\s*\[[^\]]*\]\s*$", "", header.strip()).lower()
     return _ALIASES.get(name, name)
+
+
+def _not_a_number(column: str) -> pl.Expr:
+    """A value that is neither a number (with its unit) nor one of nvidia-smi's non-values
+    (empty, ``[N/A]``, ``[Not Supported]``, a bare ``N/A``): e.g. ``abc %`` from a corrupt line,
+    which would otherwise load as a silent null."""
+    value = pl.col(column).str.strip_chars()
+    return (
+        value.is_not_null()
+        & (value != "")
+        & ~value.str.starts_with("[")
+        & (value.str.to_uppercase() != "N/A")
+        & ~value.str.contains(r"^-?\d+(?:\.\d+)?(?:\s*[A-Za-z%]+)?$")
+    )
 
 
 def _number(column: str) -> pl.Expr:
