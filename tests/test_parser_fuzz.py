@@ -51,6 +51,22 @@ SAMPLES: dict[str, tuple[Path, str]] = {
         "pods-2026-11-03T12-00-00Z.json",
     ),
 }
+#: More files the tools write, fuzzed the same way (a second format or layout per kind).
+MORE: dict[str, list[tuple[Path, str]]] = {
+    "aws_cur": [(DATA / "aws/test_cur.csv", "test_cur.csv")],
+    "gcp_billing": [(DATA / "gcp/2022-08-01_5.csv", "2022-08-01_5.csv")],
+    "azure_cost": [(DATA / "azure/ea/EA_ActualCost_Small.csv", "EA_ActualCost_Small.csv")],
+    "nvidia_smi": [(DATA / "nvidia/nvidia-smi_dmon.txt", "dmon.txt")],
+    "dcgm": [(CONF / "dcgm/range-query_gpu-util.json", "range-query_gpu-util.json")],
+    "kubernetes": [
+        (
+            CONF / "kubernetes/cluster/nodes-2026-11-03T10-00-00Z.json",
+            "nodes-2026-11-03T10-00-00Z.json",
+        )
+    ],
+}
+#: A CUR export as AWS lays it out: a manifest naming a gzip CSV (both mutated in turn).
+CUR_TREE = CONF / "aws_cur/nise/cur/20261001-20261101"
 MUTATIONS = [
     "flip",
     "truncate",
@@ -92,12 +108,13 @@ def mutate(body: bytes, how: str, rng: random.Random) -> tuple[bytes, bool]:
     return packed[: rng.randrange(1, len(packed))], True  # the stream ends early
 
 
-def place(folder: Path, kind: str, how: str, seed: int) -> Path:
-    """A fresh source folder holding the kind's sample, mutated once."""
+def place(folder: Path, kind: str, how: str, seed: int, which: int = 0) -> Path:
+    """A fresh source folder holding one of the kind's samples (``which``), mutated once."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    sample, name = SAMPLES[kind]
+    samples = [SAMPLES[kind], *MORE.get(kind, [])]
+    sample, name = samples[which % len(samples)]
     body, packed = mutate(sample.read_bytes(), how, random.Random(seed))
     (folder / (name + ".gz" if packed else name)).write_bytes(body)
     return folder
@@ -133,35 +150,66 @@ def test_every_kind_has_a_sample_that_reads_unmutated(tmp_path: Path) -> None:
     """The properties below mean something only if each sample, as written, is read."""
     assert set(SAMPLES) == set(KINDS)
     for kind in KINDS:
-        root = tmp_path / kind
-        root.mkdir()
-        sample, name = SAMPLES[kind]
-        shutil.copy(sample, root / name)
-        if KINDS[kind].is_billing:
-            assert billing_reader(kind, str(root)).discover().periods, kind
-        else:
-            batch = read_telemetry(kind, str(root), host="h")
-            assert not batch.unreadable and not batch.skipped, kind
-            rows = batch.samples.height + batch.jobs.height + batch.pods.height
-            assert rows > 0, kind
+        for which in range(1 + len(MORE.get(kind, []))):
+            _check_unmutated(tmp_path / f"{kind}-{which}", kind, which)
+    assert set(billing_reader("aws_cur", str(CUR_TREE)).discover().periods) == {"2026-10"}
+
+
+def _check_unmutated(root: Path, kind: str, which: int) -> None:
+    root.mkdir()
+    sample, name = [SAMPLES[kind], *MORE.get(kind, [])][which]
+    shutil.copy(sample, root / name)
+    if KINDS[kind].is_billing:
+        assert billing_reader(kind, str(root)).discover().periods, kind
+    else:
+        batch = read_telemetry(kind, str(root), host="h")
+        assert not batch.unreadable and not batch.skipped, kind
+        rows = sum(t.height for t in (batch.samples, batch.jobs, batch.pods, batch.nodes))
+        assert rows > 0, kind
 
 
 @pytest.mark.parametrize("kind", BILLING)
 @SETTINGS
-@given(how=st.sampled_from(MUTATIONS), seed=st.integers(0, 2**31))
+@given(how=st.sampled_from(MUTATIONS), seed=st.integers(0, 2**31), which=st.integers(0, 1))
 def test_billing_parsers_read_or_refuse_mutated_files(
-    tmp_path: Path, kind: str, how: str, seed: int
+    tmp_path: Path, kind: str, how: str, seed: int, which: int
 ) -> None:
-    load_billing_kind(tmp_path, kind, place(tmp_path / "bills", kind, how, seed))
+    load_billing_kind(tmp_path, kind, place(tmp_path / "bills", kind, how, seed, which))
+
+
+@SETTINGS
+@given(
+    how=st.sampled_from(MUTATIONS),
+    seed=st.integers(0, 2**31),
+    target=st.sampled_from(["data", "manifest"]),
+)
+def test_a_mutated_cur_manifest_tree_is_read_or_refused(
+    tmp_path: Path, how: str, seed: int, target: str
+) -> None:
+    """The manifest's JSON or its gzip CSV (decompressed, mutated, compressed again unless
+    the mutation is itself a cut gzip) spoiled once, inside AWS's folder layout."""
+    root = tmp_path / "cur"
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(CUR_TREE, root / CUR_TREE.name)
+    if target == "manifest":
+        path = root / CUR_TREE.name / "cur-Manifest.json"
+        body, packed = mutate(path.read_bytes(), how, random.Random(seed))
+        path.write_bytes(gzip.compress(body) if packed else body)
+    else:
+        path = next((root / CUR_TREE.name).glob("*/*.csv.gz"))
+        body, packed = mutate(gzip.decompress(path.read_bytes()), how, random.Random(seed))
+        path.write_bytes(body if packed else gzip.compress(body))
+    load_billing_kind(tmp_path, "aws_cur", root)
 
 
 @pytest.mark.parametrize("kind", TELEMETRY)
 @SETTINGS
-@given(how=st.sampled_from(MUTATIONS), seed=st.integers(0, 2**31))
+@given(how=st.sampled_from(MUTATIONS), seed=st.integers(0, 2**31), which=st.integers(0, 1))
 def test_telemetry_parsers_record_problems_never_raise(
-    tmp_path: Path, kind: str, how: str, seed: int
+    tmp_path: Path, kind: str, how: str, seed: int, which: int
 ) -> None:
-    root = place(tmp_path / "logs", kind, how, seed)
+    root = place(tmp_path / "logs", kind, how, seed, which)
     batch = read_telemetry(kind, str(root), host="h")
     for problem in batch.unreadable + batch.skipped:
         assert problem.file.startswith(str(root))  # names the file it is about
