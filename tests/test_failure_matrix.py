@@ -223,24 +223,10 @@ def _lines_of(output: str, source: str) -> list[str]:
 
 
 TELEMETRY = [k for k, spec in KINDS.items() if not spec.is_billing]
-#: Outside connectors/: a telemetry line the parser skips is only counted by the load
-#: (aispend/telemetry_load.py) and the run (aispend/cli/run.py prints "N unreadable line(s)
-#: skipped" and exits 0), so text in a number fails neither the source nor the run, and the
-#: file is not named. The parsers do skip the line (test_text_in_a_telemetry_number_is_skipped).
-SKIPS_ONLY_COUNTED = pytest.mark.xfail(
-    strict=True,
-    reason="a skipped telemetry line is counted, not failed: the run exits 0 without naming "
-    "the file (aispend/telemetry_load.py, aispend/cli/run.py; not connectors/)",
-)
 
 
 def _matrix() -> list[object]:
-    return [
-        pytest.param(kind, variant, marks=SKIPS_ONLY_COUNTED)
-        if kind in TELEMETRY and variant == "text_in_number"
-        else pytest.param(kind, variant)
-        for kind, variant in _cases()
-    ]
+    return [pytest.param(kind, variant) for kind, variant in _cases()]
 
 
 @pytest.mark.parametrize("kind", TELEMETRY)

@@ -256,6 +256,16 @@ def _load_telemetry(
         f"({took:.1f} s)"
     )
     summary.loaded.append(source.name)
+    if staged.batch.skipped:
+        # The readable lines loaded; a line lost is still data lost, so the run says where and
+        # fails (the whole list is in `aispend status`).
+        first = staged.batch.skipped[0]
+        more = len(staged.batch.skipped) - 1
+        echo(
+            f"  {source.name}: FAILED lines: {redact(str(first))}"
+            + (f" (and {more} more; see `aispend status`)" if more else "")
+        )
+        summary.failed.append(f"{source.name} (unreadable lines)")
 
 
 def _reason(exc: BaseException) -> str:
