@@ -349,7 +349,10 @@ def test_cluster_end_to_end(cli, tmp_path: Path) -> None:
         )
     )
     result = cli("run")
-    assert result.exit_code == 0, result.output
+    # every readable pod loads; the pod with a bad quantity fails the run, named (exit 1)
+    assert result.exit_code == 1, result.output
+    assert "k8s: FAILED lines: " in result.output
+    assert "Pod ml/broken-quantity skipped" in result.output
 
     with reader(tmp_path / "wh.duckdb") as con:
         runs = con.execute(

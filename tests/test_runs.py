@@ -175,7 +175,9 @@ def test_a_folder_of_mixed_nvidia_smi_outputs(cli, tmp_path: Path) -> None:  # t
         "this line is garbage\n"
     )
     result = cli("run")
-    assert result.exit_code == 0, result.output
+    # the readable lines load; the garbage line fails the run, named (exit 1)
+    assert result.exit_code == 1, result.output
+    assert "gpu-extra.csv, row 3: 1 fields, expected 3" in result.output
     status = cli("status")
     assert "smi 2026-11-23 loaded, skipped 1 unreadable line(s):" in status.output
     assert "gpu-extra.csv, row 3: 1 fields, expected 3" in status.output
