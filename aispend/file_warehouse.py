@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -16,12 +16,14 @@ from aispend.billing_load import LoadResult, changed_periods, load_billing_parti
 from aispend.config import AispendConfig, SourceConfig
 from aispend.model_summary import table_summary
 from aispend.storage import ModelBuild, TelemetryLoad
-from aispend.store.engines import Engine
 from aispend.telemetry_load import load_telemetry_day, record_unreadable, stage, telemetry_days
 from aispend.warehouse import publish, reader, transaction, writer
 from connectors.discovery import Discovery
 from connectors.errors import InputProblem
 from dbt_like import CheckResult, Project, SqlNode, run_check, run_model
+
+if TYPE_CHECKING:
+    from aispend.store.engines import Engine
 
 
 class FileWarehouse:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 MASK = "***"
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
@@ -39,12 +39,23 @@ def redact_url(url: str) -> str:
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every URL's secrets, header values and known secret values masked."""
-    for value in sorted(
+    return redactor(secrets)(text)
+
+
+def redactor(secrets: Iterable[str] = ()) -> Callable[[str], str]:
+    """``redact`` with the secret values gathered once, for masking many texts in a row (every
+    problem of a load)."""
+    values = sorted(
         {s for s in (*secrets, *_secret_env_values()) if len(s) >= 12}, key=len, reverse=True
-    ):
-        text = text.replace(value, MASK)
-    text = _URL.sub(lambda m: redact_url(m.group(0)), text)
-    return _HEADER.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+    )
+
+    def apply(text: str) -> str:
+        for value in values:
+            text = text.replace(value, MASK)
+        text = _URL.sub(lambda m: redact_url(m.group(0)), text)
+        return _HEADER.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+
+    return apply
 
 
 def _secret_env_values() -> list[str]:

@@ -47,8 +47,6 @@ class TelemetryResult:
     samples: int
     jobs: int
     skipped: int
-    #: Files of the source that could not be read at all (the same list for every day).
-    unreadable: list[InputProblem] = field(default_factory=list)
 
 
 @dataclass
@@ -221,9 +219,7 @@ def load_telemetry_day(
             )
             record_load_errors(con, load_id, source.name, day, skipped)
         con.execute("CHECKPOINT")
-    return TelemetryResult(
-        source.name, day, samples, jobs.height, len(skipped), list(batch.unreadable)
-    )
+    return TelemetryResult(source.name, day, samples, jobs.height, len(skipped))
 
 
 #: meta.loads' period for a telemetry source's whole-source failures (files whose day cannot

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from aispend.errors import InputProblem
-from aispend.redact import redact
+from aispend.redact import redactor
 from connectors.cost_model import COST_LINES
 
 SCHEMAS = ("raw", "staging", "marts", "meta")
@@ -116,6 +116,7 @@ def record_load_errors(
 ) -> None:
     """The file, row, column and reason of each problem of one load, for `aispend status`."""
     if problems:
+        mask = redactor()
         con.executemany(
             "INSERT INTO meta.load_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -123,10 +124,10 @@ def record_load_errors(
                     load_id,
                     source,
                     partition,
-                    redact(p.file),
+                    mask(p.file),
                     p.row,
                     p.column,
-                    redact(p.message),
+                    mask(p.message),
                     utc_now(),
                 ]
                 for p in problems

@@ -33,6 +33,8 @@ def compression_of(path: Path) -> str | None:
 def open_binary(path: Path) -> BinaryIO:
     """The file's content, decompressed as it is read when it is gzip or zstd."""
     kind = compression_of(path)
+    if kind is None:
+        _refuse_empty_compressed(path)
     if kind == "gzip":
         return gzip.open(path, "rb")  # type: ignore[return-value]
     if kind == "zstd":
@@ -49,9 +51,18 @@ def read_bytes(path: Path) -> bytes:
     """All of the file's content, decompressed. A cut-off stream raises EOFError (gzip) or
     zstandard.ZstdError, which readers report as an unreadable file."""
     if compression_of(path) is None:
+        _refuse_empty_compressed(path)
         return path.read_bytes()
     with open_binary(path) as handle:
         return handle.read()
+
+
+def _refuse_empty_compressed(path: Path) -> None:
+    """A 0-byte ``.gz``/``.zst`` is a compressed copy that never got its first bytes (gzip -t
+    calls it an unexpected end of file); read as plain text it would be an empty file and
+    vanish from the load, so it is refused as a cut-off stream, naming the file."""
+    if path.name.lower().endswith(COMPRESSED_SUFFIXES) and path.stat().st_size == 0:
+        raise EOFError(f"{path.name} is empty, but its name says it is compressed")
 
 
 _CHUNK = 1 << 20

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -61,6 +65,33 @@ def month_rows(period: str, costs: Sequence[str]) -> list[dict[str, str]]:
         }
         for h, c in enumerate(costs)
     ]
+
+
+#: The installed ``aispend`` script, for tests that need what a terminal sees (interpreter
+#: teardown, exit codes of the real process) rather than CliRunner's capture.
+SCRIPT = Path(sys.executable).parent / "aispend"
+
+
+def run_aispend(
+    folder: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``aispend ARGS`` in ``folder`` as a subprocess, without the caller's config or warning
+    settings; ``env`` adds variables."""
+    base = {k: v for k, v in os.environ.items() if k not in ("AISPEND_CONFIG", "PYTHONWARNINGS")}
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        timeout=300,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def write_config(folder: Path, sources: list[dict[str, Any]], **extra: Any) -> Path:

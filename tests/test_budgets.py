@@ -2,7 +2,6 @@
 server (aiosmtpd) for email, a file; figures worked by hand from the bill below."""
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -15,7 +14,7 @@ import pytest
 import yaml
 from aiosmtpd.controller import Controller
 
-from tests.conftest import write_focus
+from tests.conftest import free_port, write_focus
 
 D = Decimal
 
@@ -96,12 +95,6 @@ class Mailbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

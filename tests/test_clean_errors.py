@@ -5,24 +5,14 @@ part of what is checked. One line names what and where; the exit code says whose
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import month_rows, write_config, write_focus
+from tests.conftest import month_rows, run_aispend, write_config, write_focus
 
-SCRIPT = Path(sys.executable).parent / "aispend"
 GPU_LOG = Path(__file__).resolve().parents[1] / "aispend/demo_data/scenario/gpu/train-a.csv"
 NOISE = ("Traceback", "nanobind", "Warning", "leaked")
-
-
-def aispend(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("AISPEND_CONFIG", "PYTHONWARNINGS")}
-    return subprocess.run(
-        [str(SCRIPT), *args], cwd=folder, capture_output=True, text=True, env=env, timeout=300
-    )
 
 
 def assert_quiet(result: subprocess.CompletedProcess[str]) -> None:
@@ -39,7 +29,7 @@ def test_a_missing_source_path_fails_that_source_alone_with_one_line(tmp_path: P
             {"name": "good", "kind": "focus", "path": "good"},
         ],
     )
-    result = aispend(tmp_path, "run")
+    result = run_aispend(tmp_path, "run")
     assert result.returncode == 1, result.stdout + result.stderr
     assert_quiet(result)
     assert (
@@ -47,7 +37,7 @@ def test_a_missing_source_path_fails_that_source_alone_with_one_line(tmp_path: P
         "folder" in result.stdout
     )
     assert "good 2026-10: loaded 2 rows" in result.stdout  # the other source still loads
-    total = aispend(
+    total = run_aispend(
         tmp_path, "sql", "--format", "csv", "select sum(billed_cost) from marts.cost_lines"
     )
     assert total.stdout.splitlines()[1] == "3.75"  # 1.25 + 2.50
@@ -55,13 +45,13 @@ def test_a_missing_source_path_fails_that_source_alone_with_one_line(tmp_path: P
 
 def test_config_errors_exit_2_with_the_file_and_key(tmp_path: Path) -> None:
     (tmp_path / "aispend.yaml").write_text("warehouse: w.duckdb\nsourcez: []\n")
-    result = aispend(tmp_path, "run")
+    result = run_aispend(tmp_path, "run")
     assert result.returncode == 2
     assert_quiet(result)
     assert result.stderr.startswith(f"Error: {tmp_path / 'aispend.yaml'}: invalid configuration")
     assert "sourcez: unknown key" in result.stderr
 
-    missing = aispend(tmp_path, "--config", "elsewhere.yaml", "status")
+    missing = run_aispend(tmp_path, "--config", "elsewhere.yaml", "status")
     assert missing.returncode == 2
     assert "elsewhere.yaml: config file not found" in missing.stderr
 
@@ -79,7 +69,7 @@ def test_an_unreadable_telemetry_file_fails_the_run_and_is_named(tmp_path: Path)
             {"name": "gpus", "kind": "nvidia_smi", "path": "gpu"},
         ],
     )
-    result = aispend(tmp_path, "run")
+    result = run_aispend(tmp_path, "run")
     assert result.returncode == 1
     assert_quiet(result)
     assert (
@@ -87,7 +77,7 @@ def test_an_unreadable_telemetry_file_fails_the_run_and_is_named(tmp_path: Path)
     )
     assert "gpus: 1 day(s), 11520 GPU samples" in result.stdout  # 8 GPUs x 1,440 minutes
     assert "1 failed" in result.stdout
-    status = aispend(tmp_path, "status")
+    status = run_aispend(tmp_path, "status")
     assert status.returncode == 0
     assert "kube unreadable files failed" in status.stdout
     assert f"{logs / 'pods.json'}: could not be read" in status.stdout
@@ -99,11 +89,11 @@ def test_a_truncated_log_among_good_ones_loads_the_good_days_and_fails(tmp_path:
     whole = gzip.compress((GPU_LOG.parent / "train-b.csv").read_bytes())
     (tmp_path / "gpu" / "train-b.csv.gz").write_bytes(whole[: len(whole) // 2])
     write_config(tmp_path, [{"name": "gpus", "kind": "nvidia_smi", "path": "gpu"}])
-    result = aispend(tmp_path, "run")
+    result = run_aispend(tmp_path, "run")
     assert result.returncode == 1, result.stdout
     assert_quiet(result)
     assert f"{tmp_path / 'gpu' / 'train-b.csv.gz'}" in result.stdout
-    samples = aispend(
+    samples = run_aispend(
         tmp_path,
         "sql",
         "--format",
@@ -115,14 +105,14 @@ def test_a_truncated_log_among_good_ones_loads_the_good_days_and_fails(tmp_path:
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     (tmp_path / "taken").write_text("a file, not a folder")
-    plain = aispend(tmp_path, "init", "taken/aispend.yaml")
+    plain = run_aispend(tmp_path, "init", "taken/aispend.yaml")
     assert plain.returncode == 3  # neither config nor data: the environment
     assert_quiet(plain)
     assert plain.stderr.splitlines() == [
         "Error: NotADirectoryError: [Errno 20] Not a directory: 'taken/aispend.yaml' "
         "(run with --debug for the traceback)"
     ]
-    debug = aispend(tmp_path, "--debug", "init", "taken/aispend.yaml")
+    debug = run_aispend(tmp_path, "--debug", "init", "taken/aispend.yaml")
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr
 
@@ -130,25 +120,25 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 def test_cli_edges_are_one_line_with_their_exit_code(tmp_path: Path) -> None:
     write_focus(tmp_path / "bills" / "oct.csv", month_rows("2026-10", ["1.25"]))
     write_config(tmp_path, [{"name": "bills", "kind": "focus", "path": "bills"}])
-    assert aispend(tmp_path, "run").returncode == 0
+    assert run_aispend(tmp_path, "run").returncode == 0
 
-    bad_period = aispend(tmp_path, "report", "--period", "2026-13")
+    bad_period = run_aispend(tmp_path, "report", "--period", "2026-13")
     assert bad_period.returncode == 2
     assert (
         "Invalid value for --period: billing period '2026-13' is not of the form YYYY-MM"
         in bad_period.stderr
     )
 
-    empty = aispend(tmp_path, "report", "--period", "2025-01", "--out", "r.html")
+    empty = run_aispend(tmp_path, "report", "--period", "2025-01", "--out", "r.html")
     assert empty.returncode == 1
     assert "holds no cost lines for 2025-01" in empty.stderr
     assert not (tmp_path / "r.html").exists()  # no empty page written
 
     (tmp_path / "latin1.yaml").write_bytes(b"warehouse: caf\xe9.duckdb\n")
-    latin1 = aispend(tmp_path, "--config", "latin1.yaml", "status")
+    latin1 = run_aispend(tmp_path, "--config", "latin1.yaml", "status")
     assert latin1.returncode == 2
     assert latin1.stderr.strip() == "Error: latin1.yaml: not UTF-8 text (byte 14): save it as UTF-8"
     (tmp_path / "folder.yaml").mkdir()
-    assert aispend(tmp_path, "--config", "folder.yaml", "status").returncode == 2
+    assert run_aispend(tmp_path, "--config", "folder.yaml", "status").returncode == 2
     for result in (bad_period, empty, latin1):
         assert_quiet(result)

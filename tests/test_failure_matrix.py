@@ -15,10 +15,8 @@ import csv
 import gzip
 import io
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -27,10 +25,10 @@ import pytest
 import yaml
 
 from connectors.registry import KINDS
+from tests.conftest import run_aispend
 
 DATA = Path(__file__).resolve().parent / "data"
 CONF = DATA / "conformance"
-SCRIPT = Path(sys.executable).parent / "aispend"
 LONG = 5 * 1024 * 1024  # a 5 MB line: past any line limit, small enough to stay fast
 
 #: kind -> (a complete file as the tool writes it, its format, the numeric field to spoil).
@@ -167,13 +165,6 @@ def _cases() -> list[tuple[str, str]]:
     ]
 
 
-def _aispend(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("AISPEND_CONFIG", "PYTHONWARNINGS")}
-    return subprocess.run(
-        [str(SCRIPT), *args], cwd=folder, capture_output=True, text=True, env=env, timeout=300
-    )
-
-
 def _write(folder: Path, kind: str, names: dict[str, list[tuple[str, bytes]]]) -> None:
     sources = []
     for source, files in names.items():
@@ -205,7 +196,7 @@ def _run_kind(kind: str, base: Path) -> tuple[subprocess.CompletedProcess[str], 
                 (_bad_name(kind, variant, suffix), body),
             ]
     _write(folder, kind, files)
-    return _aispend(folder, "run"), folder
+    return run_aispend(folder, "run"), folder
 
 
 @pytest.fixture(scope="module")
@@ -260,11 +251,11 @@ def test_a_bom_before_a_good_file_loads_like_the_file(tmp_path: Path, kind: str)
         kind,
         {"plain": [(good.name, good.read_bytes())]},
     )
-    plain = _aispend(tmp_path, "run")
+    plain = run_aispend(tmp_path, "run")
     assert plain.returncode == 0, plain.stdout + plain.stderr
     bom = tmp_path / "bom"
     _write(bom, kind, {"plain": [(good.name, b"\xef\xbb\xbf" + good.read_bytes())]})
-    with_bom = _aispend(bom, "run")
+    with_bom = run_aispend(bom, "run")
     assert with_bom.returncode == 0, with_bom.stdout + with_bom.stderr
     assert "Traceback" not in with_bom.stdout + with_bom.stderr
     # the same rows load: the per-partition lines match once the folder is taken out

@@ -5,11 +5,7 @@ TLS. Sentinel secrets must appear in no output and in no table of the warehouse 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import ssl
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,33 +16,12 @@ import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.conftest import month_rows, write_focus
+from tests.conftest import free_port, month_rows, run_aispend, write_focus
 
-SCRIPT = Path(sys.executable).parent / "aispend"
 TOKEN = "sentinel-token-7f3a9c1e55"
 PASSWORD = "sentinel-password-a1b2c3d4"
 HEADER = "Bearer sentinel-header-9e8d7c6b"
 S3_SECRET = "sentinel-s3-secret-0a0b0c0d"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def aispend(
-    folder: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("AISPEND_CONFIG", "PYTHONWARNINGS")}
-    return subprocess.run(
-        [str(SCRIPT), *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env={**base, **(env or {})},
-        timeout=300,
-    )
 
 
 def budget_config(folder: Path, alerts: dict[str, Any], sources: list[dict[str, Any]]) -> None:
@@ -139,10 +114,10 @@ def test_no_secret_leaks_from_failing_sinks_and_sources(tmp_path: Path) -> None:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_MAX_ATTEMPTS": "1",
     }
-    run = aispend(tmp_path, "run", env=env)
-    check = aispend(tmp_path, "budgets", "check", "--period", "2026-10", env=env)
-    status = aispend(tmp_path, "status", env=env)
-    report = aispend(tmp_path, "report", "--period", "2026-10", env=env)
+    run = run_aispend(tmp_path, "run", env=env)
+    check = run_aispend(tmp_path, "budgets", "check", "--period", "2026-10", env=env)
+    status = run_aispend(tmp_path, "status", env=env)
+    report = run_aispend(tmp_path, "report", "--period", "2026-10", env=env)
 
     assert run.returncode == 1  # the S3 source failed; the local bill loaded
     assert "lake: FAILED, nothing loaded from it" in run.stdout
@@ -172,9 +147,9 @@ def test_a_broken_sink_beside_a_working_one_is_retried_alone(tmp_path: Path) -> 
         [{"name": "bills", "kind": "focus", "path": "bills"}],
     )
     env = {"SLACK_HOOK": "not a url"}
-    assert aispend(tmp_path, "run").returncode == 0
-    first = aispend(tmp_path, "budgets", "check", "--period", "2026-10", env=env)
-    second = aispend(tmp_path, "budgets", "check", "--period", "2026-10", env=env)
+    assert run_aispend(tmp_path, "run").returncode == 0
+    first = run_aispend(tmp_path, "budgets", "check", "--period", "2026-10", env=env)
+    second = run_aispend(tmp_path, "budgets", "check", "--period", "2026-10", env=env)
     assert first.returncode == second.returncode == 1
     assert "Alert sent: all 100% actual 2026-10 -> file" in first.stdout
     assert "-> file" not in second.stdout + second.stderr  # delivered once, never again
@@ -250,9 +225,9 @@ def test_smtp_logs_in_only_after_tls(tmp_path: Path, with_tls: bool) -> None:
             },
             [{"name": "bills", "kind": "focus", "path": "bills"}],
         )
-        assert aispend(tmp_path, "run").returncode == 0
+        assert run_aispend(tmp_path, "run").returncode == 0
         env = {"SMTP_USER": "alerts", "SMTP_PASSWORD": PASSWORD}
-        check = aispend(tmp_path, "budgets", "check", "--period", "2026-10", env=env)
+        check = run_aispend(tmp_path, "budgets", "check", "--period", "2026-10", env=env)
     finally:
         server.stop()
     if with_tls:

@@ -19,13 +19,8 @@ from pathlib import Path
 import pytest
 
 from aispend.store.engines import _LOG4J
+from tests.conftest import free_port
 from tests.test_spark_engine import assert_same_tables, build_with_duckdb, write_demo_config
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from aispend.store.ddl import statements
 from aispend.store.engines import Engine, open_engine
 from aispend.store.layout import REWRITTEN
 from aispend.store.loads import load_billing_to_store, load_telemetry_to_store, write_host_map
-from aispend.store.objects import open_store
+from aispend.store.objects import ObjectStore, open_store
 from aispend.store.tables import drop, read_only, replace_table, store_connection
 from connectors.discovery import Discovery
 from connectors.errors import InputProblem
@@ -35,7 +36,12 @@ class StoreWarehouse:
     def __init__(self, config: AispendConfig, uri: str):
         self.config = config
         self.uri = uri
-        self.store = open_store(uri)
+
+    @cached_property
+    def store(self) -> ObjectStore:
+        """Opened on first use: building the Dagster definitions asks only whether loads may
+        run in parallel, which needs no S3 client."""
+        return open_store(self.uri)
 
     def describe(self) -> str:
         return f"parquet store {self.uri} (engine: {self.config.engine})"

@@ -8,11 +8,9 @@ the other files are still read.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import polars as pl
 
-from connectors.compressed import COMPRESSED_SUFFIXES
 from connectors.errors import InputProblem
 from connectors.files import filesystem_for
 from connectors.registry import telemetry_kind
@@ -68,9 +66,7 @@ def read_telemetry(
     )
     for ref in refs:
         try:
-            path = fs.local_path(ref)
-            _refuse_empty_compressed(path)
-            reader.read(ref, path, out)
+            reader.read(ref, fs.local_path(ref), out)
         except UNREADABLE as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             out.batch.unreadable.append(
@@ -80,11 +76,3 @@ def read_telemetry(
             )
     reader.close(out)
     return out.finish()
-
-
-def _refuse_empty_compressed(path: Path) -> None:
-    """A 0-byte ``.gz``/``.zst`` is a compressed copy that never got its first bytes (gzip -t
-    calls it an unexpected end of file); read as plain text it would be an empty log and vanish
-    from the load, so it is refused as a cut-off stream, naming the file."""
-    if path.name.lower().endswith(COMPRESSED_SUFFIXES) and path.stat().st_size == 0:
-        raise EOFError(f"{path.name} is empty, but its name says it is compressed")
