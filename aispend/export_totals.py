@@ -41,8 +41,12 @@ class Comparison:
     changed: list[str] = field(default_factory=list)
 
 
-def export_mismatches(config: AispendConfig, source: SourceConfig) -> Comparison:
-    """Each loaded period of ``source`` against the files it was loaded from."""
+def export_mismatches(
+    config: AispendConfig, source: SourceConfig, period: str | None = None
+) -> Comparison:
+    """``period`` of ``source`` (every loaded period without one) against the files it was
+    loaded from: a load checks its own period, so a history of N periods is not re-read N
+    times, and a period another process is loading right now is not half-seen."""
     result = Comparison()
     export_total = source_kind(source.kind).export_total
     if export_total is None:
@@ -50,14 +54,15 @@ def export_mismatches(config: AispendConfig, source: SourceConfig) -> Comparison
     with open_warehouse(config).latest() as con:
         files = con.execute(
             "select period, file, size, stamp, digest from meta.partition_files "
-            "where source = ? order by period, file",
-            [source.name],
+            "where source = ? and period = coalesce(?, period) order by period, file",
+            [source.name, period],
         ).fetchall()
         loaded = dict(
             con.execute(
                 "select x_billing_period, coalesce(sum(billed_cost), 0) from marts.cost_lines "
-                "where x_source = ? group by 1",
-                [source.name],
+                "where x_source = ? and x_billing_period = coalesce(?, x_billing_period) "
+                "group by 1",
+                [source.name, period],
             ).fetchall()
         )
     by_period: dict[str, list[LoadedFile]] = {}

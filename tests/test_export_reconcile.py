@@ -8,6 +8,7 @@ import csv
 import gzip
 import json
 import shutil
+from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from aispend.billing_load import load_billing_partition
 from aispend.config import load_config
 from aispend.export_totals import export_mismatches
 from aispend.warehouse import writer
+from connectors.registry import source_kind
 from tests.conftest import write_config
 from tests.gcp_exports import export_rows, flattened_csv, jsonl_gz
 
@@ -65,12 +67,33 @@ def test_gcp_jsonl_clean_load_passes_and_tampered_period_fails(cli, tmp_path) ->
     [bad] = export_mismatches(config, source).mismatches
     # gcp_exports' worked totals: 202610 net = 62.16 cost - 18.35 credits = 43.81; +1 tampered
     assert (bad.period, bad.loaded, bad.in_files) == ("2026-10", D("44.81"), D("43.81"))
-    # the check runs after any load of the source, and fails the run
-    rerun = cli("run", "--period", "2026-09")
+
+
+def test_a_load_that_differs_from_its_files_fails_the_run(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The check runs after each load, on the period loaded: a loader that lost a dollar of
+    2026-10 (simulated by the check's own reader finding one more in the files) fails that run,
+    naming the period and both totals."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "billing-000000000000.json.gz").write_bytes(jsonl_gz(export_rows()))
+    _load(cli, tmp_path, "gcp_billing")
+    kind = source_kind("gcp_billing")
+    assert kind.export_total is not None
+    read_total = kind.export_total
+
+    def one_more(*args):  # type: ignore[no-untyped-def]
+        return read_total(*args) + 1
+
+    monkeypatch.setattr(
+        "aispend.export_totals.source_kind", lambda name: replace(kind, export_total=one_more)
+    )
+    rerun = cli("run", "--period", "2026-10")
     assert rerun.exit_code == 1
     assert "CHECK FAILED billing/bills:export_totals" in rerun.output
-    # and names the period with both totals on the next line
-    assert "    period 2026-10, loaded 44.8100000000, in_files 43.81" in rerun.output
+    # gcp_exports' worked totals: 202610 net = 62.16 cost - 18.35 credits = 43.81
+    assert "    period 2026-10, loaded 43.8100000000, in_files 44.81" in rerun.output
+    # only the period loaded is compared: 2026-09 is not re-read by this run
+    assert "period 2026-09" not in rerun.output
 
 
 def test_gcp_csv_rewritten_after_load_is_listed_not_a_mismatch(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 -- check: cost_lines_reconcile
 -- severity: error
 -- asset: marts.cost_lines
--- description: Per period and currency, loaded rows and billed cost equal the export's own totals to the cent.
+-- description: Per period (the one just loaded; all without one) and currency, loaded rows and billed cost equal the export's own totals to the cent.
 with loaded as (
     select
         x_billing_period as period,
@@ -9,14 +9,14 @@ with loaded as (
         count(*) as rows_loaded,
         sum(billed_cost) as billed_cost
     from marts.cost_lines
-    where x_source = $source
+    where x_source = $source and x_billing_period = coalesce($period, x_billing_period)
     group by x_billing_period, billing_currency
 ),
 
 expected as (
     select period, billing_currency, rows_in_export, billed_cost
     from meta.control_totals
-    where source = $source
+    where source = $source and period = coalesce($period, period)
 )
 
 select

@@ -6,6 +6,7 @@ select x_source_file, x_source_row, x_billing_period, billing_period_start, bill
 from marts.cost_lines
 where
     x_source = $source
+    and x_billing_period = coalesce($period, x_billing_period)
     and (
         billed_cost is null
         or effective_cost is null
