@@ -19,12 +19,15 @@ PREVIEW_ROWS = 10
 
 
 def table_summary(con: duckdb.DuckDBPyConnection, table: str, rows: int | None) -> dict[str, Any]:
-    """``rows`` is None for a view: it shows its preview, with no count and no totals (each
-    would compute the whole view)."""
+    """``rows`` is None for a view: it gets nothing but its column count. Metadata reads what a
+    build wrote; a preview of a view computes the view (staging.gpu_sample_spans: a window over
+    every sample, seconds a night at a month of telemetry, for ten rows)."""
+    if rows is None:
+        return {"columns": len(con.execute(f"DESCRIBE {table}").fetchall())}
     columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    metadata: dict[str, Any] = {} if rows is None else {"rows": rows}
+    metadata: dict[str, Any] = {"rows": rows}
     money = [c for c in MONEY_COLUMNS if c in columns]
-    if rows is not None and money and "billing_currency" in columns:
+    if money and "billing_currency" in columns:
         sums = ", ".join(f"sum({c})" for c in money)
         for currency, *totals in con.execute(
             f"SELECT billing_currency, {sums} FROM {table} GROUP BY 1 ORDER BY 1"
@@ -32,7 +35,7 @@ def table_summary(con: duckdb.DuckDBPyConnection, table: str, rows: int | None) 
             for column, total in zip(money, totals, strict=True):
                 if total is not None:
                     metadata[f"total {column} ({currency or 'no currency'})"] = float(total)
-    if rows is None or rows:
+    if rows:
         order = f" ORDER BY {money[0]} DESC NULLS LAST" if money else ""
         cursor = con.execute(f"SELECT * FROM {table}{order} LIMIT {PREVIEW_ROWS}")
         names = [d[0] for d in cursor.description or []]

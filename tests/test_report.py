@@ -129,7 +129,8 @@ def test_mart_assets_carry_rows_totals_and_a_preview(tmp_path: Path) -> None:
     config = demo_config(str(tmp_path / "wh.duckdb"))
     assert run_pipeline(config, None, lambda _: None).ok
     graph = build_graph(config)
-    keys = [AssetKey(["marts", "run_cost"]), AssetKey(["reports", "spend_report"])]
+    spans = AssetKey(["staging", "gpu_sample_spans"])  # a view: a preview would compute it
+    keys = [AssetKey(["marts", "run_cost"]), AssetKey(["reports", "spend_report"]), spans]
     result = materialize([*graph.assets, *graph.checks], selection=AssetSelection.assets(*keys))
     events = {
         e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()
@@ -139,6 +140,8 @@ def test_mart_assets_carry_rows_totals_and_a_preview(tmp_path: Path) -> None:
     # 198 + 160 + 40 + 40 + 27.50, the scenario's runs worked by hand
     assert runs["total cost (USD)"].value == 465.5
     assert "| llm-finetune |" in str(runs["preview"].value)  # the costliest run first
+    assert "preview" not in events[spans] and "rows" not in events[spans]
+    assert events[spans]["columns"].value == 14
     report = events[AssetKey(["reports", "spend_report"])]
     assert report["period"].value == "2026-10"
     assert Path(str(report["path"].value)).read_text().startswith("<!doctype html>")
