@@ -15,8 +15,9 @@ from typing import Any
 import duckdb
 
 from aispend.alert_sinks import SinkError, send
+from aispend.budget_config import Threshold
 from aispend.budgets import BudgetError, Evaluation, evaluate
-from aispend.config import AispendConfig, Threshold
+from aispend.config import AispendConfig
 from aispend.storage import open_warehouse
 from aispend.warehouse import utc_now
 from connectors.cost_model import normalize_tag_key

@@ -3,7 +3,8 @@
 The forecast is deliberately simple and explainable: the spend per day so far in the window,
 times the days in the window. Money budgets measure effective cost in one billing currency (they
 never add currencies up); GPU-hour budgets measure billed GPU-hours. A line counts in the window
-of its charge period start (UTC).
+of its charge period start (UTC). Energy (kWh) and CO2e (kg) budgets measure marts.energy, the
+power that GPU telemetry recorded, by UTC day.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from aispend.config import BudgetConfig, Threshold
+from aispend.budget_config import BudgetConfig, Threshold
 from connectors.cost_model import normalize_tag_key
 
 _COLUMN_SCOPES = (
@@ -80,7 +81,8 @@ class Evaluation:
 
     @property
     def unit_label(self) -> str:
-        return "GPU-hours" if self.budget.unit == "gpu_hours" else (self.currency or "")
+        labels = {"gpu_hours": "GPU-hours", "energy_kwh": "kWh", "co2e_kg": "kg CO2e"}
+        return labels.get(self.budget.unit, self.currency or "")
 
     @property
     def explanation(self) -> str:
@@ -90,6 +92,48 @@ class Evaluation:
             f"{self.window.days} days of {self.window.label} (to {self.as_of}): "
             f"{_fmt(per_day)} a day x {self.window.days} days = {_fmt(self.forecast)}"
         )
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Where a budget's unit is measured: the table, the day a row counts in, the summed column,
+    the budget's scope as a filter, and the groups that name its top contributors."""
+
+    table: str
+    day: str
+    metric: str
+    where: str
+    params: list[Any]
+    groups: tuple[tuple[str, str, list[Any]], ...]
+
+
+def measure_of(budget: BudgetConfig, run_tag: str, team_tag: str) -> Measure:
+    """Money and GPU-hours from the bills; energy and CO2e from marts.energy (telemetry)."""
+    if budget.unit in ("energy_kwh", "co2e_kg"):
+        clauses, params = ["true"], []
+        for key, value in budget.scope.items():
+            if key == "run":
+                clauses.append("(run_id = ? or run_name = ?)")
+                params += [value, value]
+            else:  # provider, region or team: fixed names (see ENERGY_SCOPE_KEYS)
+                clauses.append(f"{key} = ?")
+                params.append(value)
+        groups: tuple[tuple[str, str, list[Any]], ...] = (
+            ("hosts", "gpu_resource", []),
+            ("teams", "team", []),
+            ("runs", "coalesce(run_name, run_id)", []),
+        )
+        return Measure("marts.energy", "day", budget.unit, " and ".join(clauses), params, groups)
+    where, params = _scope_filter(budget, run_tag, team_tag)
+    groups = (
+        ("services", "service_name", []),
+        ("teams", "x_tags_normalized[?]", [team_tag]),
+        ("runs", "x_tags_normalized[?]", [run_tag]),
+    )
+    metric = "x_gpu_hours" if budget.unit == "gpu_hours" else "effective_cost"
+    return Measure(
+        "marts.cost_lines", "cast(charge_period_start as date)", metric, where, params, groups
+    )
 
 
 def evaluate(
@@ -106,33 +150,39 @@ def evaluate(
     outer = window_for(
         "monthly", date.fromisoformat(f"{month}-01") if month else datetime.now(UTC).date()
     )
-    where, params = _scope_filter(budget, run_tag, team_tag)
+    m = measure_of(budget, run_tag, team_tag)
+    where, params = m.where, m.params
     if as_of is None:
         row = con.execute(
-            "select max(cast(charge_period_start as date)) from marts.cost_lines "
-            f"where {where} and cast(charge_period_start as date) < ?",
+            f"select max({m.day}) from {m.table} where {where} and {m.day} < ?",
             params + [outer.end],
         ).fetchone()
         latest = row[0] if row and row[0] else outer.start
         as_of = min(max(latest, outer.start), outer.end - timedelta(days=1))
     window = window_for(budget.period, as_of)
-    span = " and cast(charge_period_start as date) between ? and ?"
-    metric = "x_gpu_hours" if budget.unit == "gpu_hours" else "effective_cost"
+    span = f" and {m.day} between ? and ?"
     currency = None
     if budget.unit == "money":
         currency = _currency(con, budget, where + span, params + [window.start, as_of])
         where, params = where + " and billing_currency = ?", params + [currency]
     where, params = where + span, params + [window.start, as_of]
     row = con.execute(
-        f"select coalesce(sum({metric}), 0) from marts.cost_lines where {where}", params
+        f"select coalesce(sum({m.metric}), 0) from {m.table} where {where}", params
     ).fetchone()
-    actual = Decimal(row[0]) if row else Decimal(0)
+    actual = _decimal(row[0]) if row else Decimal(0)
     elapsed = (as_of - window.start).days + 1
     forecast = (actual / elapsed * window.days).quantize(Decimal("0.0001"))
     evaluation = Evaluation(budget, window, as_of, currency, actual, forecast, elapsed)
     evaluation.crossed = [t for t in budget.thresholds if evaluation.crosses(t)]
-    evaluation.contributors = _contributors(con, metric, where, params, run_tag, team_tag)
+    evaluation.contributors = _contributors(con, m, where, params)
     return evaluation
+
+
+def _decimal(value: Any) -> Decimal:
+    """Money sums arrive as Decimal; energy and CO2e are measured, as doubles, to 0.0001."""
+    if isinstance(value, float):
+        return Decimal(repr(value)).quantize(Decimal("0.0001"))
+    return Decimal(value) if value is not None else Decimal(0)
 
 
 def _scope_filter(budget: BudgetConfig, run_tag: str, team_tag: str) -> tuple[str, list[Any]]:
@@ -174,25 +224,16 @@ def _currency(
 
 
 def _contributors(
-    con: duckdb.DuckDBPyConnection,
-    metric: str,
-    where: str,
-    params: list[Any],
-    run_tag: str,
-    team_tag: str,
+    con: duckdb.DuckDBPyConnection, m: Measure, where: str, params: list[Any]
 ) -> dict[str, list[tuple[str, Decimal]]]:
     out = {}
-    for label, expr, extra in (
-        ("services", "service_name", []),
-        ("teams", "x_tags_normalized[?]", [team_tag]),
-        ("runs", "x_tags_normalized[?]", [run_tag]),
-    ):
+    for label, expr, extra in m.groups:
         rows = con.execute(
-            f"select coalesce({expr}, '(untagged)') as who, sum({metric}) as spent "
-            f"from marts.cost_lines where {where} group by who order by spent desc, who limit 3",
+            f"select coalesce({expr}, '(untagged)') as who, sum({m.metric}) as spent "
+            f"from {m.table} where {where} group by who order by spent desc, who limit 3",
             extra + params,
         ).fetchall()
-        out[label] = [(str(who), Decimal(spent or 0)) for who, spent in rows]
+        out[label] = [(str(who), _decimal(spent)) for who, spent in rows]
     return out
 
 

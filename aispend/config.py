@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from aispend.budget_config import BudgetConfig
+from aispend.carbon_config import CarbonConfig
 from aispend.config_base import Strict as _Strict
 from aispend.errors import ConfigError
 from aispend.sink_config import SINK_KINDS, AlertSink
@@ -91,11 +92,21 @@ class SourceConfig(_Strict):
 
 
 class HostConfig(_Strict):
-    """Which billed resource a GPU host is, and how many GPUs it has."""
+    """Which billed resource a GPU host is and how many GPUs it has, or where it runs (the
+    region whose grid powers it) for a host no bill names."""
 
     host: str
-    resource_id: str
-    gpus: float = Field(gt=0)
+    resource_id: str | None = None
+    gpus: float | None = Field(default=None, gt=0)
+    region: str | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> HostConfig:
+        if self.resource_id is None and self.region is None:
+            raise ValueError(f"host {self.host!r}: give its resource_id, its region, or both")
+        if self.resource_id is not None and self.gpus is None:
+            raise ValueError(f"host {self.host!r}: a host mapped to a resource_id needs 'gpus'")
+        return self
 
 
 class RunsConfig(_Strict):
@@ -115,66 +126,6 @@ class PricesConfig(_Strict):
     #: Default: Google's API with application default credentials. Set for a mirror.
     gcp_catalog_endpoint: str | None = None
     azure_retail_url: str = "https://prices.azure.com/api/retail/prices"
-
-
-class Threshold(_Strict):
-    percent: float = Field(gt=0)
-    on: Literal["actual", "forecast"] = "actual"
-
-
-#: What a budget scope may filter on: cost_lines columns, or tags (team, run, any tag).
-BUDGET_SCOPE_KEYS = (
-    "provider",
-    "billing_account_id",
-    "sub_account_id",
-    "service_name",
-    "service_category",
-    "region",
-    "team",
-    "run",
-    "tag",
-)
-
-
-class BudgetConfig(_Strict):
-    """A spending limit: money (``amount``, in the billing currency) or ``gpu_hours``."""
-
-    name: str
-    scope: dict[str, str] = Field(default_factory=dict)
-    period: Literal["daily", "monthly", "quarterly"] = "monthly"
-    amount: Decimal | None = Field(default=None, gt=0)
-    gpu_hours: Decimal | None = Field(default=None, gt=0)
-    currency: str | None = None
-    thresholds: list[Threshold] = Field(default_factory=lambda: [Threshold(percent=100)])
-    notify: list[str] = Field(default_factory=list)
-
-    @field_validator("scope")
-    @classmethod
-    def _known_scope(cls, scope: dict[str, str]) -> dict[str, str]:
-        for key, value in scope.items():
-            if key not in BUDGET_SCOPE_KEYS:
-                raise ValueError(
-                    f"unknown scope key {key!r}; use one of {', '.join(BUDGET_SCOPE_KEYS)}"
-                )
-            if key == "tag" and "=" not in value:
-                raise ValueError("scope 'tag' is written key=value, e.g. 'project=llm'")
-        return scope
-
-    @model_validator(mode="after")
-    def _one_amount(self) -> BudgetConfig:
-        if (self.amount is None) == (self.gpu_hours is None):
-            raise ValueError("give exactly one of 'amount' (money) or 'gpu_hours'")
-        return self
-
-    @property
-    def unit(self) -> str:
-        return "gpu_hours" if self.gpu_hours is not None else "money"
-
-    @property
-    def limit(self) -> Decimal:
-        value = self.gpu_hours if self.gpu_hours is not None else self.amount
-        assert value is not None
-        return value
 
 
 class SparkConfig(_Strict):
@@ -222,6 +173,7 @@ class AispendConfig(_Strict):
     prices: PricesConfig = Field(default_factory=PricesConfig)
     budgets: list[BudgetConfig] = Field(default_factory=list)
     alerts: dict[str, AlertSink] = Field(default_factory=dict)
+    carbon: CarbonConfig = Field(default_factory=CarbonConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
     @model_validator(mode="after")

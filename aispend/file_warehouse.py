@@ -14,6 +14,7 @@ import duckdb
 
 from aispend.billing_load import LoadResult, changed_periods, load_billing_partition
 from aispend.config import AispendConfig, SourceConfig
+from aispend.config_tables import config_tables
 from aispend.model_summary import table_summary
 from aispend.storage import ModelBuild, TelemetryLoad
 from aispend.telemetry_load import load_telemetry_day, record_unreadable, stage, telemetry_days
@@ -66,13 +67,15 @@ class FileWarehouse:
     def record_unreadable(self, source: SourceConfig, problems: list[InputProblem]) -> None:
         record_unreadable(source, problems, self.path)
 
-    def write_host_map(self) -> int:
-        rows = [(h.host, h.resource_id, h.gpus) for h in self.config.hosts]
+    def write_config_tables(self) -> dict[str, int]:
+        tables = config_tables(self.config)
         with writer(self.path) as con, transaction(con):
-            con.execute("DELETE FROM meta.host_map")
-            if rows:
-                con.executemany("INSERT INTO meta.host_map VALUES (?, ?, ?)", rows)
-        return len(rows)
+            for table, rows in tables.items():  # names from CONFIG_TABLES, never from input
+                con.execute(f"DELETE FROM {table}")
+                if rows:
+                    marks = ", ".join("?" * len(rows[0]))
+                    con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        return {table: len(rows) for table, rows in tables.items()}
 
     def model_engine(self) -> Engine:
         raise ValueError("engine: spark builds models on a parquet store: set 'store:'")

@@ -66,7 +66,9 @@ class Warehouse(Protocol):
 
     def record_unreadable(self, source: SourceConfig, problems: list[InputProblem]) -> None: ...
 
-    def write_host_map(self) -> int: ...
+    def write_config_tables(self) -> dict[str, int]:
+        """Rewrite the host map and the carbon factors from the config; rows per table."""
+        ...
 
     def model_engine(self) -> Engine:
         """What builds the models in one step (``engine: spark``), over this warehouse."""

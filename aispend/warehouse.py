@@ -51,7 +51,14 @@ _META_DDL = [
         usage_unit VARCHAR, currency VARCHAR, unit_price DECIMAL(38,10),
         on_demand_sku_id VARCHAR, on_demand_price DECIMAL(38,10), fetched_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS meta.host_map (
-        host VARCHAR, resource_id VARCHAR, gpus DOUBLE)""",
+        host VARCHAR, resource_id VARCHAR, gpus DOUBLE, region VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS meta.grid_intensity (
+        provider VARCHAR, region VARCHAR, grid_gco2e_per_kwh DOUBLE, year INTEGER,
+        source VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS meta.cloud_pue (
+        provider VARCHAR, pue DOUBLE, year INTEGER, source VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS meta.gpu_board_power (
+        gpu_model VARCHAR, board_power_w DOUBLE, source VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS meta.partition_files (
         source VARCHAR, period VARCHAR, file VARCHAR, size BIGINT, stamp VARCHAR,
         digest VARCHAR)""",
@@ -68,7 +75,9 @@ _META_DDL = [
         x_source VARCHAR, day DATE, host VARCHAR, gpu_index INTEGER, gpu_uuid VARCHAR,
         gpu_name VARCHAR, ts TIMESTAMP, util_pct DOUBLE, mem_used_mib DOUBLE,
         mem_total_mib DOUBLE, power_w DOUBLE, mig_instance VARCHAR, mig_profile VARCHAR,
-        pod VARCHAR, namespace VARCHAR, job VARCHAR, x_source_file VARCHAR)""",
+        pod VARCHAR, namespace VARCHAR, job VARCHAR, x_source_file VARCHAR,
+        power_limit_w DOUBLE, energy_mj DOUBLE, sm_active DOUBLE, tensor_active DOUBLE,
+        dram_active DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS raw.gpu_processes (
         x_source VARCHAR, day DATE, host VARCHAR, gpu_uuid VARCHAR, ts TIMESTAMP, pid BIGINT,
         process_name VARCHAR, used_mib DOUBLE)""",

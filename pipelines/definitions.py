@@ -30,6 +30,7 @@ from dagster import (
 
 from aispend import billing_load
 from aispend.config import AispendConfig, SourceConfig
+from aispend.config_tables import CONFIG_TABLES
 from aispend.periods import open_periods
 from aispend.sql_models import SQL_DIR
 from aispend.storage import open_warehouse
@@ -38,13 +39,14 @@ from dbt_like import discover
 from pipelines.billing.assets import build_billing_asset, source_key
 from pipelines.billing.checks import build_source_checks
 from pipelines.budgets.assets import budget_asset
-from pipelines.hosts.assets import HOST_MAP, HOST_MAP_KEY, host_map_asset
+from pipelines.config_tables.assets import config_tables_asset, table_key
 from pipelines.models.assets import (
     COST_LINES,
     build_model_assets,
     build_model_checks,
     per_source_checks,
 )
+from pipelines.models.specs import model_key
 from pipelines.partitions import billing_periods, telemetry_days
 from pipelines.report.assets import report_asset
 from pipelines.snapshot.assets import SNAPSHOT_KEY, snapshot_asset
@@ -97,16 +99,17 @@ def build_graph(config: AispendConfig, sql_dir: Path = SQL_DIR) -> Graph:
     # Which assets fill each table the models read: a model waits for all of them.
     loaders: dict[str, list[AssetKey]] = {
         COST_LINES: [source_key(s) for s in sources],
-        HOST_MAP: [HOST_MAP_KEY],
+        **{table: [table_key(table)] for table in CONFIG_TABLES},
     }
     for source in telemetry:
         for table in source.source_kind.writes:
             loaders.setdefault(table, []).append(telemetry_key(source))
     params = model_params(config)
-    models = [host_map_asset(config), *build_model_assets(config, project, loaders, params)]
+    models = [config_tables_asset(config), *build_model_assets(config, project, loaders, params)]
     source_assets = [build_billing_asset(config, s) for s in sources]
     telemetry_assets = [telemetry_asset(config, s) for s in telemetry]
-    models.append(budget_asset(config, loaders[COST_LINES]))
+    # money and GPU-hour budgets read the bills; energy and CO2e budgets read marts.energy
+    models.append(budget_asset(config, [*loaders[COST_LINES], model_key("marts.energy")]))
     report = report_asset(config, [k for a in models for k in a.keys])
     models.append(report)
     if not warehouse.parallel_loads:  # a store has no readers' copy: partitions swap in whole

@@ -1,4 +1,4 @@
-"""GPU attribution is exact to the sample: the SQL models against a direct computation of the
+"""GPU attribution (GPU-seconds, utilization, idle time and energy) is exact to the sample: the SQL
 rule on random telemetry (irregular cadence, gaps, samples that cross the hour, runs that share
 a node and overlap)."""
 
@@ -26,15 +26,17 @@ IDLE = 5.0
 EPOCH0 = (T0 - datetime(1970, 1, 1)).total_seconds()
 
 
-def _telemetry(rng: random.Random) -> list[tuple[str, int, float, float]]:
-    """(host, gpu, seconds since T0, util): a cadence per GPU with jitter and a few gaps."""
+def _telemetry(rng: random.Random) -> list[tuple[str, int, float, float, float]]:
+    """(host, gpu, seconds since T0, util, watts): a cadence per GPU with jitter and a few
+    gaps."""
     samples = []
     for host in ("a", "b"):
         for gpu in range(2):
             cadence = rng.choice([1.0, 7.0, 60.0])
             t = rng.uniform(0, 100)
             while t < 3 * 3600:
-                samples.append((host, gpu, round(t, 3), rng.choice([0.0, 3.0, 50.0, 100.0])))
+                util = rng.choice([0.0, 3.0, 50.0, 100.0])
+                samples.append((host, gpu, round(t, 3), util, round(rng.uniform(60, 700), 2)))
                 t += cadence * rng.uniform(0.9, 1.1) + (600 if rng.random() < 0.01 else 0)
     return samples
 
@@ -57,27 +59,29 @@ def _runs(rng: random.Random) -> list[tuple[str, str, float, float, float]]:
 
 
 def _expected(
-    samples: list[tuple[str, int, float, float]], runs: list[tuple[str, str, float, float, float]]
+    samples: list[tuple[str, int, float, float, float]],
+    runs: list[tuple[str, str, float, float, float]],
 ) -> dict[tuple[str, int], list[float]]:
     """The rule, sample by sample: a sample lasts until the next one of its GPU, at most twice
     the GPU's median interval (the median interval for the last one); a run holds gpus / GPUs
-    on the host of every sample there; the overlap is cut at UTC hours."""
-    by_gpu: dict[tuple[str, int], list[tuple[float, float]]] = defaultdict(list)
-    for host, gpu, t, util in samples:
-        by_gpu[(host, gpu)].append((t, util))
+    on the host of every sample there; the overlap is cut at UTC hours. Energy: the sample's
+    power over the same seconds."""
+    by_gpu: dict[tuple[str, int], list[tuple[float, float, float]]] = defaultdict(list)
+    for host, gpu, t, util, watts in samples:
+        by_gpu[(host, gpu)].append((t, util, watts))
     spans = []
     for (host, _), series in by_gpu.items():
         series.sort()
         gaps = [b[0] - a[0] for a, b in zip(series, series[1:], strict=False)]
         interval = statistics.median(gaps)
-        for i, (t, util) in enumerate(series):
+        for i, (t, util, watts) in enumerate(series):
             length = gaps[i] if i < len(gaps) else interval
-            spans.append((host, t, t + min(length, 2 * interval), util))
+            spans.append((host, t, t + min(length, 2 * interval), util, watts))
     gpus_on = {h: len({g for (hh, g) in by_gpu if hh == h}) for h, _ in by_gpu}
-    out: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    out: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for run, host, start, end, held in runs:
         share = held / gpus_on[host]
-        for h, s, e, util in spans:
+        for h, s, e, util, watts in spans:
             if h != host:
                 continue
             lo, hi = max(s, start), min(e, end)
@@ -89,6 +93,7 @@ def _expected(
                 entry[0] += seconds
                 entry[1] += seconds * util
                 entry[2] += seconds if util < IDLE else 0.0
+                entry[3] += seconds * watts
                 lo, hour = cut, hour + 1
     return {k: v for k, v in out.items() if v[0] > 0}
 
@@ -99,9 +104,9 @@ def test_run_gpu_hours_follow_the_rule_sample_by_sample(tmp_path: Path, seed: in
     samples, runs = _telemetry(rng), _runs(rng)
     with writer(tmp_path / "w.duckdb", publish=False) as con:
         con.executemany(
-            "INSERT INTO raw.gpu_samples (x_source, host, gpu_index, ts, util_pct) "
-            "VALUES ('smi', ?, ?, ?, ?)",
-            [[h, g, T0 + timedelta(seconds=t), u] for h, g, t, u in samples],
+            "INSERT INTO raw.gpu_samples (x_source, host, gpu_index, ts, util_pct, power_w) "
+            "VALUES ('smi', ?, ?, ?, ?, ?)",
+            [[h, g, T0 + timedelta(seconds=t), u, w] for h, g, t, u, w in samples],
         )
         con.executemany(
             "INSERT INTO raw.scheduler_jobs (x_source, run_id, run_name, started_at, ended_at, "
@@ -119,13 +124,14 @@ def test_run_gpu_hours_follow_the_rule_sample_by_sample(tmp_path: Path, seed: in
                 {"idle_util_pct": IDLE, "run_tag": "run", "team_tag": "team"},
             )
         got = {
-            (run, int(hour - EPOCH0)): (gpu_s, util, idle)
-            for run, hour, gpu_s, util, idle in con.execute(
-                "SELECT run_id, hour_s, gpu_s, util_gpu_s, idle_gpu_s FROM staging.run_gpu_hours"
+            (run, int(hour - EPOCH0)): (gpu_s, util, idle, energy)
+            for run, hour, gpu_s, util, idle, energy in con.execute(
+                "SELECT run_id, hour_s, gpu_s, util_gpu_s, idle_gpu_s, energy_j "
+                "FROM staging.run_gpu_hours"
             ).fetchall()
         }
     expected = _expected(samples, runs)
     assert set(got) == set(expected)
     # epoch seconds are doubles (about 1e-7 s apart at 2026), so sums agree to 1e-7, not bits
-    for key, (gpu_s, util, idle) in expected.items():
-        assert got[key] == pytest.approx((gpu_s, util, idle), rel=1e-7, abs=1e-3), key
+    for key, (gpu_s, util, idle, energy) in expected.items():
+        assert got[key] == pytest.approx((gpu_s, util, idle, energy), rel=1e-7, abs=1e-3), key

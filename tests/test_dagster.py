@@ -44,7 +44,13 @@ def test_definitions_hold_source_assets_models_checks_job_and_schedule(tmp_path:
         "staging/gpu_sample_spans",
         "staging/gpu_samples",
         "meta/host_map",
+        "meta/grid_intensity",
+        "meta/cloud_pue",
+        "meta/gpu_board_power",
         "staging/host_resources",
+        "staging/host_energy_hours",
+        "staging/gpu_resource_carbon",
+        "marts/energy",
         "staging/gpu_billed_hours",
         "staging/run_gpu_hours",
         "staging/run_hour_cost",
@@ -64,6 +70,7 @@ def test_definitions_hold_source_assets_models_checks_job_and_schedule(tmp_path:
         ("billing/sample", "export_totals"),
         ("marts/cost_by_provider", "cost_by_provider_totals"),
         ("marts/idle_waste", "host_cost_allocation"),
+        ("marts/energy", "energy_accounted"),
     }
     assert graph.get(AssetKey(["marts", "cost_by_provider"])).parent_keys == {
         AssetKey(["billing", "sample"])
@@ -190,9 +197,13 @@ def test_with_spark_the_models_are_one_step_and_keep_an_asset_each(tmp_path: Pat
     )
     graph = build_graph(config)
     [step] = [a for a in graph.model_assets if a.node_def.name == ONE_STEP]
-    assert AssetKey(["marts", "run_cost"]) in step.keys and len(step.keys) == 17  # every model
+    assert AssetKey(["marts", "run_cost"]) in step.keys and len(step.keys) == 20  # every model
     assert step.can_subset
-    assert {k.name for k in step.check_keys} == {"cost_by_provider_totals", "host_cost_allocation"}
+    assert {k.name for k in step.check_keys} == {
+        "cost_by_provider_totals",
+        "host_cost_allocation",
+        "energy_accounted",
+    }
     project = discover(SQL_DIR)
     # a failing blocking check stops the models downstream of the model it guards, and only them
     upstream = _upstream(project, project.models["marts.run_cost"])

@@ -141,7 +141,7 @@ def test_mart_assets_carry_rows_totals_and_a_preview(tmp_path: Path) -> None:
     assert runs["total cost (USD)"].value == 465.5
     assert "| llm-finetune |" in str(runs["preview"].value)  # the costliest run first
     assert "preview" not in events[spans] and "rows" not in events[spans]
-    assert events[spans]["columns"].value == 14
+    assert events[spans]["columns"].value == 21
     report = events[AssetKey(["reports", "spend_report"])]
     assert report["period"].value == "2026-10"
     assert Path(str(report["path"].value)).read_text().startswith("<!doctype html>")

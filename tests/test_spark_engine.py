@@ -63,7 +63,7 @@ def assert_same_tables(file_path: Path, store_path: Path) -> None:
             "and table_name not in ('cost_lines', 'budget_status') order by 1"
         ).fetchall()
     ]
-    assert len(tables) == 14 and "marts.run_cost" in tables
+    assert len(tables) == 17 and "marts.energy" in tables
     for table in tables:
         columns = ", ".join(f'"{r[0]}"' for r in file.execute(f"describe {table}").fetchall())
         query = f"select {columns} from {table}"

@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from aispend.report.energy import energy_by_run, energy_by_team
+
 
 @dataclass
 class ReportData:
@@ -31,6 +33,8 @@ class ReportData:
     savings: list[dict[str, Any]]
     loads: list[dict[str, Any]]
     quarantined: list[dict[str, Any]] = field(default_factory=list)
+    energy_runs: list[dict[str, Any]] = field(default_factory=list)
+    energy_teams: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -69,6 +73,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
     by_day = {(r["charge_date"], r["provider"]): Decimal(r["cost"]) for r in spend}
     series = {p: [by_day.get((d, p), Decimal(0)) for d in days] for p in providers}
     cumulative, forecast = _run_rate(days, series)
+    end = days[-1] + timedelta(days=1)
     return ReportData(
         period=period,
         currency=currency,
@@ -141,6 +146,8 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
             order by e.source, e.period, e.file, e.row_number limit 50""",
             [],
         ),
+        energy_runs=energy_by_run(con, first, end),
+        energy_teams=energy_by_team(con, first, end),
     )
 
 

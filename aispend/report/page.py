@@ -12,7 +12,7 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from aispend.report import svg
+from aispend.report import energy, svg
 from aispend.report.data import ReportData
 
 STYLE = """
@@ -175,6 +175,30 @@ def render(data: ReportData, generated: datetime) -> str:
                 )
                 for r in data.savings
             ],
+        ),
+        "<h2>Energy and carbon</h2>",
+        '<p class="note">Measured from GPU power telemetry (kWh), CO2e from each host\'s region '
+        "grid and its provider's PUE (marts.energy); SM active and power are means over the "
+        "run.</p>",
+        table(
+            "energy-runs",
+            [
+                "run",
+                "team",
+                "kWh",
+                "idle kWh",
+                "kg CO2e",
+                "SM active %",
+                "power % of limit",
+                "basis",
+                "efficiency",
+            ],
+            energy.run_rows(data.energy_runs),
+        ),
+        table(
+            "energy-teams",
+            ["team", "kWh", "idle kWh", "kg CO2e"],
+            energy.team_rows(data.energy_teams),
         ),
         "<h2>Budgets</h2>",
         table(

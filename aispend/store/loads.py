@@ -20,6 +20,7 @@ import duckdb
 
 from aispend.billing_load import LoadResult, load_billing_partition
 from aispend.config import AispendConfig, SourceConfig
+from aispend.config_tables import config_tables
 from aispend.errors import InputError
 from aispend.storage import TelemetryLoad
 from aispend.store.layout import LOADED, TELEMETRY_TABLES
@@ -194,11 +195,13 @@ def _write_history(db: Path, store: ObjectStore) -> None:
         con.close()
 
 
-def write_host_map(config: AispendConfig, store: ObjectStore) -> int:
-    """meta.host_map from the config's hosts: list, replaced whole."""
-    rows = [(h.host, h.resource_id, h.gpus) for h in config.hosts]
-    with scratch() as db, writer(db, publish=False) as con:  # the declared meta.host_map
-        if rows:
-            con.executemany("INSERT INTO meta.host_map VALUES (?, ?, ?)", rows)
-        replace_table(con, "meta.host_map", store, db.parent)
-    return len(rows)
+def write_config_tables(config: AispendConfig, store: ObjectStore) -> dict[str, int]:
+    """meta.host_map and the carbon factors from the config, each replaced whole."""
+    tables = config_tables(config)
+    with scratch() as db, writer(db, publish=False) as con:  # the declared tables, empty
+        for table, rows in tables.items():  # names from CONFIG_TABLES, never from input
+            if rows:
+                marks = ", ".join("?" * len(rows[0]))
+                con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+            replace_table(con, table, store, db.parent)
+    return {table: len(rows) for table, rows in tables.items()}

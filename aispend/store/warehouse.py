@@ -22,7 +22,11 @@ from aispend.storage import ModelBuild, TelemetryLoad
 from aispend.store.ddl import statements
 from aispend.store.engines import Engine, open_engine
 from aispend.store.layout import REWRITTEN
-from aispend.store.loads import load_billing_to_store, load_telemetry_to_store, write_host_map
+from aispend.store.loads import (
+    load_billing_to_store,
+    load_telemetry_to_store,
+    write_config_tables,
+)
 from aispend.store.objects import ObjectStore, open_store
 from aispend.store.tables import drop, read_only, replace_table, store_connection
 from connectors.discovery import Discovery
@@ -83,8 +87,8 @@ class StoreWarehouse:
     def record_unreadable(self, source: SourceConfig, problems: list[InputProblem]) -> None:
         """Not kept in the store's load history yet: the run and the Dagster step name them."""
 
-    def write_host_map(self) -> int:
-        return write_host_map(self.config, self.store)
+    def write_config_tables(self) -> dict[str, int]:
+        return write_config_tables(self.config, self.store)
 
     def model_engine(self) -> Engine:
         return open_engine(self.config, self.store)

@@ -36,6 +36,11 @@ JOB_SCHEMA: dict[str, pl.DataType] = {
     "pod": pl.Utf8(),
     "namespace": pl.Utf8(),
     "job": pl.Utf8(),
+    # DCGM only: the energy counter and the profiling ratios (nvidia-smi has neither)
+    "energy_mj": pl.Float64(),
+    "sm_active": pl.Float64(),
+    "tensor_active": pl.Float64(),
+    "dram_active": pl.Float64(),
     "x_source_file": pl.Utf8(),
 }
 SAMPLES_SCHEMA: dict[str, pl.DataType] = {
@@ -45,6 +50,11 @@ SAMPLES_SCHEMA: dict[str, pl.DataType] = {
     "pod": pl.Utf8(),
     "namespace": pl.Utf8(),
     "job": pl.Utf8(),
+    # DCGM only: the energy counter and the profiling ratios (nvidia-smi has neither)
+    "energy_mj": pl.Float64(),
+    "sm_active": pl.Float64(),
+    "tensor_active": pl.Float64(),
+    "dram_active": pl.Float64(),
     "x_source_file": pl.Utf8(),
 }
 POD_SCHEMA: dict[str, pl.DataType] = {

@@ -30,7 +30,7 @@ candidates as (
     select h.host, n.resource_id, n.preference
     from hosts as h
     inner join names as n on lower(h.host) = n.name
-    where h.host not in (select m.host from meta.host_map as m)
+    where h.host not in (select m.host from meta.host_map as m where m.resource_id is not null)
 ),
 
 best as (
@@ -45,6 +45,7 @@ select
     m.gpus,
     'config' as matched_by
 from meta.host_map as m
+where m.resource_id is not null
 
 union all
 

@@ -1,7 +1,7 @@
 -- model: staging.run_gpu_hours
 -- grain: one row per run, host and UTC hour with GPU telemetry
 -- materialized: table
--- description: What a run's GPUs did, attributed sample by sample before any rollup, then cut at hour boundaries so it can be priced by the billed hour. Samples meet runs on (host, UTC hour), so the work grows with the samples, not with samples x runs on a host. Where DCGM labels samples with the run's pod or Slurm job (hpc_job), the run holds exactly those GPUs; otherwise it holds its share of the node's GPUs (gpu_count / GPUs seen on the host). gpu_s: GPU-seconds with telemetry; util_gpu_s: the sum of GPU-seconds x utilization (%); util_known_s: GPU-seconds with a utilization reading; idle_gpu_s: GPU-seconds below runs.idle_util_pct.
+-- description: What a run's GPUs did, attributed sample by sample before any rollup, then cut at hour boundaries so it can be priced by the billed hour. Samples meet runs on (host, UTC hour), so the work grows with the samples, not with samples x runs on a host. Where DCGM labels samples with the run's pod or Slurm job (hpc_job), the run holds exactly those GPUs; otherwise it holds its share of the node's GPUs (gpu_count / GPUs seen on the host). gpu_s: GPU-seconds with telemetry; util_gpu_s: the sum of GPU-seconds x utilization (%); util_known_s: GPU-seconds with a utilization reading; idle_gpu_s: GPU-seconds below runs.idle_util_pct. energy_j: joules the run's GPUs drew (each sample's span power over the part of its span inside the run and the hour, times the run's weight); idle_energy_j: the part drawn below runs.idle_util_pct; power_known_s: GPU-seconds with a power reading; limit_energy_j and limit_j: energy and limit x seconds where both power and the GPU's power limit are known (their ratio is the mean power as a share of the limit); sm_gpu_s/sm_known_s, tensor_gpu_s/tensor_known_s, dram_gpu_s/dram_known_s: DCGM profiling ratio x GPU-seconds and the GPU-seconds that had it.
 with node_gpus as (
     select host, count(distinct gpu_index) as gpus
     from staging.gpu_samples
@@ -34,6 +34,11 @@ sample_hours as (
     select
         s.host,
         s.util_pct,
+        s.span_power_w,
+        s.limit_w,
+        s.sm_active,
+        s.tensor_active,
+        s.dram_active,
         s.start_s,
         s.end_s,
         coalesce(s.namespace || '/' || s.pod, 'job:' || s.job) as label,
@@ -69,6 +74,11 @@ by_label as (
         r.host,
         r.hour_index,
         s.util_pct,
+        s.span_power_w,
+        s.limit_w,
+        s.sm_active,
+        s.tensor_active,
+        s.dram_active,
         1.0 as weight,
         greatest(s.start_s, r.start_s, r.hour_index * 3600) as from_s,
         least(s.end_s, r.end_s, (r.hour_index + 1) * 3600) as to_s
@@ -85,6 +95,11 @@ by_share as (
         r.host,
         r.hour_index,
         s.util_pct,
+        s.span_power_w,
+        s.limit_w,
+        s.sm_active,
+        s.tensor_active,
+        s.dram_active,
         r.share as weight,
         greatest(s.start_s, r.start_s, r.hour_index * 3600) as from_s,
         least(s.end_s, r.end_s, (r.hour_index + 1) * 3600) as to_s
@@ -102,8 +117,14 @@ cut as (
         run_id,
         host,
         util_pct,
+        span_power_w,
+        limit_w,
+        sm_active,
+        tensor_active,
+        dram_active,
         hour_index * 3600 as hour_s,
-        weight * (to_s - from_s) as gpu_s
+        weight * (to_s - from_s) as gpu_s,
+        weight * (to_s - from_s) * span_power_w as energy_j
     from (
         select * from by_label
         union all
@@ -118,7 +139,21 @@ select
     sum(gpu_s) as gpu_s,
     sum(case when util_pct is not null then gpu_s * util_pct else 0 end) as util_gpu_s,
     sum(case when util_pct is not null then gpu_s else 0 end) as util_known_s,
-    sum(case when util_pct < $idle_util_pct then gpu_s else 0 end) as idle_gpu_s
+    sum(case when util_pct < $idle_util_pct then gpu_s else 0 end) as idle_gpu_s,
+    sum(coalesce(energy_j, 0)) as energy_j,
+    sum(case when util_pct < $idle_util_pct then coalesce(energy_j, 0) else 0 end)
+        as idle_energy_j,
+    sum(case when span_power_w is not null then gpu_s else 0 end) as power_known_s,
+    sum(case when limit_w > 0 then coalesce(energy_j, 0) else 0 end) as limit_energy_j,
+    sum(case when limit_w > 0 and span_power_w is not null then gpu_s * limit_w else 0 end)
+        as limit_j,
+    sum(case when sm_active is not null then gpu_s * sm_active else 0 end) as sm_gpu_s,
+    sum(case when sm_active is not null then gpu_s else 0 end) as sm_known_s,
+    sum(case when tensor_active is not null then gpu_s * tensor_active else 0 end)
+        as tensor_gpu_s,
+    sum(case when tensor_active is not null then gpu_s else 0 end) as tensor_known_s,
+    sum(case when dram_active is not null then gpu_s * dram_active else 0 end) as dram_gpu_s,
+    sum(case when dram_active is not null then gpu_s else 0 end) as dram_known_s
 from cut
 where gpu_s > 0
 group by run_id, host, hour_s

@@ -4,10 +4,12 @@ Both may be gzip or zstd, told by magic bytes rather than the name; a text line 
 JSON document past MAX_JSON_BYTES or nested deeper than MAX_JSON_DEPTH refuses the file, and a
 cut-off stream raises EOFError (connectors.text_lines).
 
-Each (instance, GPU, instant) becomes one sample with utilization (%), framebuffer used (MiB)
-and power (W). Values at or above DCGM's blank sentinels (not found, not supported, no
-permission) and values outside a metric's range are dropped. MIG instances (GPU_I_ID,
-GPU_I_PROFILE) report no GPU_UTIL: their utilization is DCGM_FI_PROF_GR_ENGINE_ACTIVE x 100.
+Each (instance, GPU, instant) becomes one sample with utilization (%), framebuffer used (MiB),
+power and its limit (W), the energy counter (mJ since the driver loaded) and the profiling
+ratios of SM, tensor-pipe and DRAM activity (0-1), each where the exporter is set to collect
+it. Values at or above DCGM's blank sentinels (not found, not supported, no permission) and
+values outside a metric's range are dropped. MIG instances (GPU_I_ID, GPU_I_PROFILE) report no
+GPU_UTIL: their utilization is DCGM_FI_PROF_GR_ENGINE_ACTIVE x 100.
 Pod labels (Kubernetes) and the ``hpc_job`` label (DCGM's HPC job mapping) say which run holds
 a GPU. The ``Hostname`` label (``hostname`` in newer exporters) is kept as written: on
 Kubernetes it is the exporter pod's name, which the warehouse maps to its node through the pods
@@ -28,14 +30,28 @@ import polars as pl
 from connectors.text_lines import iter_lines, peek, read_all
 
 DCGM_INT32_BLANK = 2147483632  # 0x7ffffff0; not found / not supported / no permission follow
+DCGM_INT64_BLANK = 9223372036854775792  # 0x7ffffffffffffff0
 DCGM_FP64_BLANK = 140737488355328.0  # 2**47
 
-#: metric -> (sample column, lowest valid, highest valid, scale)
-METRICS: dict[str, tuple[str, float, float, float]] = {
-    "DCGM_FI_DEV_GPU_UTIL": ("util_pct", 0, 100, 1),
-    "DCGM_FI_PROF_GR_ENGINE_ACTIVE": ("prof_util_pct", 0, 1, 100),
-    "DCGM_FI_DEV_FB_USED": ("mem_used_mib", 0, DCGM_INT32_BLANK - 1, 1),
-    "DCGM_FI_DEV_POWER_USAGE": ("power_w", 0, 100_000, 1),
+#: metric -> (sample column, lowest valid, highest valid, scale, DCGM's blank for its type).
+#: The profiling ratios (SM, tensor pipe, DRAM) stay 0-1, as DCGM reports them.
+METRICS: dict[str, tuple[str, float, float, float, float]] = {
+    "DCGM_FI_DEV_GPU_UTIL": ("util_pct", 0, 100, 1, DCGM_INT32_BLANK),
+    "DCGM_FI_PROF_GR_ENGINE_ACTIVE": ("prof_util_pct", 0, 1, 100, DCGM_FP64_BLANK),
+    "DCGM_FI_DEV_FB_USED": ("mem_used_mib", 0, DCGM_INT32_BLANK - 1, 1, DCGM_INT32_BLANK),
+    "DCGM_FI_DEV_POWER_USAGE": ("power_w", 0, 100_000, 1, DCGM_FP64_BLANK),
+    "DCGM_FI_DEV_POWER_MGMT_LIMIT": ("power_limit_w", 0, 100_000, 1, DCGM_FP64_BLANK),
+    # millijoules since the driver loaded: resets to 0 with it, which the models handle
+    "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION": (
+        "energy_mj",
+        0,
+        DCGM_INT64_BLANK - 1,
+        1,
+        DCGM_INT64_BLANK,
+    ),
+    "DCGM_FI_PROF_SM_ACTIVE": ("sm_active", 0, 1, 1, DCGM_FP64_BLANK),
+    "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE": ("tensor_active", 0, 1, 1, DCGM_FP64_BLANK),
+    "DCGM_FI_PROF_DRAM_ACTIVE": ("dram_active", 0, 1, 1, DCGM_FP64_BLANK),
 }
 _LINE = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(\d+))?\s*$")
 _LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -148,17 +164,12 @@ def _samples(
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     dropped = 0
     for labels, name, value, when in points:
-        column, low, high, scale = METRICS[name]
+        column, low, high, scale, blank = METRICS[name]
         try:
             number = float(value)
         except ValueError:
             dropped += 1
             continue
-        blank = (
-            DCGM_FP64_BLANK
-            if name in ("DCGM_FI_DEV_POWER_USAGE", "DCGM_FI_PROF_GR_ENGINE_ACTIVE")
-            else DCGM_INT32_BLANK
-        )
         if number != number or number >= blank or not low <= number <= high:
             dropped += 1
             continue
@@ -197,6 +208,11 @@ def _samples(
             "prof_util_pct": pl.Float64,
             "mem_used_mib": pl.Float64,
             "power_w": pl.Float64,
+            "power_limit_w": pl.Float64,
+            "energy_mj": pl.Float64,
+            "sm_active": pl.Float64,
+            "tensor_active": pl.Float64,
+            "dram_active": pl.Float64,
         },
     )
     frame = frame.with_columns(

@@ -59,8 +59,12 @@ _WANTED = {
     "memory.used": "mem_used_mib",
     "memory.total": "mem_total_mib",
     "power.draw": "power_w",
+    # nvidia-smi 535+ also offers the one-second mean and the instant reading; the mean is the
+    # closer to the energy the GPU used between two samples
+    "power.draw.average": "power_w",
+    "power.limit": "power_limit_w",
 }
-_NUMERIC = ("util_pct", "mem_used_mib", "mem_total_mib", "power_w")
+_NUMERIC = ("util_pct", "mem_used_mib", "mem_total_mib", "power_w", "power_limit_w")
 SAMPLE_SCHEMA: dict[str, pl.DataType] = {
     "host": pl.Utf8(),
     "gpu_index": pl.Int32(),
@@ -71,6 +75,7 @@ SAMPLE_SCHEMA: dict[str, pl.DataType] = {
     "mem_used_mib": pl.Float64(),
     "mem_total_mib": pl.Float64(),
     "power_w": pl.Float64(),
+    "power_limit_w": pl.Float64(),
 }
 
 
@@ -194,7 +199,8 @@ def _chunk(
         (int(n), f"{count} fields, expected {len(names)}")
         for n, count in wrong.select("_n", pl.col("_f").list.len()).iter_rows()
     ]
-    keep = [(i, n) for i, n in enumerate(names) if n in _WANTED]
+    shadowed = {"power.draw"} if "power.draw.average" in names else set()
+    keep = [(i, n) for i, n in enumerate(names) if n in _WANTED and n not in shadowed]
     frame = fields.filter(pl.col("_f").list.len() == len(names)).select(
         "_n", *[pl.col("_f").list.get(i).str.strip_chars().alias(_WANTED[n]) for i, n in keep]
     )

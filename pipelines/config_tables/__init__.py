@@ -1,0 +1,1 @@
+"""The tables the config decides (host map, carbon factors), so SQL models can join them."""
