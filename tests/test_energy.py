@@ -453,3 +453,55 @@ def test_carbon_and_host_config_refuse_what_cannot_be_meant(cli: Any, tmp_path: 
     result = cli("run")
     assert result.exit_code != 0
     assert "give its resource_id, its region, or both" in result.output
+
+
+def test_a_billed_host_takes_its_region_from_the_bill_and_unobserved_gpus_are_estimated(
+    cli: Any, tmp_path: Path
+) -> None:
+    dcgm_cluster(tmp_path)
+    body = yaml.safe_load((tmp_path / "aispend.yaml").read_text())
+    body["hosts"] = [{"host": "dgx-2", "region": "us-central1"}]  # dgx-1: from its bill
+    body["sources"].append({"name": "bills", "kind": "focus", "path": "bills"})
+    (tmp_path / "aispend.yaml").write_text(yaml.safe_dump(body))
+    line = {
+        "BillingPeriodStart": "2026-11-01T00:00:00Z",
+        "BillingPeriodEnd": "2026-12-01T00:00:00Z",
+        "ChargePeriodStart": "2026-11-23T04:00:00Z",
+        "ChargePeriodEnd": "2026-11-23T05:00:00Z",
+        "ProviderName": "AWS",
+        "ChargeCategory": "Usage",
+        "ServiceName": "Amazon Elastic Compute Cloud",
+        "ConsumedQuantity": "1",
+        "ConsumedUnit": "Hours",
+        "BilledCost": "98.32",
+        "EffectiveCost": "98.32",
+        "BillingCurrency": "USD",
+        "RegionId": "us-west-2",
+        "SkuPriceDetails": '{"InstanceType": "p5.48xlarge"}',
+    }
+    write_focus(
+        tmp_path / "bills" / "nov.csv",
+        [{**line, "ResourceId": "dgx-1"}, {**line, "ResourceId": "i-0unwatched"}],
+        columns=[*line, "ResourceId"],
+    )
+    result = cli("run")
+    assert result.exit_code == 0, result.output
+    rows = {
+        r["gpu_resource"]: r
+        for r in _sql(
+            cli,
+            "select gpu_resource, kind, estimated, region, provider, grid_gco2e_per_kwh, "
+            "energy_kwh, gpu_hours from marts.energy where kind in ('run', 'estimated')",
+        )
+    }
+    from connectors.carbon_factors import grid_intensity
+
+    us_west_2 = {(g.provider, g.region): g for g in grid_intensity()}[("AWS", "us-west-2")]
+    dgx1 = rows["dgx-1"]
+    assert (dgx1["kind"], dgx1["region"], dgx1["provider"]) == ("run", "us-west-2", "AWS")
+    assert float(dgx1["grid_gco2e_per_kwh"]) == us_west_2.grid_gco2e_per_kwh
+    # a p5.48xlarge hour no telemetry watched: 8 H100 x 1 h x 700 W board power = 5.6 kWh
+    unwatched = rows["i-0unwatched"]
+    assert (unwatched["kind"], unwatched["estimated"]) == ("estimated", "true")
+    assert float(unwatched["gpu_hours"]) == 8
+    assert float(unwatched["energy_kwh"]) == pytest.approx(5.6)
