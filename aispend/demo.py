@@ -132,7 +132,7 @@ def print_headlines(
 
 
 def print_answers(con: duckdb.DuckDBPyConnection, echo: Callable[[str], None]) -> None:
-    """The three answers, from the marts ``aispend sql`` reads (the scenario's are worked by hand
+    """The three answers and the energy they cost, from the marts ``aispend sql`` reads (the scenario's are worked by hand
     in demo_data/scenario/README.md)."""
     for title, query in ANSWERS:
         cursor = con.execute(query)
@@ -157,5 +157,12 @@ ANSWERS = [
         "select billing_period, provider, service_name, kind, list_cost, effective_cost, savings, "
         "savings_rate, interruptions, billing_currency as currency from marts.savings "
         "where savings <> 0 order by billing_period desc, abs(savings) desc, kind limit 12",
+    ),
+    (
+        "4. Energy and carbon per run, from measured GPU power (marts.run_cost, marts.energy):",
+        "select run_name, team, round(energy_kwh, 3) as energy_kwh, round(co2e_kg, 3) as co2e_kg, "
+        "energy_estimated as estimated, round(power_pct_of_limit, 1) as power_pct_of_limit, "
+        "efficiency_note from marts.run_cost where energy_kwh is not null "
+        "order by energy_kwh desc, run_id limit 10",
     ),
 ]
