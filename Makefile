@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup demo test lint check bench bench-focus bench-telemetry bench-attribution \
-	bench-nightly bench-engines lock clean
+	bench-nightly bench-history bench-engines lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "aispend needs Python 3.11 or newer")'
@@ -46,6 +46,10 @@ bench-attribution: setup
 # The nightly refresh: a 10 M-line month restated and a day of 64-GPU telemetry, end to end.
 bench-nightly: setup
 	$(BIN)/python bench/nightly.py
+
+# What a nightly run costs as the history grows: 1, 6 and 24 months, one night after another.
+bench-history: setup
+	$(BIN)/python bench/nightly_history.py
 
 # The SQL models on a parquet store holding a 10 M-line month: DuckDB vs Spark in local mode.
 bench-engines: setup

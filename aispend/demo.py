@@ -132,8 +132,8 @@ def print_headlines(
 
 
 def print_answers(con: duckdb.DuckDBPyConnection, echo: Callable[[str], None]) -> None:
-    """The three answers and the energy they cost, from the marts ``aispend sql`` reads (the scenario's are worked by hand
-    in demo_data/scenario/README.md)."""
+    """The three answers and the energy they cost, from the marts ``aispend sql`` reads (the
+    scenario's are worked by hand in demo_data/scenario/README.md)."""
     for title, query in ANSWERS:
         cursor = con.execute(query)
         echo(f"\n{title}")

@@ -17,10 +17,18 @@ from aispend.config import AispendConfig, SourceConfig
 from aispend.config_tables import config_tables
 from aispend.model_summary import table_summary
 from aispend.storage import ModelBuild, TelemetryLoad
-from aispend.telemetry_load import load_telemetry_day, record_unreadable, stage, telemetry_days
-from aispend.warehouse import publish, reader, transaction, writer
+from aispend.telemetry_load import (
+    changed_days,
+    load_telemetry_day,
+    record_unreadable,
+    stage,
+    telemetry_days,
+    telemetry_fingerprints,
+)
+from aispend.warehouse import publish, reader, transaction, utc_now, writer
 from connectors.discovery import Discovery
 from connectors.errors import InputProblem
+from connectors.files import FileRef
 from dbt_like import CheckResult, Project, SqlNode, run_check, run_model
 
 if TYPE_CHECKING:
@@ -54,15 +62,31 @@ class FileWarehouse:
     def load_billing(self, source: SourceConfig, period: str) -> LoadResult:
         return load_billing_partition(self.config, source, period, warehouse=self.path)
 
-    def load_telemetry(self, source: SourceConfig, days: set[str] | None) -> TelemetryLoad:
+    def load_telemetry(
+        self, source: SourceConfig, days: set[str] | None, changed_only: bool = False
+    ) -> TelemetryLoad:
         staged = stage(self.config, source, self.path)
+        held = [d for d in telemetry_days(staged) if days is None or d in days]
+        wanted = (
+            changed_days(staged, self.telemetry_fingerprints(source.name), held)
+            if changed_only
+            else held
+        )
         loaded = [
             load_telemetry_day(self.config, source, day, warehouse=self.path, staged=staged)
-            for day in telemetry_days(staged)
-            if days is None or day in days
+            for day in wanted
         ]
         self.record_unreadable(source, staged.batch.unreadable)
-        return TelemetryLoad(loaded, list(staged.batch.unreadable), len(staged.batch.skipped))
+        return TelemetryLoad(
+            loaded,
+            list(staged.batch.unreadable),
+            len(staged.batch.skipped),
+            unchanged=len(held) - len(wanted),
+        )
+
+    def telemetry_fingerprints(self, source: str) -> dict[str, str]:
+        with self.latest() as con:
+            return telemetry_fingerprints(con, source)
 
     def record_unreadable(self, source: SourceConfig, problems: list[InputProblem]) -> None:
         record_unreadable(source, problems, self.path)
@@ -76,6 +100,22 @@ class FileWarehouse:
                     marks = ", ".join("?" * len(rows[0]))
                     con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
         return {table: len(rows) for table, rows in tables.items()}
+
+    def record_files(self, source: str, period: str, files: list[FileRef]) -> None:
+        with writer(self.path) as con, transaction(con):
+            con.execute(
+                "DELETE FROM meta.partition_files WHERE source = ? AND period = ?", [source, period]
+            )
+            con.executemany(
+                "INSERT INTO meta.partition_files (source, period, file, size, stamp) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [[source, period, f.uri, f.size, f.stamp] for f in files],
+            )
+
+    def record_model_build(self, fingerprint: str) -> None:
+        with writer(self.path) as con, transaction(con):
+            con.execute("DELETE FROM meta.model_builds")
+            con.execute("INSERT INTO meta.model_builds VALUES (?, ?)", [fingerprint, utc_now()])
 
     def model_engine(self) -> Engine:
         raise ValueError("engine: spark builds models on a parquet store: set 'store:'")

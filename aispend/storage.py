@@ -18,6 +18,7 @@ from aispend.config import AispendConfig, SourceConfig
 from aispend.telemetry_load import TelemetryResult
 from connectors.discovery import Discovery
 from connectors.errors import InputProblem
+from connectors.files import FileRef
 from dbt_like import CheckResult, Project, SqlNode
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class TelemetryLoad:
     days: list[TelemetryResult] = field(default_factory=list)
     unreadable: list[InputProblem] = field(default_factory=list)
     skipped_lines: int = 0
+    #: days the source holds whose content was as last loaded, so not loaded again
+    unchanged: int = 0
 
 
 @dataclass
@@ -62,12 +65,30 @@ class Warehouse(Protocol):
 
     def load_billing(self, source: SourceConfig, period: str) -> LoadResult: ...
 
-    def load_telemetry(self, source: SourceConfig, days: set[str] | None) -> TelemetryLoad: ...
+    def load_telemetry(
+        self, source: SourceConfig, days: set[str] | None, changed_only: bool = False
+    ) -> TelemetryLoad:
+        """Replace the days of ``source`` in ``days`` (None: every day it holds); with
+        ``changed_only``, only those whose content differs from their last load."""
+        ...
+
+    def telemetry_fingerprints(self, source: str) -> dict[str, str]:
+        """day -> the fingerprint of what its last load of ``source`` loaded."""
+        ...
 
     def record_unreadable(self, source: SourceConfig, problems: list[InputProblem]) -> None: ...
 
     def write_config_tables(self) -> dict[str, int]:
         """Rewrite the host map and the carbon factors from the config; rows per table."""
+        ...
+
+    def record_files(self, source: str, period: str, files: list[FileRef]) -> None:
+        """meta.partition_files of (``source``, ``period``) replaced by ``files``: what a load
+        read, for the next run to compare with (``changed_periods``)."""
+        ...
+
+    def record_model_build(self, fingerprint: str) -> None:
+        """The inputs (aispend/model_inputs.py) of a build that succeeded, replacing the last."""
         ...
 
     def model_engine(self) -> Engine:

@@ -16,17 +16,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputProblem
+from aispend.telemetry_day import DayRows, day_rows
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
 from connectors.cost_model import normalize_tag_key
 from connectors.files import FileRef, filesystem_for
-from connectors.telemetry.nvidia_smi.other_formats import PROCESS_SCHEMA
 from connectors.telemetry.reader import (
-    NODE_SCHEMA,
-    POD_SCHEMA,
     SAMPLES_SCHEMA,
     TelemetryBatch,
     read_telemetry,
@@ -55,7 +54,16 @@ class Staged:
 
     batch: TelemetryBatch
     folder: Path
+    source: str
     sample_days: set[str] = field(default_factory=set)
+    _fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def fingerprint(self, day: str, rows: DayRows | None = None) -> str:
+        """The day's content as parsed now (see aispend/telemetry_day.py), computed once."""
+        if day not in self._fingerprints:
+            rows = rows or day_rows(self.batch, self.folder, self.source, day)
+            self._fingerprints[day] = rows.fingerprint()
+        return self._fingerprints[day]
 
 
 def archive_dir(warehouse: Path) -> Path:
@@ -90,7 +98,7 @@ def _stage(config: AispendConfig, source: SourceConfig, warehouse: Path) -> Stag
     final = archive_dir(warehouse) / source.name
     building = final.with_name(f"{source.name}.{uuid.uuid4().hex[:8]}.partial")
     building.mkdir(parents=True)
-    staged = Staged(TelemetryBatch(), final)
+    staged = Staged(TelemetryBatch(), final, source.name)
     parts = 0
 
     def write(frame: pl.DataFrame) -> None:
@@ -121,6 +129,19 @@ def _stage(config: AispendConfig, source: SourceConfig, warehouse: Path) -> Stag
     return staged
 
 
+def changed_days(staged: Staged, loaded: dict[str, str], days: list[str]) -> list[str]:
+    """Those of ``days`` whose content differs from the fingerprint their last load recorded
+    (``loaded``: day -> fingerprint, from meta.telemetry_days)."""
+    return [d for d in days if loaded.get(d) != staged.fingerprint(d)]
+
+
+def telemetry_fingerprints(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT day, fingerprint FROM meta.telemetry_days WHERE x_source = ?", [source]
+    ).fetchall()
+    return {str(day): fingerprint for day, fingerprint in rows}
+
+
 def telemetry_days(staged: Staged) -> list[str]:
     batch = staged.batch
     days = {date.fromisoformat(d) for d in staged.sample_days}
@@ -141,39 +162,10 @@ def load_telemetry_day(
     warehouse = warehouse or config.warehouse_path
     staged = staged or stage(config, source, warehouse)
     batch, when = staged.batch, date.fromisoformat(day)
-
-    def of_day(frame: pl.DataFrame, column: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-        return (
-            frame.filter(pl.col(column).dt.date() == when)
-            .with_columns(pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
-            .select("x_source", "day", *schema)
-        )
-
-    jobs = (
-        batch.jobs.filter(pl.col("started_at").dt.date() == when)
-        .with_columns(pl.lit(source.name).alias("x_source"), pl.lit(when).alias("day"))
-        .select(
-            "x_source",
-            "day",
-            "run_id",
-            "run_name",
-            "user",
-            "team",
-            "started_at",
-            "ended_at",
-            "gpu_count",
-            "hosts",
-            "state",
-            "pod",
-            "namespace",
-            "job",
-            "x_source_file",
-        )
-    )
-    pods = of_day(batch.pods, "snapshot_at", POD_SCHEMA)
-    nodes = of_day(batch.nodes, "snapshot_at", NODE_SCHEMA)
-    processes = of_day(batch.processes, "ts", PROCESS_SCHEMA)
-    parts = sorted((staged.folder / day).glob("*.parquet")) if day in staged.sample_days else []
+    rows = day_rows(batch, staged.folder, source.name, day)
+    jobs, pods, nodes, processes = rows.jobs, rows.pods, rows.nodes, rows.processes
+    parts = rows.parts
+    fingerprint = staged.fingerprint(day, rows)
     skipped = list(batch.skipped) + list(batch.unreadable)
     load_id, started = uuid.uuid4().hex[:12], utc_now()
     key = [source.name, when]
@@ -192,14 +184,14 @@ def load_telemetry_day(
                     f"{columns} FROM read_parquet(?)",
                     key + [[str(p) for p in parts]],
                 )
-            for table, rows in (
+            for table, registered in (
                 ("raw.scheduler_jobs", "job_rows"),
                 ("raw.k8s_pods", "pod_rows"),
                 ("raw.k8s_nodes", "node_rows"),
                 ("raw.gpu_processes", "process_rows"),
             ):
                 con.execute(f"DELETE FROM {table} WHERE x_source = ? AND day = ?", key)
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {rows}")
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {registered}")
             row = con.execute(
                 "SELECT count(*) FROM raw.gpu_samples WHERE x_source = ? AND day = ?", key
             ).fetchone()
@@ -218,6 +210,11 @@ def load_telemetry_day(
                 ],
             )
             record_load_errors(con, load_id, source.name, day, skipped)
+            con.execute("DELETE FROM meta.telemetry_days WHERE x_source = ? AND day = ?", key)
+            con.execute(
+                "INSERT INTO meta.telemetry_days VALUES (?, ?, ?, ?)",
+                key + [fingerprint, utc_now()],
+            )
         con.execute("CHECKPOINT")
     return TelemetryResult(source.name, day, samples, jobs.height, len(skipped))
 

@@ -93,6 +93,10 @@ _META_DDL = [
         team VARCHAR, started_at TIMESTAMP, ended_at TIMESTAMP, gpu_count DOUBLE,
         hosts VARCHAR[], state VARCHAR, pod VARCHAR, namespace VARCHAR, job VARCHAR,
         x_source_file VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS meta.model_builds (
+        fingerprint VARCHAR, built_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS meta.telemetry_days (
+        x_source VARCHAR, day DATE, fingerprint VARCHAR, loaded_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS meta.control_totals (
         source VARCHAR, period VARCHAR, billing_currency VARCHAR, rows_in_export BIGINT,
         billed_cost DECIMAL(38,10))""",

@@ -15,6 +15,7 @@ into a new file. Each step runs in a fresh child process; peak memory is its VmH
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -136,6 +137,10 @@ def main() -> None:
                 db=str(folder / "base.duckdb"), parquet=parquet, logs=str(folder / "logs" / "*.csv")
             )
         )
+        # The provider re-delivers the open month (same names, new stamps): a plain nightly
+        # `aispend run` reloads only what changed, so the month must look re-delivered.
+        for path in (folder / EXPORT).rglob("*"):
+            os.utime(path)
         print("  aispend run (restate the month, load the day, models, checks) ...", flush=True)
         results["aispend_nightly_run"] = child(
             RUN.format(config=str(config(folder, True))), show=40

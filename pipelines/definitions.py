@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from dagster import (
     AssetChecksDefinition,
@@ -32,9 +31,8 @@ from aispend import billing_load
 from aispend.config import AispendConfig, SourceConfig
 from aispend.config_tables import CONFIG_TABLES
 from aispend.periods import open_periods
-from aispend.sql_models import SQL_DIR
+from aispend.sql_models import SQL_DIR, model_params
 from aispend.storage import open_warehouse
-from connectors.cost_model import normalize_tag_key
 from dbt_like import discover
 from pipelines.billing.assets import build_billing_asset, source_key
 from pipelines.billing.checks import build_source_checks
@@ -53,14 +51,6 @@ from pipelines.snapshot.assets import SNAPSHOT_KEY, snapshot_asset
 from pipelines.telemetry.assets import telemetry_asset, telemetry_key
 
 LOAD_JOB = "nightly_load"
-
-
-def model_params(config: AispendConfig) -> dict[str, Any]:
-    return {
-        "idle_util_pct": config.runs.idle_util_pct,
-        "run_tag": normalize_tag_key(config.runs.run_tag),
-        "team_tag": normalize_tag_key(config.runs.team_tag),
-    }
 
 
 def billing_sources(config: AispendConfig) -> list[SourceConfig]:

@@ -19,7 +19,12 @@ ALLOWED = {
     "pipelines": {"pipelines", "core", "connectors", "dbt_like"},
     "cli": {"cli", "pipelines", "core", "connectors", "dbt_like"},
 }
-DAGSTER_ALLOWED = ("pipelines/", "aispend/cli/run.py")
+DAGSTER_ALLOWED = (
+    "pipelines/",
+    "aispend/cli/run.py",
+    "aispend/cli/run_steps.py",
+    "aispend/cli/run_telemetry.py",
+)
 
 
 def package_files() -> list[Path]:

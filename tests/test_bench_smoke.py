@@ -45,7 +45,7 @@ def test_nightly_bench_runs_the_whole_refresh(tmp_path: Path) -> None:
     assert (report["rows"], report["samples"]) == (20000, 8 * 86400)
     assert report["runs"] > 0
     assert report["steps"]["aispend_nightly_run"]["summary"] == (
-        "Done: 3 partition(s) loaded, 0 failed; checks: 5 passed, 0 failed."
+        "Done: 3 partition(s) loaded, 0 failed; checks: 6 passed, 0 failed."
     )
 
 
@@ -54,3 +54,20 @@ def test_engines_bench_builds_the_models_on_both_engines(tmp_path: Path) -> None
     assert set(report["steps"]) == {"store_load", "models_duckdb", "models_spark"}
     assert report["row_counts_agree"] is True
     assert report["row_counts"]["marts.cost_by_provider"] > 0
+
+
+def test_nightly_history_bench_loads_what_changed_and_nothing_on_a_rerun(tmp_path: Path) -> None:
+    report = _bench(
+        "nightly_history.py",
+        *("--months", "1", "--rows", "20000", "--days", "1", "--repeat", "1"),
+        results=tmp_path,
+    )
+    steps = report["months"]["1"]
+    # the re-delivered month, the new day of nvidia-smi and its Slurm jobs; every check
+    assert steps["nightly"]["summary"] == (
+        "Done: 3 partition(s) loaded, 0 failed; checks: 6 passed, 0 failed."
+    )
+    assert steps["rerun"]["summary"] == (
+        "Done: 0 partition(s) loaded, 0 failed; checks: 0 passed, 0 failed."
+    )
+    assert steps["period"]["summary"].startswith("Done: 1 partition(s) loaded")

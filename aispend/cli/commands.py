@@ -81,16 +81,27 @@ def init(path: str, force: bool) -> None:
     "periods",
     multiple=True,
     metavar="YYYY-MM",
-    help="Billing period to load (repeatable). Default: every period found.",
+    help="Billing period to load (repeatable), whether or not its files changed. Default: "
+    "every period new or changed since its last load.",
+)
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Reload every period and telemetry day the sources hold and rebuild every model.",
 )
 @click.pass_obj
-def run(obj: Context, periods: tuple[str, ...]) -> None:
-    """Load billing periods into the warehouse, rebuild the models, run the checks.
+def run(obj: Context, periods: tuple[str, ...], full_refresh: bool) -> None:
+    """Load what is new or changed into the warehouse, rebuild the models, run the checks.
+
+    A (source, billing period) loads when its delivery changed (new files, a new manifest, the
+    same names rewritten), a telemetry day when its content changed; a rerun with nothing new
+    loads and builds nothing.
 
     \b
     Example:
-      aispend run                   # first backfill: every period in the sources
+      aispend run                   # nightly: what changed (the first run loads everything)
       aispend run --period 2026-10  # reload one period
+      aispend run --full-refresh    # reload everything, rebuild every model
     """
     from aispend.cli.run import run_pipeline
     from aispend.periods import parse_period
@@ -102,7 +113,7 @@ def run(obj: Context, periods: tuple[str, ...]) -> None:
         raise click.BadParameter(str(exc), param_hint="--period") from exc
     config = obj.config()
     click.echo(f"Warehouse: {open_warehouse(config).describe()}")
-    summary = run_pipeline(config, wanted, click.echo)
+    summary = run_pipeline(config, wanted, click.echo, full_refresh=full_refresh)
     click.echo(
         f"Done: {len(summary.loaded)} partition(s) loaded, {len(summary.failed)} failed; "
         f"checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed."

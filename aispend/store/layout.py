@@ -38,7 +38,9 @@ LOADED: dict[str, TableLayout] = {
         TableLayout("raw.scheduler_jobs", "telemetry/scheduler_jobs", _BY_DAY),
         TableLayout("raw.k8s_pods", "telemetry/k8s_pods", _BY_DAY),
         TableLayout("raw.k8s_nodes", "telemetry/k8s_nodes", _BY_DAY),
+        TableLayout("meta.telemetry_days", "meta/telemetry_days", _BY_DAY),
         TableLayout("meta.host_map", "meta/host_map"),
+        TableLayout("meta.model_builds", "meta/model_builds"),
         TableLayout("meta.grid_intensity", "meta/grid_intensity"),
         TableLayout("meta.cloud_pue", "meta/cloud_pue"),
         TableLayout("meta.gpu_board_power", "meta/gpu_board_power"),
@@ -57,6 +59,7 @@ TELEMETRY_TABLES = (
     "raw.scheduler_jobs",
     "raw.k8s_pods",
     "raw.k8s_nodes",
+    "meta.telemetry_days",
 )
 
 #: Small tables that budgets rewrite whole after reading them (see session.py).

@@ -26,8 +26,9 @@ from aispend.storage import TelemetryLoad
 from aispend.store.layout import LOADED, TELEMETRY_TABLES
 from aispend.store.objects import ObjectStore
 from aispend.store.tables import read_only, replace_table
-from aispend.telemetry_load import load_telemetry_day, stage, telemetry_days
-from aispend.warehouse import WRITER_MEMORY, writer
+from aispend.telemetry_load import changed_days, load_telemetry_day, stage, telemetry_days
+from aispend.warehouse import WRITER_MEMORY, utc_now, writer
+from connectors.files import FileRef
 
 StepHook = Callable[[str], None]
 
@@ -97,15 +98,20 @@ def load_billing_to_store(
 
 
 def load_telemetry_to_store(
-    config: AispendConfig, source: SourceConfig, store: ObjectStore, days: set[str] | None = None
+    config: AispendConfig,
+    source: SourceConfig,
+    store: ObjectStore,
+    days: set[str] | None = None,
+    known: dict[str, str] | None = None,
 ) -> TelemetryLoad:
-    """Every day of ``source`` (or those in ``days``) replaced in the store, a day at a time."""
+    """Every day of ``source`` (or those in ``days``) replaced in the store, a day at a time;
+    with ``known`` (day -> fingerprint of its last load), only the days whose content changed."""
     results = []
     with scratch() as db:
         staged = stage(config, source, db)
-        for day in telemetry_days(staged):
-            if days is not None and day not in days:
-                continue
+        held = [d for d in telemetry_days(staged) if days is None or d in days]
+        wanted = held if known is None else changed_days(staged, known, held)
+        for day in wanted:
             results.append(load_telemetry_day(config, source, day, warehouse=db, staged=staged))
             files = _export(
                 db,
@@ -121,7 +127,12 @@ def load_telemetry_to_store(
                     LOADED[table].partition_prefix(day, source.name) + "/part-0.parquet",
                 )
         _write_history(db, store)
-    return TelemetryLoad(results, list(staged.batch.unreadable), len(staged.batch.skipped))
+    return TelemetryLoad(
+        results,
+        list(staged.batch.unreadable),
+        len(staged.batch.skipped),
+        unchanged=len(held) - len(wanted),
+    )
 
 
 def _export(
@@ -205,3 +216,28 @@ def write_config_tables(config: AispendConfig, store: ObjectStore) -> dict[str, 
                 con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
             replace_table(con, table, store, db.parent)
     return {table: len(rows) for table, rows in tables.items()}
+
+
+def record_model_build(store: ObjectStore, fingerprint: str) -> None:
+    """meta.model_builds: the inputs of the last good build, replaced whole."""
+    with scratch() as db, writer(db, publish=False) as con:
+        con.execute("INSERT INTO meta.model_builds VALUES (?, ?)", [fingerprint, utc_now()])
+        replace_table(con, "meta.model_builds", store, db.parent)
+
+
+def record_files(store: ObjectStore, source: str, period: str, files: list[FileRef]) -> None:
+    """meta.partition_files of (source, period) replaced by ``files`` (no digests)."""
+    with scratch() as db:
+        with writer(db, publish=False) as con:
+            con.executemany(
+                "INSERT INTO meta.partition_files (source, period, file, size, stamp) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [[source, period, f.uri, f.size, f.stamp] for f in files],
+            )
+        table = "meta.partition_files"
+        exported = _export(
+            db, db.parent, [(table, "period = ? AND source = ?", [period, source], _BILLING[2][1:])]
+        )
+        store.put(
+            exported[table], LOADED[table].partition_prefix(period, source) + "/part-0.parquet"
+        )

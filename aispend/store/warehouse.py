@@ -25,12 +25,16 @@ from aispend.store.layout import REWRITTEN
 from aispend.store.loads import (
     load_billing_to_store,
     load_telemetry_to_store,
+    record_files,
+    record_model_build,
     write_config_tables,
 )
 from aispend.store.objects import ObjectStore, open_store
 from aispend.store.tables import drop, read_only, replace_table, store_connection
+from aispend.telemetry_load import telemetry_fingerprints
 from connectors.discovery import Discovery
 from connectors.errors import InputProblem
+from connectors.files import FileRef
 from dbt_like import CheckResult, Project, SqlNode
 
 
@@ -81,14 +85,27 @@ class StoreWarehouse:
     def load_billing(self, source: SourceConfig, period: str) -> LoadResult:
         return load_billing_to_store(self.config, source, period, self.store)
 
-    def load_telemetry(self, source: SourceConfig, days: set[str] | None) -> TelemetryLoad:
-        return load_telemetry_to_store(self.config, source, self.store, days)
+    def load_telemetry(
+        self, source: SourceConfig, days: set[str] | None, changed_only: bool = False
+    ) -> TelemetryLoad:
+        known = self.telemetry_fingerprints(source.name) if changed_only else None
+        return load_telemetry_to_store(self.config, source, self.store, days, known)
+
+    def telemetry_fingerprints(self, source: str) -> dict[str, str]:
+        with self.latest() as con:
+            return telemetry_fingerprints(con, source)
 
     def record_unreadable(self, source: SourceConfig, problems: list[InputProblem]) -> None:
         """Not kept in the store's load history yet: the run and the Dagster step name them."""
 
     def write_config_tables(self) -> dict[str, int]:
         return write_config_tables(self.config, self.store)
+
+    def record_model_build(self, fingerprint: str) -> None:
+        record_model_build(self.store, fingerprint)
+
+    def record_files(self, source: str, period: str, files: list[FileRef]) -> None:
+        record_files(self.store, source, period, files)
 
     def model_engine(self) -> Engine:
         return open_engine(self.config, self.store)

@@ -22,6 +22,10 @@ from aispend.storage import open_warehouse
 from pipelines.billing.assets import writer_pool
 from pipelines.partitions import telemetry_days as daily
 
+#: A run tag: "true" loads only the days in the run's range whose content changed since their
+#: last load (`aispend run`); without it every day in the range is replaced (schedules).
+CHANGED_ONLY_TAG = "aispend/changed_only"
+
 
 def telemetry_key(source: SourceConfig) -> AssetKey:
     return AssetKey(["telemetry", source.name])
@@ -41,7 +45,10 @@ def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefini
         pool=writer_pool(config),
     )
     def _load(context: AssetExecutionContext) -> MaterializeResult[Any]:
-        loaded = open_warehouse(config).load_telemetry(source, set(context.partition_keys))
+        changed_only = context.run.tags.get(CHANGED_ONLY_TAG) == "true"
+        loaded = open_warehouse(config).load_telemetry(
+            source, set(context.partition_keys), changed_only
+        )
         _fail_on_unreadable(source, loaded.unreadable)
         if loaded.skipped_lines:
             context.log.warning(
@@ -54,6 +61,7 @@ def telemetry_asset(config: AispendConfig, source: SourceConfig) -> AssetsDefini
                 "samples": sum(r.samples for r in loaded.days),
                 "jobs": sum(r.jobs for r in loaded.days),
                 "skipped_lines": loaded.skipped_lines,
+                "unchanged_days": loaded.unchanged,
             }
         )
 

@@ -1,0 +1,133 @@
+"""``aispend run``'s telemetry step: each source's files parsed once, and only the UTC days
+whose content changed since their last load replaced (every day with ``--full-refresh``)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from dagster import AssetSelection
+
+from aispend.cli.run_steps import (
+    SOURCE_FAILURES,
+    Echo,
+    RunSummary,
+    failures_by_asset,
+    materialize_assets,
+    reason,
+)
+from aispend.config import AispendConfig, SourceConfig
+from aispend.redact import redact
+from aispend.storage import open_warehouse
+from aispend.telemetry_load import Staged, changed_days, stage
+from aispend.telemetry_load import telemetry_days as telemetry_day_keys
+from connectors.discovery import Discovery
+from connectors.files import FileRef, filesystem_for
+from pipelines.definitions import Graph
+from pipelines.telemetry.assets import CHANGED_ONLY_TAG, telemetry_key
+
+#: meta.partition_files' period for the files a telemetry source's last clean load read.
+FILES_READ = "telemetry-files"
+
+
+def load_telemetry(
+    config: AispendConfig,
+    graph: Graph,
+    source: SourceConfig,
+    echo: Echo,
+    summary: RunSummary,
+    full_refresh: bool,
+) -> None:
+    """The days whose content changed since their last load (every day with
+    ``full_refresh``), in one run (a single-run backfill over their range)."""
+    echo(f"telemetry {source.name} ({source.kind}) ...")
+    warehouse = open_warehouse(config)
+    try:
+        read = files_read(config, source)
+        if not full_refresh and not warehouse.changed_periods(
+            Discovery(periods={FILES_READ: read}), source.name
+        ):
+            echo(
+                f"  {source.name}: no file new or changed since its last clean load "
+                f"({len(read) - 1} file(s)); nothing parsed"
+            )
+            return
+        staged = stage(config, source)
+    except SOURCE_FAILURES as exc:
+        echo(f"  {source.name}: FAILED, nothing loaded from it: {reason(exc)}")
+        summary.failed.append(source.name)
+        return
+    days = telemetry_day_keys(staged)
+    if not days:
+        if staged.batch.unreadable:
+            warehouse.record_unreadable(source, staged.batch.unreadable)
+            for problem in staged.batch.unreadable:
+                echo(f"  {source.name}: FAILED: {problem}")
+            summary.failed.append(source.name)
+        else:
+            echo(f"  {source.name}: no telemetry found")
+        return
+    held = len(days)
+    if not full_refresh:
+        known = warehouse.telemetry_fingerprints(source.name)
+        days = changed_days(staged, known, days)
+        if not days:
+            echo(f"  {source.name}: no day new or changed since its last load")
+            fail_on_skipped(source, staged, echo, summary)
+            return
+    started = time.monotonic()
+    result = materialize_assets(
+        graph,
+        AssetSelection.assets(telemetry_key(source)),
+        None,
+        tags={
+            "dagster/asset_partition_range_start": days[0],
+            "dagster/asset_partition_range_end": days[-1],
+            CHANGED_ONLY_TAG: str(not full_refresh).lower(),
+        },
+    )
+    took = time.monotonic() - started
+    events = result.get_asset_materialization_events()
+    if not events:
+        failure = failures_by_asset(result).get(telemetry_key(source), "see logs")
+        echo(f"  {source.name}: FAILED: {failure}")
+        summary.failed.append(source.name)
+        return
+    meta = {k: v.value for k, v in events[0].materialization.metadata.items()}
+    unchanged = held - len(days)
+    echo(
+        f"  {source.name}: {meta.get('days')} day(s), {meta.get('samples')} GPU samples, "
+        f"{meta.get('jobs')} jobs; {meta.get('skipped_lines')} unreadable line(s) skipped "
+        + (f"; {unchanged} unchanged day(s) not reloaded " if unchanged else "")
+        + f"({took:.1f} s)"
+    )
+    summary.loaded.append(source.name)
+    fail_on_skipped(source, staged, echo, summary)
+    if not staged.batch.skipped and not staged.batch.unreadable:
+        warehouse.record_files(source.name, FILES_READ, read)
+
+
+def files_read(config: AispendConfig, source: SourceConfig) -> list[FileRef]:
+    """The source's files as a load reads them, and its settings as one more entry: a changed
+    time zone or column list changes what the same files say."""
+    root = config.source_path(source)
+    listed = filesystem_for(root, source.endpoint_url).list(
+        root, source.source_kind.suffixes, rotated=True
+    )
+    settings = hashlib.sha256(
+        (source.model_dump_json() + config.runs.model_dump_json()).encode()
+    ).hexdigest()[:16]
+    return [*listed, FileRef(f"settings:{settings}", 0, settings)]
+
+
+def fail_on_skipped(source: SourceConfig, staged: Staged, echo: Echo, summary: RunSummary) -> None:
+    if staged.batch.skipped:
+        # The readable lines loaded; a line lost is still data lost, so the run says where and
+        # fails (the whole list is in `aispend status`).
+        first = staged.batch.skipped[0]
+        more = len(staged.batch.skipped) - 1
+        echo(
+            f"  {source.name}: FAILED lines: {redact(str(first))}"
+            + (f" (and {more} more; see `aispend status`)" if more else "")
+        )
+        summary.failed.append(f"{source.name} (unreadable lines)")
