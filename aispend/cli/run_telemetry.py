@@ -52,7 +52,11 @@ def load_telemetry(
                 f"({len(read) - 1} file(s)); nothing parsed"
             )
             return
+        parsing = time.monotonic()
         staged = stage(config, source)
+        echo(
+            f"  {source.name}: parsed {len(read) - 1} file(s) in {time.monotonic() - parsing:.1f} s"
+        )
     except SOURCE_FAILURES as exc:
         echo(f"  {source.name}: FAILED, nothing loaded from it: {reason(exc)}")
         summary.failed.append(source.name)
@@ -97,9 +101,9 @@ def load_telemetry(
     unchanged = held - len(days)
     echo(
         f"  {source.name}: {meta.get('days')} day(s), {meta.get('samples')} GPU samples, "
-        f"{meta.get('jobs')} jobs; {meta.get('skipped_lines')} unreadable line(s) skipped "
-        + (f"; {unchanged} unchanged day(s) not reloaded " if unchanged else "")
-        + f"({took:.1f} s)"
+        f"{meta.get('jobs')} jobs; {meta.get('skipped_lines')} unreadable line(s) skipped"
+        + (f"; {unchanged} unchanged day(s) not reloaded" if unchanged else "")
+        + f" ({took:.1f} s)"
     )
     summary.loaded.append(source.name)
     fail_on_skipped(source, staged, echo, summary)
