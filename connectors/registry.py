@@ -11,11 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from connectors.anthropic import source as anthropic
 from connectors.aws import source as aws
 from connectors.azure import source as azure
 from connectors.billing import BillingContext, BillingReader, ExportTotal
 from connectors.focus import source as focus
 from connectors.gcp import source as gcp
+from connectors.openai import source as openai
 from connectors.telemetry.batch import ReaderFactory, TelemetryOptions, TelemetryReader
 from connectors.telemetry.dcgm import reader as dcgm
 from connectors.telemetry.kubernetes import reader as kubernetes
@@ -90,6 +92,20 @@ KINDS: dict[str, SourceKind] = {
             billing_reader=azure.billing_reader,
             export_total=azure.export_total,
             on_demand_prices="azure",
+        ),
+        SourceKind(
+            "openai",
+            "billing",
+            "OpenAI organization Costs and Usage API pages (JSON)",
+            openai.SUFFIXES,
+            billing_reader=openai.billing_reader,
+        ),
+        SourceKind(
+            "anthropic",
+            "billing",
+            "Anthropic Admin API cost and messages usage report pages (JSON)",
+            anthropic.SUFFIXES,
+            billing_reader=anthropic.billing_reader,
         ),
         SourceKind(
             "nvidia_smi",

@@ -1,0 +1,236 @@
+"""Saved pages of a model provider's admin API (OpenAI's Costs and Usage APIs, Anthropic's cost
+and usage reports), read into flat rows, one per billed amount or per token type.
+
+Both providers answer with the same envelope: ``{"data": [bucket, ...], "has_more": bool,
+"next_page": cursor}``, each bucket a time span with ``results``. A file holds one page as the
+API returned it, or a JSON array of pages (a paged pull saved in one file). Pages of one pull
+overlap when a later pull fetches the last days again: a result is keyed by its endpoint, bucket
+and group values, and the file delivered last (by modification time, then name) wins, so
+overlapping pages count once. The same bucket exported with two different ``group_by``s would
+count twice, so it is refused.
+
+Files are bounded (``MAX_BYTES``; nesting is bounded by Python's parser, whose RecursionError is
+reported) and every field is checked for the type the API documents: a wrong one names the file,
+the result's position and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from connectors.errors import InputProblem, InputProblemError
+from connectors.files import FileRef
+
+#: Larger than any page the APIs return (at most 180 daily buckets, or 31 with groups).
+MAX_BYTES = 64 * 1024 * 1024
+SUFFIXES = (".json",)
+
+
+class FieldError(Exception):
+    """One documented field missing or of the wrong type, in one result."""
+
+    def __init__(self, field_name: str, message: str):
+        self.field_name = field_name
+        super().__init__(message)
+
+
+@dataclass
+class Row:
+    """One amount (cost pages) or one token type's count (usage pages) of one result."""
+
+    endpoint: str
+    start: datetime
+    end: datetime
+    #: cost: the money as written (text) and what to divide it by to get the currency's unit
+    amount: str | None = None
+    divisor: int = 1
+    currency: str | None = None
+    quantity: int | None = None
+    unit: str | None = None
+    model: str | None = None
+    token_type: str | None = None
+    line_item: str | None = None
+    description: str | None = None
+    #: the OpenAI project or Anthropic workspace: the sub-account its spend is filed under
+    project: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    file: str = ""
+    item: int = 0
+
+
+#: (result, endpoint, start, end) -> rows; raises FieldError.
+Explode = Callable[[dict[str, Any], str, datetime, datetime], list[Row]]
+
+
+@dataclass(frozen=True)
+class Api:
+    """What differs between the providers: how a bucket gives its times, how a result names
+    its endpoint, which fields group it, and how it becomes rows."""
+
+    label: str
+    bucket_times: Callable[[dict[str, Any]], tuple[datetime, datetime]]
+    endpoint_of: Callable[[dict[str, Any]], str]
+    group_fields: tuple[str, ...]
+    explode: Explode
+
+
+def load_json(path: Path, uri: str) -> Any:
+    """A file's JSON, bounded in size and nesting; floats kept exact as Decimal."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputProblemError(
+            InputProblem(uri, f"is {size} bytes, over the {MAX_BYTES}-byte limit for one page file")
+        )
+    try:
+        return json.loads(path.read_bytes(), parse_float=Decimal)
+    except RecursionError:
+        raise InputProblemError(
+            InputProblem(uri, "JSON is nested too deeply to be a page")
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputProblemError(InputProblem(uri, f"is not JSON: {exc}")) from None
+
+
+def pages_of(value: Any, uri: str) -> list[dict[str, Any]]:
+    """The pages a file holds: one page object, or an array of them."""
+    pages = value if isinstance(value, list) else [value]
+    for index, page in enumerate(pages, 1):
+        where = f"page {index}" if isinstance(value, list) else "the page"
+        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+            raise InputProblemError(
+                InputProblem(uri, f"{where} is not an API page (no 'data' array)", column="data")
+            )
+        if not isinstance(page.get("has_more"), bool):
+            raise InputProblemError(
+                InputProblem(uri, f"{where}: 'has_more' must be true or false", column="has_more")
+            )
+        if page.get("next_page") is not None and not isinstance(page["next_page"], str):
+            raise InputProblemError(
+                InputProblem(
+                    uri, f"{where}: 'next_page' must be a string or null", column="next_page"
+                )
+            )
+    return pages
+
+
+@dataclass
+class _Result:
+    key: tuple[Any, ...]
+    rows: list[Row]
+    order: tuple[float, str]
+
+
+def read_rows(api: Api, files: Iterable[tuple[FileRef, Path]]) -> list[Row]:
+    """Every result of ``files`` as rows, overlapping pages counted once (the last delivery
+    wins); raises InputProblemError naming the file, item and field of the first bad one."""
+    kept: dict[tuple[Any, ...], _Result] = {}
+    groupings: dict[tuple[str, datetime], tuple[frozenset[str], str]] = {}
+    for ref, path in sorted(files, key=lambda f: (f[0].modified, f[0].uri)):
+        item = 0
+        for page in pages_of(load_json(path, ref.uri), ref.uri):
+            for bucket_index, bucket in enumerate(page["data"], 1):
+                start, end, results = _bucket(api, bucket, ref.uri, bucket_index)
+                grouped: dict[str, frozenset[str]] = {}
+                for result in results:
+                    item += 1
+                    rows, endpoint, groups = _result(api, result, ref.uri, item, start, end)
+                    grouped[endpoint] = grouped.get(endpoint, frozenset()) | groups
+                    key = (endpoint, start, end, *(result.get(g) for g in api.group_fields))
+                    kept[key] = _Result(key, rows, (ref.modified, ref.uri))
+                for endpoint, groups in grouped.items():
+                    _same_grouping(groupings, endpoint, start, groups, ref.uri)
+    return [row for result in kept.values() for row in result.rows]
+
+
+def _same_grouping(
+    seen: dict[tuple[str, datetime], tuple[frozenset[str], str]],
+    endpoint: str,
+    start: datetime,
+    groups: frozenset[str],
+    uri: str,
+) -> None:
+    before = seen.setdefault((endpoint, start), (groups, uri))
+    if before[0] != groups:
+        shown = ", ".join(sorted(groups)) or "nothing"
+        was = ", ".join(sorted(before[0])) or "nothing"
+        raise InputProblemError(
+            InputProblem(
+                uri,
+                f"{endpoint} bucket {start:%Y-%m-%d %H:%M} is grouped by {shown} here but by "
+                f"{was} in {before[1]}: the same spend would count twice; keep one grouping",
+            )
+        )
+
+
+def _bucket(
+    api: Api, bucket: Any, uri: str, index: int
+) -> tuple[datetime, datetime, list[dict[str, Any]]]:
+    if not isinstance(bucket, dict):
+        raise InputProblemError(InputProblem(uri, f"bucket {index} is not an object"))
+    try:
+        start, end = api.bucket_times(bucket)
+    except FieldError as exc:
+        raise InputProblemError(
+            InputProblem(uri, f"bucket {index}: {exc}", column=exc.field_name)
+        ) from None
+    results = bucket.get("results")
+    if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+        raise InputProblemError(
+            InputProblem(
+                uri, f"bucket {index}: 'results' must be an array of objects", column="results"
+            )
+        )
+    return start, end, results
+
+
+def _result(
+    api: Api, result: dict[str, Any], uri: str, item: int, start: datetime, end: datetime
+) -> tuple[list[Row], str, frozenset[str]]:
+    try:
+        endpoint = api.endpoint_of(result)
+        rows = api.explode(result, endpoint, start, end)
+    except FieldError as exc:
+        raise InputProblemError(
+            InputProblem(uri, f"result {item}: {exc}", row=item, column=exc.field_name)
+        ) from None
+    for row in rows:
+        row.file, row.item = uri, item
+    groups = frozenset(g for g in api.group_fields if result.get(g) is not None)
+    return rows, endpoint, groups
+
+
+# --- typed field access: each names the field it refuses ----------------------------------
+
+
+def text(result: dict[str, Any], name: str) -> str | None:
+    value = result.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise FieldError(name, f"{name!r} must be a string or null, found {value!r}")
+
+
+def count(result: dict[str, Any], name: str, required: bool = False) -> int | None:
+    """A token or request count: a whole number, never negative."""
+    value = result.get(name)
+    if value is None:
+        if required:
+            raise FieldError(name, f"required count {name!r} is missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FieldError(name, f"{name!r} must be a whole number of at least 0, found {value!r}")
+    return value
+
+
+def obj(result: dict[str, Any], name: str) -> dict[str, Any]:
+    value = result.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FieldError(name, f"{name!r} must be an object, found {value!r}")
+    return value
