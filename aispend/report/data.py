@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from aispend.report.ai import collect_ai
+
 
 @dataclass
 class ReportData:
@@ -31,6 +33,8 @@ class ReportData:
     savings: list[dict[str, Any]]
     loads: list[dict[str, Any]]
     quarantined: list[dict[str, Any]] = field(default_factory=list)
+    #: model spend: by model, by team, tokens vs GPUs (aispend/report/ai.py)
+    ai: dict[str, Any] = field(default_factory=dict)
 
 
 def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -141,6 +145,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
             order by e.source, e.period, e.file, e.row_number limit 50""",
             [],
         ),
+        ai=collect_ai(con, period, currency),
     )
 
 

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from aispend.report import svg
+from aispend.report.ai import render_ai
 from aispend.report.data import ReportData
 
 STYLE = """
@@ -176,6 +177,7 @@ def render(data: ReportData, generated: datetime) -> str:
                 for r in data.savings
             ],
         ),
+        render_ai(data.ai, money, table),
         "<h2>Budgets</h2>",
         table(
             "budgets",
