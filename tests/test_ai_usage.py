@@ -282,3 +282,26 @@ def test_a_budget_on_one_openai_project_fires_and_the_report_shows_spend_by_mode
     # tokens: APIs 10.0925 + 11.1314, clouds 21.65 + 12.775 + 4.21 = 59.8589; no GPU lines
     assert "Tokens 100.0 % (59.86 USD), GPUs 0.0 % (0.00 USD) of AI spend." in section
     assert "<td>proj_research</td>" in section and "<td>support</td>" in section
+
+
+def test_a_parquet_store_gives_the_same_totals(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _setup(tmp_path, {**APIS, "cur": CLOUDS["cur"]}, store="store")
+    assert cli("run").exit_code == 0
+    result = cli(
+        "sql",
+        "--format",
+        "csv",
+        "select channel, provider, billing_period, sum(cost) as cost, sum(tokens) as tokens "
+        "from marts.ai_usage group by all order by 1, 2, 3",
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",") for line in result.output.splitlines()[1:]]
+    assert [(c, p, m, D(cost), D(t) if t else None) for c, p, m, cost, t in rows] == [
+        ("api", "Anthropic", "2026-10", D("3.00"), None),
+        # tokens: 500,000 + 110,000 + 100,000 + 500,000 + 30,850 + 100,000 (cache 1h)
+        ("api", "Anthropic", "2026-11", D("11.1314"), D(1_340_850)),
+        ("api", "OpenAI", "2026-10", D("4.81"), None),
+        # tokens: 1,000,000 + 250,000 + 100,000 + 400,000 + 700,000
+        ("api", "OpenAI", "2026-11", D("10.0925"), D(2_450_000)),
+        ("bedrock", "AWS", "2026-11", D("12.775"), D(8_500_000)),
+    ]

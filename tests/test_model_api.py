@@ -269,3 +269,36 @@ def test_deeply_nested_json_is_refused_not_crashed(tmp_path: Path) -> None:
     config = _bad(tmp_path, "openai", "deep.json", "[" * 100_000 + "]" * 100_000)
     with pytest.raises(InputError, match=r"deep\.json: JSON is nested too deeply"):
         load_billing_partition(config, config.sources[0], "2026-11")
+
+
+def test_openai_usage_grouped_by_api_key_keeps_keys_and_batch_as_tags(tmp_path: Path) -> None:
+    config = _load(tmp_path, "openai", CONFORMANCE / "openai" / "by_api_key", ["2026-11"])
+    rows = _query(
+        config,
+        "select x_tags_normalized['api_key_id'], x_tags_normalized['batch'], x_token_type, "
+        "usage_quantity from marts.cost_lines where usage_quantity > 0 order by 1, 3",
+    )
+    assert rows == [
+        # key_abc: input_tokens 3000 include 1000 cached: 2000 uncached
+        ("key_abc", "false", "cache_read", D(1000)),
+        ("key_abc", "false", "input", D(2000)),
+        ("key_abc", "false", "input_audio", D(40)),
+        ("key_abc", "false", "output", D(1200)),
+        ("key_abc", "false", "output_audio", D(60)),
+        ("key_def", "true", "input", D(500)),
+        ("key_def", "true", "output", D(100)),
+    ]
+
+
+def test_an_amount_in_exponent_notation_is_read_exactly(tmp_path: Path) -> None:
+    late = 1793491200 + 86400 * 20  # 2026-11-21
+    text = (
+        '{"object": "page", "has_more": false, "next_page": null, "data": [{"object": "bucket", '
+        f'"start_time": {late}, "end_time": {late + 86400}, "results": [{{"object": '
+        '"organization.costs.result", "amount": {"value": 1.5e-3, "currency": "usd"}, '
+        '"line_item": null, "project_id": null}]}]}'
+    )
+    config = _bad(tmp_path, "openai", "late.json", text)
+    loaded = load_billing_partition(config, config.sources[0], "2026-11")
+    # 10.0925 (the recorded pages) + 0.0015
+    assert loaded.billed_by_currency["USD"] == D("10.0940")

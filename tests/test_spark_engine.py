@@ -18,6 +18,7 @@ from aispend.demo import demo_config
 from aispend.store.objects import open_store
 from aispend.store.tables import read_only
 
+CONFORMANCE = Path(__file__).parent / "data" / "conformance"
 #: Small shuffles and no UI: local mode on a 2-core CI machine; databases made by tests (`aispend
 #: ddl`) live in the temporary folder, not in the working directory.
 SPARK = {
@@ -31,6 +32,17 @@ SPARK = {
 
 def write_demo_config(folder: Path, **extra: Any) -> Path:
     sources = [s.model_dump(exclude_defaults=True) for s in demo_config().sources]
+    # model spend, so marts.ai_usage and staging.ai_cloud_lines are compared with rows in them
+    sources += [
+        {"name": f"ai_{kind}", "kind": kind, "path": str(CONFORMANCE / folder)}
+        for kind, folder in [
+            ("openai", "openai/grouped"),
+            ("anthropic", "anthropic/grouped"),
+            ("aws_cur", "aws_cur/bedrock"),
+            ("gcp_billing", "gcp_billing/vertex_ai"),
+            ("azure_cost", "azure_cost/azure_openai"),
+        ]
+    ]
     path = folder / "aispend.yaml"
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump({"warehouse": "wh.duckdb", "sources": sources, **extra}))
@@ -63,7 +75,7 @@ def assert_same_tables(file_path: Path, store_path: Path) -> None:
             "and table_name not in ('cost_lines', 'budget_status') order by 1"
         ).fetchall()
     ]
-    assert len(tables) == 14 and "marts.run_cost" in tables
+    assert len(tables) == 15 and "marts.run_cost" in tables and "marts.ai_usage" in tables
     for table in tables:
         columns = ", ".join(f'"{r[0]}"' for r in file.execute(f"describe {table}").fetchall())
         query = f"select {columns} from {table}"

@@ -96,7 +96,7 @@ def explode(result: dict[str, Any], endpoint: str, start: datetime, end: datetim
                 endpoint,
                 start,
                 end,
-                amount=str(value),
+                amount=format(Decimal(value), "f"),
                 currency=currency,
                 model=model,
                 token_type=token_type,

@@ -211,3 +211,40 @@ for kind, fields in {
         f"ungrouped/usage_{kind}.json",
         page([{"object": "bucket", **NOV_2024, "results": [usage(kind, **fields)]}]),
     )
+# usage/completions?group_by=api_key_id&group_by=model&group_by=batch (2026-11-05), on its own:
+# the same days grouped two ways would count twice
+write(
+    "by_api_key/usage_completions_2026-11-05.json",
+    page(
+        [
+            {
+                "object": "bucket",
+                "start_time": DAY["11-03"] + 2 * 86400,
+                "end_time": DAY["11-03"] + 3 * 86400,
+                "results": [
+                    {
+                        **completions(
+                            GPT4O,
+                            None,
+                            input_tokens=3000,
+                            output_tokens=1200,
+                            input_cached_tokens=1000,
+                            input_audio_tokens=40,
+                            output_audio_tokens=60,
+                            num_model_requests=9,
+                        ),
+                        "api_key_id": "key_abc",
+                        "batch": False,
+                    },
+                    {
+                        **completions(
+                            GPT4O, None, input_tokens=500, output_tokens=100, num_model_requests=2
+                        ),
+                        "api_key_id": "key_def",
+                        "batch": True,
+                    },
+                ],
+            }
+        ]
+    ),
+)
