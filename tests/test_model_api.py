@@ -233,23 +233,42 @@ def test_an_unreadable_page_fails_its_source_and_names_the_file(tmp_path: Path) 
         load_billing_partition(config, config.sources[0], "2026-11")
 
 
-def test_a_bad_bucket_fails_its_month_and_the_other_month_loads(tmp_path: Path) -> None:
+def test_a_later_pull_of_a_day_replaces_it_whatever_its_grouping(tmp_path: Path) -> None:
     page = json.loads((CONFORMANCE / "openai/grouped/costs_2026-11-02_rerun.json").read_text())
-    grouped = json.loads(json.dumps(page))
-    grouped["data"][0]["results"] = [
+    page["data"][0]["results"] = [
         {
             "object": "organization.costs.result",
-            "amount": {"value": 7, "currency": "usd"},
+            "amount": {"value": 7.5, "currency": "usd"},
             "line_item": None,
             "project_id": None,
         }
     ]
-    # the 11-02 bucket ungrouped beside its grouped pages: it would count twice
-    config = _bad(tmp_path, "openai", "ungrouped.json", json.dumps(grouped))
-    with pytest.raises(InputError, match=r"grouped by nothing here but by line_item, project_id"):
+    # 11-02 pulled again the next night, ungrouped: it replaces the day, never adds to it
+    config = _bad(tmp_path, "openai", "zz_costs_2026-11-02_next_night.json", json.dumps(page))
+    loaded = load_billing_partition(config, config.sources[0], "2026-11")
+    # 2.5 + 0.3125 + 0.24 (11-01) + 7.5 (11-02, the later pull's one line) = 10.5525
+    assert loaded.billed_by_currency["USD"] == D("10.5525")
+
+
+def test_a_bad_result_fails_its_month_and_the_other_month_loads(tmp_path: Path) -> None:
+    # one file with both months (the recorded pull), its 11-01 gpt-4o input amount made text
+    name = "costs_2026-10-31_2026-11-03.json"
+    pages = json.loads((CONFORMANCE / "openai/grouped" / name).read_text())
+    pages[0]["data"][1]["results"][0]["amount"]["value"] = "2.5"
+    config = _bad(tmp_path, "openai", name, json.dumps(pages))
+    with pytest.raises(InputError, match=r"row 4, column 'amount\.value': result 4: "):
         load_billing_partition(config, config.sources[0], "2026-11")
     october = load_billing_partition(config, config.sources[0], "2026-10")
     assert october.status == "loaded" and october.billed_by_currency == {"USD": D("4.81")}
+
+
+def test_a_bucket_without_its_time_fails_the_source_naming_it(tmp_path: Path) -> None:
+    page = json.loads((CONFORMANCE / "openai/grouped/costs_2026-11-02_rerun.json").read_text())
+    page["data"][0]["start_time"] = "2026-11-02"  # documented as unix seconds
+    config = _bad(tmp_path, "openai", "bad.json", json.dumps(page))
+    # its month is unknown, so every month of the source waits for it (as for any bill)
+    with pytest.raises(InputError, match=r"bad\.json, column 'start_time': bucket 1: "):
+        load_billing_partition(config, config.sources[0], "2026-10")
 
 
 def test_a_page_over_the_size_limit_is_refused(

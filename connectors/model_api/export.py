@@ -16,7 +16,7 @@ import polars as pl
 from connectors.discovery import Discovery
 from connectors.errors import InputProblem, InputProblemError
 from connectors.files import FileRef, FileSystem
-from connectors.model_api.pages import SUFFIXES, Api, Row, read_rows
+from connectors.model_api.pages import SUFFIXES, Api, Row, months, read_rows
 
 #: The raw frame's columns, all text but the counts and times.
 RAW_SCHEMA: dict[str, pl.DataType] = {
@@ -51,23 +51,24 @@ class PagesExport:
         return self.fs.list(self.root, SUFFIXES)
 
     def discover(self) -> Discovery:
-        """Each file under every month its buckets start in; a file that cannot be read fails
-        every period of the source (its months are unknown), naming it."""
+        """Each file under every month its buckets start in; a file whose bucket times cannot be
+        read fails every period of the source (its months are unknown), naming it. Results are
+        checked when their month is read, so a bad one fails its month only."""
         found: dict[str, list[FileRef]] = defaultdict(list)
         unplaced: list[InputProblem] = []
         for ref in self.files():
             try:
-                rows = read_rows(self.api, [(ref, self.fs.local_path(ref))])
+                periods = months(self.api, ref, self.fs.local_path(ref))
             except InputProblemError as exc:
                 unplaced.append(exc.problem)
                 continue
-            for period in sorted({f"{r.start:%Y-%m}" for r in rows}):
+            for period in sorted(periods):
                 found[period].append(ref)
         return Discovery(dict(sorted(found.items())), unplaced, {})
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
-        rows = read_rows(self.api, [(ref, self.fs.local_path(ref)) for ref in files])
-        return frame([r for r in rows if f"{r.start:%Y-%m}" == period]).lazy()
+        rows = read_rows(self.api, [(ref, self.fs.local_path(ref)) for ref in files], period)
+        return frame(rows).lazy()
 
 
 def frame(rows: list[Row]) -> pl.DataFrame:

@@ -3,11 +3,10 @@ and usage reports), read into flat rows, one per billed amount or per token type
 
 Both providers answer with the same envelope: ``{"data": [bucket, ...], "has_more": bool,
 "next_page": cursor}``, each bucket a time span with ``results``. A file holds one page as the
-API returned it, or a JSON array of pages (a paged pull saved in one file). Pages of one pull
-overlap when a later pull fetches the last days again: a result is keyed by its endpoint, bucket
-and group values, and the file delivered last (by modification time, then name) wins, so
-overlapping pages count once. The same bucket exported with two different ``group_by``s would
-count twice, so it is refused.
+API returned it, or a JSON array of pages (a paged pull saved in one file). A later pull
+fetches the last days again (the last one was partial): each bucket is taken whole from the file
+delivered last (by modification time, then name) that holds it, so overlapping pulls count once,
+and a day exported twice with different ``group_by``s is not counted twice either.
 
 Files are bounded (``MAX_BYTES``; nesting is bounded by Python's parser, whose RecursionError is
 reported) and every field is checked for the type the API documents: a wrong one names the file,
@@ -119,53 +118,42 @@ def pages_of(value: Any, uri: str) -> list[dict[str, Any]]:
     return pages
 
 
-@dataclass
-class _Result:
-    key: tuple[Any, ...]
-    rows: list[Row]
-    order: tuple[float, str]
+def months(api: Api, ref: FileRef, path: Path) -> set[str]:
+    """The UTC months (YYYY-MM) a file's buckets start in, reading only the bucket times."""
+    found = set()
+    for page in pages_of(load_json(path, ref.uri), ref.uri):
+        for bucket_index, bucket in enumerate(page["data"], 1):
+            start, _, _ = _bucket(api, bucket, ref.uri, bucket_index)
+            found.add(f"{start:%Y-%m}")
+    return found
 
 
-def read_rows(api: Api, files: Iterable[tuple[FileRef, Path]]) -> list[Row]:
-    """Every result of ``files`` as rows, overlapping pages counted once (the last delivery
-    wins); raises InputProblemError naming the file, item and field of the first bad one."""
-    kept: dict[tuple[Any, ...], _Result] = {}
-    groupings: dict[tuple[str, datetime], tuple[frozenset[str], str]] = {}
+def read_rows(
+    api: Api, files: Iterable[tuple[FileRef, Path]], period: str | None = None
+) -> list[Row]:
+    """Every result of ``files`` as rows, each bucket counted once: a bucket (endpoint and time
+    span) comes whole from the last file delivered that holds it, whatever that file's
+    ``group_by``, and a result repeated within a file (overlapping pages) counts once. With
+    ``period``, only buckets starting in that month are read, so a bad result fails its own
+    month only. Raises InputProblemError naming the file, item and field of the first bad one."""
+    buckets: dict[tuple[str, datetime, datetime], tuple[str, dict[tuple[Any, ...], list[Row]]]]
+    buckets = {}
     for ref, path in sorted(files, key=lambda f: (f[0].modified, f[0].uri)):
         item = 0
         for page in pages_of(load_json(path, ref.uri), ref.uri):
             for bucket_index, bucket in enumerate(page["data"], 1):
                 start, end, results = _bucket(api, bucket, ref.uri, bucket_index)
-                grouped: dict[str, frozenset[str]] = {}
+                if period is not None and f"{start:%Y-%m}" != period:
+                    item += len(results)
+                    continue
                 for result in results:
                     item += 1
-                    rows, endpoint, groups = _result(api, result, ref.uri, item, start, end)
-                    grouped[endpoint] = grouped.get(endpoint, frozenset()) | groups
-                    key = (endpoint, start, end, *(result.get(g) for g in api.group_fields))
-                    kept[key] = _Result(key, rows, (ref.modified, ref.uri))
-                for endpoint, groups in grouped.items():
-                    _same_grouping(groupings, endpoint, start, groups, ref.uri)
-    return [row for result in kept.values() for row in result.rows]
-
-
-def _same_grouping(
-    seen: dict[tuple[str, datetime], tuple[frozenset[str], str]],
-    endpoint: str,
-    start: datetime,
-    groups: frozenset[str],
-    uri: str,
-) -> None:
-    before = seen.setdefault((endpoint, start), (groups, uri))
-    if before[0] != groups:
-        shown = ", ".join(sorted(groups)) or "nothing"
-        was = ", ".join(sorted(before[0])) or "nothing"
-        raise InputProblemError(
-            InputProblem(
-                uri,
-                f"{endpoint} bucket {start:%Y-%m-%d %H:%M} is grouped by {shown} here but by "
-                f"{was} in {before[1]}: the same spend would count twice; keep one grouping",
-            )
-        )
+                    rows, endpoint = _result(api, result, ref.uri, item, start, end)
+                    held = buckets.get((endpoint, start, end))
+                    if held is None or held[0] != ref.uri:
+                        held = buckets[(endpoint, start, end)] = (ref.uri, {})
+                    held[1][tuple(result.get(g) for g in api.group_fields)] = rows
+    return [row for _, results in buckets.values() for rows in results.values() for row in rows]
 
 
 def _bucket(
@@ -191,7 +179,7 @@ def _bucket(
 
 def _result(
     api: Api, result: dict[str, Any], uri: str, item: int, start: datetime, end: datetime
-) -> tuple[list[Row], str, frozenset[str]]:
+) -> tuple[list[Row], str]:
     try:
         endpoint = api.endpoint_of(result)
         rows = api.explode(result, endpoint, start, end)
@@ -201,8 +189,7 @@ def _result(
         ) from None
     for row in rows:
         row.file, row.item = uri, item
-    groups = frozenset(g for g in api.group_fields if result.get(g) is not None)
-    return rows, endpoint, groups
+    return rows, endpoint
 
 
 # --- typed field access: each names the field it refuses ----------------------------------
