@@ -23,12 +23,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from zstandard import ZstdError
+
+from connectors.compressed import open_binary
 from connectors.errors import InputProblem, InputProblemError
 from connectors.files import FileRef
 
 #: Larger than any page the APIs return (at most 180 daily buckets, or 31 with groups).
 MAX_BYTES = 64 * 1024 * 1024
-SUFFIXES = (".json",)
+SUFFIXES = (".json", ".json.gz", ".json.zst")
 
 
 class FieldError(Exception):
@@ -80,14 +83,21 @@ class Api:
 
 
 def load_json(path: Path, uri: str) -> Any:
-    """A file's JSON, bounded in size and nesting; floats kept exact as Decimal."""
-    size = path.stat().st_size
-    if size > MAX_BYTES:
+    """A file's JSON (plain, gzip or zstd; a byte-order mark dropped), bounded in size and
+    nesting; numbers with a fraction kept exact as Decimal."""
+    try:
+        with open_binary(path) as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except (EOFError, OSError, ZstdError) as exc:
         raise InputProblemError(
-            InputProblem(uri, f"is {size} bytes, over the {MAX_BYTES}-byte limit for one page file")
+            InputProblem(uri, f"cannot be read: {exc} (a compressed copy cut short?)")
+        ) from None
+    if len(data) > MAX_BYTES:
+        raise InputProblemError(
+            InputProblem(uri, f"is over the {MAX_BYTES}-byte limit for one page file")
         )
     try:
-        return json.loads(path.read_bytes(), parse_float=Decimal)
+        return json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
     except RecursionError:
         raise InputProblemError(
             InputProblem(uri, "JSON is nested too deeply to be a page")
