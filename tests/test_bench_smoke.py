@@ -45,7 +45,7 @@ def test_nightly_bench_runs_the_whole_refresh(tmp_path: Path) -> None:
     assert (report["rows"], report["samples"]) == (20000, 8 * 86400)
     assert report["runs"] > 0
     assert report["steps"]["aispend_nightly_run"]["summary"] == (
-        "Done: 3 partition(s) loaded, 0 failed; checks: 5 passed, 0 failed."
+        "Done: 3 partition(s) loaded, 0 failed; checks: 6 passed, 0 failed."
     )
 
 
