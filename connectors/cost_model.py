@@ -59,6 +59,13 @@ COST_LINES: list[tuple[str, pl.DataType, str]] = [
     ("x_allocated_method_id", pl.Utf8(), "VARCHAR"),
     ("x_allocated_resource_id", pl.Utf8(), "VARCHAR"),
     ("x_allocated_resource_name", pl.Utf8(), "VARCHAR"),
+    # Model-API and managed-AI lines: the provider's usage type or meter name as written (CUR
+    # line_item_usage_type, Azure MeterName), the model and token type where a connector knows
+    # them, and which admin-API report (cost or usage) a model-API line came from.
+    ("x_usage_type", pl.Utf8(), "VARCHAR"),
+    ("x_ai_model", pl.Utf8(), "VARCHAR"),
+    ("x_token_type", pl.Utf8(), "VARCHAR"),
+    ("x_ai_report", pl.Utf8(), "VARCHAR"),
     # GCP credits by type (negative amounts); billed_cost is already net of them.
     *[
         (f"x_credits_{kind}", MONEY, "DECIMAL(38,10)")

@@ -11,11 +11,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from connectors.anthropic import pull as anthropic_pull
+from connectors.anthropic import source as anthropic
 from connectors.aws import source as aws
 from connectors.azure import source as azure
 from connectors.billing import BillingContext, BillingReader, ExportTotal
 from connectors.focus import source as focus
 from connectors.gcp import source as gcp
+from connectors.model_api.pull import PullSpec
+from connectors.openai import pull as openai_pull
+from connectors.openai import source as openai
 from connectors.telemetry.batch import ReaderFactory, TelemetryOptions, TelemetryReader
 from connectors.telemetry.dcgm import reader as dcgm
 from connectors.telemetry.kubernetes import reader as kubernetes
@@ -42,6 +47,8 @@ class SourceKind:
     #: The public price list that fills its spot lines' on-demand cost, if it needs one.
     on_demand_prices: str | None = None
     telemetry_reader: ReaderFactory | None = None
+    #: How ``aispend pull`` fetches its files from the provider's API, where it can.
+    pull: PullSpec | None = None
 
     @property
     def is_billing(self) -> bool:
@@ -90,6 +97,22 @@ KINDS: dict[str, SourceKind] = {
             billing_reader=azure.billing_reader,
             export_total=azure.export_total,
             on_demand_prices="azure",
+        ),
+        SourceKind(
+            "openai",
+            "billing",
+            "OpenAI organization Costs and Usage API pages (JSON)",
+            openai.SUFFIXES,
+            billing_reader=openai.billing_reader,
+            pull=openai_pull.PULL,
+        ),
+        SourceKind(
+            "anthropic",
+            "billing",
+            "Anthropic Admin API cost and messages usage report pages (JSON)",
+            anthropic.SUFFIXES,
+            billing_reader=anthropic.billing_reader,
+            pull=anthropic_pull.PULL,
         ),
         SourceKind(
             "nvidia_smi",

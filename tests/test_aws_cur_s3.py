@@ -164,7 +164,7 @@ def test_cli_run_on_cur_reports_a_missing_column_and_checks_pass(cli, tmp_path: 
     first = cli("run")
     assert first.exit_code == 0, first.output
     assert "aws 2026-09: loaded 11 rows" in first.output
-    assert "checks: 9 passed, 0 failed" in first.output  # 3 source checks x 2 loads + 3 model
+    assert "checks: 10 passed, 0 failed" in first.output  # 3 source checks x 2 loads + 4 model
     # GPU lines (by hand): p5 196.64 (run and team tagged), p4d spot 29.49 (team only), g5 under
     # the Savings Plan 6.00, its negation 0, p3 reserved 12.50, the RI fee 5.00, EDP discount on
     # p5 usage -20.00: 229.63 in all; without a run tag 32.99 over 24 + 10 + 5 = 39 GPU-hours;

@@ -45,7 +45,7 @@ def test_nightly_bench_runs_the_whole_refresh(tmp_path: Path) -> None:
     assert (report["rows"], report["samples"]) == (20000, 8 * 86400)
     assert report["runs"] > 0
     assert report["steps"]["aispend_nightly_run"]["summary"] == (
-        "Done: 3 partition(s) loaded, 0 failed; checks: 6 passed, 0 failed."
+        "Done: 3 partition(s) loaded, 0 failed; checks: 7 passed, 0 failed."
     )
 
 
@@ -65,7 +65,7 @@ def test_nightly_history_bench_loads_what_changed_and_nothing_on_a_rerun(tmp_pat
     steps = report["months"]["1"]
     # the re-delivered month, the new day of nvidia-smi and its Slurm jobs; every check
     assert steps["nightly"]["summary"] == (
-        "Done: 3 partition(s) loaded, 0 failed; checks: 6 passed, 0 failed."
+        "Done: 3 partition(s) loaded, 0 failed; checks: 7 passed, 0 failed."
     )
     assert steps["rerun"]["summary"] == (
         "Done: 0 partition(s) loaded, 0 failed; checks: 0 passed, 0 failed."

@@ -57,6 +57,8 @@ def test_definitions_hold_source_assets_models_checks_job_and_schedule(tmp_path:
         "marts/run_cost",
         "marts/idle_waste",
         "marts/savings",
+        "staging/ai_cloud_lines",
+        "marts/ai_usage",
         "reports/spend_report",
         "meta/reader_snapshot",
     }
@@ -71,6 +73,7 @@ def test_definitions_hold_source_assets_models_checks_job_and_schedule(tmp_path:
         ("marts/cost_by_provider", "cost_by_provider_totals"),
         ("marts/idle_waste", "host_cost_allocation"),
         ("marts/energy", "energy_accounted"),
+        ("marts/ai_usage", "ai_usage_gaps"),
     }
     assert graph.get(AssetKey(["marts", "cost_by_provider"])).parent_keys == {
         AssetKey(["billing", "sample"])
@@ -197,12 +200,13 @@ def test_with_spark_the_models_are_one_step_and_keep_an_asset_each(tmp_path: Pat
     )
     graph = build_graph(config)
     [step] = [a for a in graph.model_assets if a.node_def.name == ONE_STEP]
-    assert AssetKey(["marts", "run_cost"]) in step.keys and len(step.keys) == 20  # every model
+    assert AssetKey(["marts", "run_cost"]) in step.keys and len(step.keys) == 22  # every model
     assert step.can_subset
     assert {k.name for k in step.check_keys} == {
         "cost_by_provider_totals",
         "host_cost_allocation",
         "energy_accounted",
+        "ai_usage_gaps",
     }
     project = discover(SQL_DIR)
     # a failing blocking check stops the models downstream of the model it guards, and only them

@@ -50,7 +50,17 @@ GOOD: dict[str, tuple[Path, str, str]] = {
     "dcgm": (CONF / "dcgm/dcgm-exporter_2026-11-23T034110Z.prom", "prom", ""),
     "slurm": (CONF / "slurm/accounting-logs_header.log", "psv", "Elapsed"),
     "kubernetes": (CONF / "kubernetes/plain/pods-2026-11-03T12-00-00Z.json", "json", ""),
+    "openai": (CONF / "openai/grouped/costs_2026-11-02_rerun.json", "page", "amount"),
+    "anthropic": (CONF / "anthropic/grouped/cost_report_2026-11-02_rerun.json", "page", "amount"),
 }
+
+
+def _first_result(doc: object) -> dict[str, object]:
+    """The first result of a model-API page file (one page or an array of pages)."""
+    page = doc[0] if isinstance(doc, list) else doc
+    assert isinstance(page, dict)
+    result: dict[str, object] = page["data"][0]["results"][0]
+    return result
 
 
 def _edit_row(text: str, fmt: str, column: str, edit: Callable[[list[str], int], None]) -> str:
@@ -88,6 +98,14 @@ def _text_in_number(text: str, fmt: str, column: str) -> str:
         return "".join(lines)
     if fmt == "json":
         return text.replace('"nvidia.com/gpu": "4"', '"nvidia.com/gpu": "abc"', 1)
+    if fmt == "page":  # the cost: OpenAI's amount.value, Anthropic's amount
+        doc = json.loads(text)
+        result = _first_result(doc)
+        if isinstance(result["amount"], dict):
+            result["amount"]["value"] = "abc"
+        else:
+            result["amount"] = "abc"
+        return json.dumps(doc)
 
     def spoil(row: list[str], i: int) -> None:
         row[i] = "abc"
@@ -106,6 +124,11 @@ def _extra_fields(text: str, fmt: str, column: str) -> str:
         doc["items"][0]["extra"] = {"field": 1}
         doc["extra"] = [1, 2, 3]
         return json.dumps(doc, indent=2)
+    if fmt == "page":
+        doc = json.loads(text)
+        _first_result(doc)["extra"] = {"field": 1}
+        doc["extra"] = [1, 2, 3]
+        return json.dumps(doc, indent=2)
 
     def extend(row: list[str], i: int) -> None:
         row.extend(["extra", "more"])
@@ -117,6 +140,10 @@ def _long_line(text: str, fmt: str) -> str:
     if fmt == "json":
         doc = json.loads(text)
         doc["items"][0]["metadata"]["annotations"] = {"long": "x" * LONG}
+        return json.dumps(doc)
+    if fmt == "page":
+        doc = json.loads(text)
+        _first_result(doc)["note"] = "x" * LONG
         return json.dumps(doc)
     lines = text.splitlines(keepends=True)
     at = _first_sample(text) if fmt == "prom" else 1
@@ -161,7 +188,9 @@ def _cases() -> list[tuple[str, str]]:
         (kind, variant)
         for kind in KINDS
         for variant in VARIANTS
-        if variant not in JSON_ONLY or GOOD[kind][1] == "json" or kind in ("gcp_billing", "dcgm")
+        if variant not in JSON_ONLY
+        or GOOD[kind][1] in ("json", "page")
+        or kind in ("gcp_billing", "dcgm")
     ]
 
 

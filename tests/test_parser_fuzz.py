@@ -50,6 +50,14 @@ SAMPLES: dict[str, tuple[Path, str]] = {
         CONF / "kubernetes/plain/pods-2026-11-03T12-00-00Z.json",
         "pods-2026-11-03T12-00-00Z.json",
     ),
+    "openai": (
+        CONF / "openai/grouped/costs_2026-10-31_2026-11-03.json",
+        "costs_2026-10-31_2026-11-03.json",
+    ),
+    "anthropic": (
+        CONF / "anthropic/grouped/cost_report_2026-10-31_2026-11-03.json",
+        "cost_report_2026-10-31_2026-11-03.json",
+    ),
 }
 #: More files the tools write, fuzzed the same way (a second format or layout per kind).
 MORE: dict[str, list[tuple[Path, str]]] = {
@@ -62,6 +70,18 @@ MORE: dict[str, list[tuple[Path, str]]] = {
         (
             CONF / "kubernetes/cluster/nodes-2026-11-03T10-00-00Z.json",
             "nodes-2026-11-03T10-00-00Z.json",
+        )
+    ],
+    "openai": [
+        (
+            CONF / "openai/grouped/usage_completions_2026-11.json",
+            "usage_completions_2026-11.json",
+        )
+    ],
+    "anthropic": [
+        (
+            CONF / "anthropic/grouped/usage_report_messages_2026-11.json",
+            "usage_report_messages_2026-11.json",
         )
     ],
 }

@@ -18,6 +18,7 @@ from aispend.demo import demo_config
 from aispend.store.objects import open_store
 from aispend.store.tables import read_only
 
+CONFORMANCE = Path(__file__).parent / "data" / "conformance"
 #: Small shuffles and no UI: local mode on a 2-core CI machine; databases made by tests (`aispend
 #: ddl`) live in the temporary folder, not in the working directory.
 SPARK = {
@@ -29,8 +30,19 @@ SPARK = {
 }
 
 
-def write_demo_config(folder: Path, **extra: Any) -> Path:
+def write_demo_config(folder: Path, *, model_spend: bool = False, **extra: Any) -> Path:
     sources = [s.model_dump(exclude_defaults=True) for s in demo_config().sources]
+    # model spend, so marts.ai_usage and staging.ai_cloud_lines are compared with rows in them
+    sources += model_spend * [
+        {"name": f"ai_{kind}", "kind": kind, "path": str(CONFORMANCE / folder)}
+        for kind, folder in [
+            ("openai", "openai/grouped"),
+            ("anthropic", "anthropic/grouped"),
+            ("aws_cur", "aws_cur/bedrock"),
+            ("gcp_billing", "gcp_billing/vertex_ai"),
+            ("azure_cost", "azure_cost/azure_openai"),
+        ]
+    ]
     path = folder / "aispend.yaml"
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump({"warehouse": "wh.duckdb", "sources": sources, **extra}))
@@ -51,7 +63,7 @@ def normalized(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted((tuple(one(v) for v in row) for row in rows), key=repr)
 
 
-def assert_same_tables(file_path: Path, store_path: Path) -> None:
+def assert_same_tables(file_path: Path, store_path: Path, model_spend: bool = False) -> None:
     """Every model table of the DuckDB file, row for row, in the parquet store."""
     file = duckdb.connect(str(file_path), read_only=True)
     store = read_only(open_store(str(store_path)))
@@ -62,8 +74,9 @@ def assert_same_tables(file_path: Path, store_path: Path) -> None:
             "where schema_name in ('marts', 'staging') "
             "and table_name not in ('cost_lines', 'budget_status') order by 1"
         ).fetchall()
+        if model_spend or r[0] != "marts.ai_usage"
     ]
-    assert len(tables) == 17 and "marts.energy" in tables
+    assert len(tables) == 17 + model_spend and "marts.energy" in tables
     for table in tables:
         columns = ", ".join(f'"{r[0]}"' for r in file.execute(f"describe {table}").fetchall())
         query = f"select {columns} from {table}"
@@ -74,23 +87,25 @@ def assert_same_tables(file_path: Path, store_path: Path) -> None:
     store.close()
 
 
-def build_with_duckdb(folder: Path) -> Path:
+def build_with_duckdb(folder: Path, model_spend: bool = False) -> Path:
     """The demo scenario built by the default engine; returns the DuckDB file."""
     lines: list[str] = []
-    config = load_config(write_demo_config(folder))
+    config = load_config(write_demo_config(folder, model_spend=model_spend))
     assert run_pipeline(config, None, lines.append, progress=False).ok, lines
     return config.warehouse_path
 
 
 def test_duckdb_and_spark_build_identical_marts(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     lines: list[str] = []
-    duck_file = build_with_duckdb(tmp_path / "duckdb")
-    spark_path = write_demo_config(tmp_path / "spark", store="store", engine="spark", spark=SPARK)
+    duck_file = build_with_duckdb(tmp_path / "duckdb", model_spend=True)
+    spark_path = write_demo_config(
+        tmp_path / "spark", model_spend=True, store="store", engine="spark", spark=SPARK
+    )
     spark = load_config(spark_path)
     summary = run_pipeline(spark, None, lines.append, progress=False)
     assert summary.ok, lines
     assert summary.passed_checks >= 8  # per-source checks beside the loads, model checks on Spark
-    assert_same_tables(duck_file, tmp_path / "spark" / "store")
+    assert_same_tables(duck_file, tmp_path / "spark" / "store", model_spend=True)
 
     # Ad hoc SQL on the store Spark built: the hand-worked answers of the scenario's README.
     result = cli(

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from dagster import AssetKey, AssetSelection, DagsterEventType, ExecuteInProcessResult, materialize
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    AssetSelection,
+    DagsterEventType,
+    ExecuteInProcessResult,
+    materialize,
+)
 
 from aispend.errors import InputError, InputProblemError
 from aispend.redact import redact
@@ -73,9 +80,14 @@ def report_checks(result: ExecuteInProcessResult, echo: Echo, summary: RunSummar
             continue
         rows = evaluation.metadata.get("failing_rows")
         name = f"{'/'.join(evaluation.asset_key.path)}:{evaluation.check_name}"
-        echo(f"  CHECK FAILED {name}: {rows.value if rows else '?'} offending row(s)")
+        # A warn-severity check names what it found and leaves the run's outcome alone.
+        warn = evaluation.severity == AssetCheckSeverity.WARN
+        label = "CHECK WARNING" if warn else "CHECK FAILED"
+        echo(f"  {label} {name}: {rows.value if rows else '?'} offending row(s)")
         for detail in check_details(evaluation.metadata)[:5]:
             echo(f"    {detail}")
+        if warn:
+            continue
         summary.failed_checks.append(name)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from aispend.report.ai import collect_ai
 from aispend.report.energy import energy_by_run, energy_by_team
 
 
@@ -35,6 +36,8 @@ class ReportData:
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     energy_runs: list[dict[str, Any]] = field(default_factory=list)
     energy_teams: list[dict[str, Any]] = field(default_factory=list)
+    #: model spend: by model, by team, tokens vs GPUs (aispend/report/ai.py)
+    ai: dict[str, Any] = field(default_factory=dict)
 
 
 def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -148,6 +151,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
         ),
         energy_runs=energy_by_run(con, first, end),
         energy_teams=energy_by_team(con, first, end),
+        ai=collect_ai(con, period, currency),
     )
 
 

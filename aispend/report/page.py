@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from aispend.report import energy, svg
+from aispend.report.ai import render_ai
 from aispend.report.data import ReportData
 
 STYLE = """
@@ -200,6 +201,7 @@ def render(data: ReportData, generated: datetime) -> str:
             ["team", "kWh", "idle kWh", "kg CO2e"],
             energy.team_rows(data.energy_teams),
         ),
+        render_ai(data.ai, money, table),
         "<h2>Budgets</h2>",
         table(
             "budgets",

@@ -215,6 +215,7 @@ def normalize_sql(
         "x_accelerator_count": f"CAST(acc.accelerators AS {MONEY})",
         "x_accelerator_type": "acc.accelerator_type",
         "x_charge_description": c.text("line_item_line_item_description"),
+        "x_usage_type": usage_type,
         "x_source": "$source",
         "x_source_file": "_file",
         "x_source_row": "CAST(_row AS BIGINT)",

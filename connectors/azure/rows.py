@@ -187,6 +187,7 @@ def azure_rows(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFrame:
         cols.text("ChargeType").alias("x_line_item_type"),
         *accelerator_columns(_instance_type(cols), usage_quantity, hourly_usage),
         pl.coalesce(cols.text("ProductName"), cols.text("Product")).alias("x_charge_description"),
+        cols.text("MeterName").alias("x_usage_type"),
         pl.lit(source).alias("x_source"),
         pl.col("_file").alias("x_source_file"),
         pl.col("_row").cast(pl.Int64).alias("x_source_row"),

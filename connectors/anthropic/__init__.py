@@ -1,0 +1,1 @@
+"""Anthropic's Admin API cost report and messages usage report pages."""

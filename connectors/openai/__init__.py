@@ -1,0 +1,1 @@
+"""OpenAI's organization Costs and Usage API pages."""
