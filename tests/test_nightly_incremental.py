@@ -176,3 +176,30 @@ def test_full_refresh_reloads_everything_and_period_forces_one(cli: Any, tmp_pat
     # every partition once more: both periods, the telemetry day, the Slurm day
     assert len(after) == len(before) + 1 + len(before)
     assert "Rebuilding SQL models" in everything.output
+
+
+def test_on_a_parquet_store_a_rerun_loads_nothing_and_a_new_day_loads_alone(
+    cli: Any, tmp_path: Path
+) -> None:
+    """The same rule where loads swap partitions into a store (fingerprints, files read and the
+    last build are store tables there)."""
+    _scenario(tmp_path)
+    body = yaml.safe_load((tmp_path / "aispend.yaml").read_text())
+    (tmp_path / "aispend.yaml").write_text(yaml.safe_dump({**body, "store": "store"}))
+    first = cli("run")
+    assert first.exit_code == 0, first.output
+    again = cli("run")
+    assert again.exit_code == 0, again.output
+    assert "Nothing new since the last run" in again.output
+    _smi(tmp_path / "logs" / "n1_2026-10-03.csv", "2026-10-03", 50, 300)
+    third = cli("run")
+    assert third.exit_code == 0, third.output
+    assert "0 (source, period) partition(s) new or changed" in third.output
+    assert "smi: 1 day(s), 12 GPU samples, 0 jobs; 0 unreadable line(s) skipped; 1 unchanged" in (
+        third.output
+    )
+    assert "Rebuilding SQL models" in third.output
+    days = cli(
+        "sql", "--format", "csv", "select count(distinct day) from raw.gpu_samples"
+    ).output.splitlines()
+    assert days[1] == "2"
