@@ -28,16 +28,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.cur_data import EXPORT, write_month  # noqa: E402
 from bench.reports import add_results_option, write_results  # noqa: E402
 from bench.steps import child  # noqa: E402
+from bench.telemetry import HEADER, day_lines  # noqa: E402
 
 OPEN_MONTH = date(2026, 10, 1)
-HEADER = "timestamp, index, utilization.gpu [%], memory.used [MiB], power.draw [W]\n"
 RUN = """
 import time
 from aispend.cli import main
@@ -59,23 +57,8 @@ def month_start(back: int) -> date:
 
 def write_day(logs: Path, sacct: Path, day: date, hosts: int) -> int:
     """One UTC day of ``hosts`` x 8 GPUs sampled every 10 s, and two whole-node jobs a host."""
-    seconds = pl.int_range(0, 86_400, 10, eager=True)
-    frame = pl.DataFrame({"s": seconds}).join(
-        pl.DataFrame({"gpu": pl.int_range(0, 8, eager=True)}), how="cross"
-    )
     start = datetime(day.year, day.month, day.day)
-    stamp = pl.lit(start) + pl.duration(seconds=pl.col("s"))
-    util = (pl.col("s") // 600 + pl.col("gpu")) % 3 * 50
-    lines = frame.select(
-        pl.format(
-            "{}.000, {}, {} %, {} MiB, {} W",
-            stamp.dt.strftime("%Y/%m/%d %H:%M:%S"),
-            pl.col("gpu"),
-            util,
-            util * 100,
-            (util * 6 + 70).cast(pl.Float64).round(2),
-        )
-    ).to_series()
+    lines = day_lines(start, every=10)
     jobs = []
     for host in range(hosts):
         name = f"gpu-node-{host:02d}"

@@ -28,6 +28,27 @@ from bench.reports import add_results_option, write_results  # noqa: E402
 HEADER = "timestamp, index, utilization.gpu [%], memory.used [MiB], power.draw [W]\n"
 
 
+def day_lines(start: datetime, gpus: int = 8, every: int = 1) -> pl.Series:
+    """One UTC day from ``start`` of ``gpus`` GPUs sampled every ``every`` seconds, as
+    nvidia-smi writes the lines (utilization cycling 0/50/100 % every 10 minutes)."""
+    seconds = pl.int_range(0, 86400, every, eager=True)
+    frame = pl.DataFrame({"s": seconds}).join(
+        pl.DataFrame({"gpu": pl.int_range(0, gpus, eager=True)}), how="cross"
+    )
+    stamp = pl.lit(start) + pl.duration(seconds=pl.col("s"))
+    util = (pl.col("s") // 600 + pl.col("gpu")) % 3 * 50
+    return frame.select(
+        pl.format(
+            "{}.000, {}, {} %, {} MiB, {} W",
+            stamp.dt.strftime("%Y/%m/%d %H:%M:%S"),
+            pl.col("gpu"),
+            util,
+            util * 100,
+            (util * 6 + 70).cast(pl.Float64).round(2),
+        )
+    ).to_series()
+
+
 def write_host(path: Path, days: int, gpus: int = 8) -> int:
     """One host's log, a day at a time (the generator itself stays small)."""
     start = datetime(2026, 10, 1)
@@ -35,24 +56,9 @@ def write_host(path: Path, days: int, gpus: int = 8) -> int:
     with path.open("w") as handle:
         handle.write(HEADER)
         for day in range(days):
-            seconds = pl.int_range(0, 86400, eager=True)
-            frame = pl.DataFrame({"s": seconds}).join(
-                pl.DataFrame({"gpu": pl.int_range(0, gpus, eager=True)}), how="cross"
-            )
-            stamp = pl.lit(start + timedelta(days=day)) + pl.duration(seconds=pl.col("s"))
-            util = (pl.col("s") // 600 + pl.col("gpu")) % 3 * 50
-            lines = frame.select(
-                pl.format(
-                    "{}.000, {}, {} %, {} MiB, {} W",
-                    stamp.dt.strftime("%Y/%m/%d %H:%M:%S"),
-                    pl.col("gpu"),
-                    util,
-                    util * 100,
-                    (util * 6 + 70).cast(pl.Float64).round(2),
-                )
-            )
-            handle.write("\n".join(lines.to_series().to_list()) + "\n")
-            rows += lines.height
+            lines = day_lines(start + timedelta(days=day), gpus)
+            handle.write("\n".join(lines.to_list()) + "\n")
+            rows += lines.len()
     return rows
 
 
