@@ -13,6 +13,8 @@ from typing import Any
 
 import duckdb
 
+from aispend.report.rows import dicts
+
 _BY_MODEL = """
 select provider, channel, coalesce(model, '(not a model)') as model,
        sum(tokens) as tokens, sum(cost) as cost,
@@ -37,7 +39,7 @@ where x_billing_period = ? and billing_currency = ? and x_gpu_count > 0
 
 def collect_ai(con: duckdb.DuckDBPyConnection, period: str, currency: str | None) -> dict[str, Any]:
     """Spend by model and team, and the token and GPU totals, for one period and currency."""
-    by_model = _dicts(con, _BY_MODEL, [period, currency, currency])
+    by_model = dicts(con, _BY_MODEL, [period, currency, currency])
     for row in by_model:
         cost, priced = row["cost"], row["priced_tokens"]
         row["tokens_per_dollar"] = (priced / cost).quantize(Decimal(1)) if cost and priced else None
@@ -45,7 +47,7 @@ def collect_ai(con: duckdb.DuckDBPyConnection, period: str, currency: str | None
     gpu = con.execute(_GPU, [period, currency]).fetchone()
     return {
         "by_model": by_model,
-        "by_team": _dicts(con, _BY_TEAM, [period, currency]),
+        "by_team": dicts(con, _BY_TEAM, [period, currency]),
         "tokens_cost": tokens_cost,
         "gpu_cost": Decimal(gpu[0]) if gpu else Decimal(0),
     }
@@ -88,9 +90,3 @@ def render_ai(ai: dict[str, Any], money: str, table: Any) -> str:
             ),
         ]
     )
-
-
-def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -16,6 +16,7 @@ import duckdb
 
 from aispend.report.ai import collect_ai
 from aispend.report.energy import energy_by_run, energy_by_team
+from aispend.report.rows import dicts
 
 
 @dataclass
@@ -40,12 +41,6 @@ class ReportData:
     ai: dict[str, Any] = field(default_factory=dict)
 
 
-def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def latest_period(con: duckdb.DuckDBPyConnection) -> str | None:
     row = con.execute("select max(x_billing_period) from marts.cost_lines").fetchone()
     return row[0] if row else None
@@ -65,7 +60,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
         ).fetchall()
     ]
     currency = currencies[0] if currencies else None
-    spend = _dicts(
+    spend = dicts(
         con,
         "select charge_date, provider, sum(effective_cost) as cost "
         "from marts.cost_by_service_daily where charge_date >= ? and "
@@ -85,7 +80,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
         spend_by_provider=series,
         cumulative=cumulative,
         forecast=forecast,
-        budgets=_dicts(
+        budgets=dicts(
             con,
             """
             select budget, unit, currency, amount, actual, forecast, pct_actual, pct_forecast,
@@ -96,7 +91,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
             order by budget""",
             [period],
         ),
-        runs=_dicts(
+        runs=dicts(
             con,
             """
             select run_name, team, basis, gpu_hours, gpu_util_mean, cost, idle_cost,
@@ -108,7 +103,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
             [currency, days[-1] + timedelta(days=1), first],
         ),
         waste_by_kind=_waste_by_kind(con, days, currency),
-        waste_by_host=_dicts(
+        waste_by_host=dicts(
             con,
             """
             select gpu_resource, kind, sum(gpu_hours) as gpu_hours, sum(cost) as cost
@@ -117,7 +112,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
             group by all order by cost desc, gpu_resource, kind limit 15""",
             [first, days[-1] + timedelta(days=1), currency],
         ),
-        savings=_dicts(
+        savings=dicts(
             con,
             """
             select provider, service_name, kind, list_cost, contracted_cost, effective_cost,
@@ -127,7 +122,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
             order by abs(savings) desc, kind, service_name""",
             [period, currency],
         ),
-        loads=_dicts(
+        loads=dicts(
             con,
             """
             select source, period, status, finished_at, rows_loaded, message
@@ -137,7 +132,7 @@ def collect(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
             order by source, period desc""",
             [],
         ),
-        quarantined=_dicts(
+        quarantined=dicts(
             con,
             """
             select e.source, e.period, e.file, e.row_number, e.column_name, e.message

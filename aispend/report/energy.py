@@ -12,6 +12,8 @@ from typing import Any
 
 import duckdb
 
+from aispend.report.rows import dicts
+
 RUNS_SQL = """
 with energy as (
     select
@@ -57,18 +59,12 @@ order by energy_kwh desc nulls last, team
 """
 
 
-def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def energy_by_run(con: duckdb.DuckDBPyConnection, first: date, end: date) -> list[dict[str, Any]]:
-    return _dicts(con, RUNS_SQL, [first, end])
+    return dicts(con, RUNS_SQL, [first, end])
 
 
 def energy_by_team(con: duckdb.DuckDBPyConnection, first: date, end: date) -> list[dict[str, Any]]:
-    return _dicts(con, TEAMS_SQL, [first, end])
+    return dicts(con, TEAMS_SQL, [first, end])
 
 
 def _fixed(value: float | None, places: int) -> str | None:
