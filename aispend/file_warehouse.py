@@ -18,11 +18,10 @@ from aispend.config_tables import config_tables
 from aispend.model_summary import table_summary
 from aispend.storage import ModelBuild, TelemetryLoad
 from aispend.telemetry_load import (
-    changed_days,
+    days_to_load,
     load_telemetry_day,
     record_unreadable,
     stage,
-    telemetry_days,
     telemetry_fingerprints,
 )
 from aispend.warehouse import publish, reader, transaction, utc_now, writer
@@ -66,12 +65,8 @@ class FileWarehouse:
         self, source: SourceConfig, days: set[str] | None, changed_only: bool = False
     ) -> TelemetryLoad:
         staged = stage(self.config, source, self.path)
-        held = [d for d in telemetry_days(staged) if days is None or d in days]
-        wanted = (
-            changed_days(staged, self.telemetry_fingerprints(source.name), held)
-            if changed_only
-            else held
-        )
+        known = self.telemetry_fingerprints(source.name) if changed_only else None
+        held, wanted = days_to_load(staged, days, known)
         loaded = [
             load_telemetry_day(self.config, source, day, warehouse=self.path, staged=staged)
             for day in wanted

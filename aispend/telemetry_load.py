@@ -129,6 +129,15 @@ def _stage(config: AispendConfig, source: SourceConfig, warehouse: Path) -> Stag
     return staged
 
 
+def days_to_load(
+    staged: Staged, days: set[str] | None, known: dict[str, str] | None
+) -> tuple[list[str], list[str]]:
+    """(the days the source holds within ``days``, those of them to load): with ``known`` (day ->
+    fingerprint of its last load) only the changed ones, else all."""
+    held = [d for d in telemetry_days(staged) if days is None or d in days]
+    return held, held if known is None else changed_days(staged, known, held)
+
+
 def changed_days(staged: Staged, loaded: dict[str, str], days: list[str]) -> list[str]:
     """Those of ``days`` whose content differs from the fingerprint their last load recorded
     (``loaded``: day -> fingerprint, from meta.telemetry_days)."""

@@ -26,7 +26,7 @@ from aispend.storage import TelemetryLoad
 from aispend.store.layout import LOADED, TELEMETRY_TABLES
 from aispend.store.objects import ObjectStore
 from aispend.store.tables import read_only, replace_table
-from aispend.telemetry_load import changed_days, load_telemetry_day, stage, telemetry_days
+from aispend.telemetry_load import days_to_load, load_telemetry_day, stage
 from aispend.warehouse import WRITER_MEMORY, utc_now, writer
 from connectors.files import FileRef
 
@@ -109,8 +109,7 @@ def load_telemetry_to_store(
     results = []
     with scratch() as db:
         staged = stage(config, source, db)
-        held = [d for d in telemetry_days(staged) if days is None or d in days]
-        wanted = held if known is None else changed_days(staged, known, held)
+        held, wanted = days_to_load(staged, days, known)
         for day in wanted:
             results.append(load_telemetry_day(config, source, day, warehouse=db, staged=staged))
             files = _export(
