@@ -16,6 +16,7 @@ import yaml
 
 from tests.conftest import month_rows, write_focus
 
+ROOT = Path(__file__).resolve().parent.parent
 SMI_HEADER = "timestamp, index, utilization.gpu [%], power.draw [W]\n"
 
 
@@ -203,3 +204,20 @@ def test_on_a_parquet_store_a_rerun_loads_nothing_and_a_new_day_loads_alone(
         "sql", "--format", "csv", "select count(distinct day) from raw.gpu_samples"
     ).output.splitlines()
     assert days[1] == "2"
+
+
+def test_a_new_file_that_cannot_be_read_fails_the_rerun_and_keeps_the_days(
+    cli: Any, tmp_path: Path
+) -> None:
+    """No day changes, so nothing loads; the cut-off file is still named and the run fails."""
+    _scenario(tmp_path)
+    assert cli("run").exit_code == 0
+    truncated = ROOT / "tests" / "data" / "conformance" / "nvidia_smi" / "truncated" / "gpu.csv.gz"
+    (tmp_path / "logs" / "n9_2026-10-02.csv.gz").write_bytes(truncated.read_bytes())
+    result = cli("run")
+    assert result.exit_code == 1, result.output
+    failed = [line for line in result.output.splitlines() if "FAILED" in line]
+    assert len(failed) == 1 and "n9_2026-10-02.csv.gz" in failed[0], failed
+    assert "Traceback" not in result.output
+    samples = cli("sql", "--format", "csv", "select count(*) from raw.gpu_samples")
+    assert samples.output.splitlines()[1] == "12"  # n1's twelve samples, kept

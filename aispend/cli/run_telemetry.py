@@ -18,7 +18,7 @@ from aispend.cli.run_steps import (
 )
 from aispend.config import AispendConfig, SourceConfig
 from aispend.redact import redact
-from aispend.storage import open_warehouse
+from aispend.storage import Warehouse, open_warehouse
 from aispend.telemetry_load import Staged, changed_days, stage
 from aispend.telemetry_load import telemetry_days as telemetry_day_keys
 from connectors.discovery import Discovery
@@ -63,12 +63,7 @@ def load_telemetry(
         return
     days = telemetry_day_keys(staged)
     if not days:
-        if staged.batch.unreadable:
-            warehouse.record_unreadable(source, staged.batch.unreadable)
-            for problem in staged.batch.unreadable:
-                echo(f"  {source.name}: FAILED: {problem}")
-            summary.failed.append(source.name)
-        else:
+        if not fail_on_unreadable(warehouse, source, staged, echo, summary):
             echo(f"  {source.name}: no telemetry found")
         return
     held = len(days)
@@ -77,6 +72,9 @@ def load_telemetry(
         days = changed_days(staged, known, days)
         if not days:
             echo(f"  {source.name}: no day new or changed since its last load")
+            # the asset that would have failed on them does not run: a new file that cannot
+            # be read still fails the source, naming it
+            fail_on_unreadable(warehouse, source, staged, echo, summary)
             fail_on_skipped(source, staged, echo, summary)
             return
     started = time.monotonic()
@@ -122,6 +120,20 @@ def files_read(config: AispendConfig, source: SourceConfig) -> list[FileRef]:
         (source.model_dump_json() + config.runs.model_dump_json()).encode()
     ).hexdigest()[:16]
     return [*listed, FileRef(f"settings:{settings}", 0, settings)]
+
+
+def fail_on_unreadable(
+    warehouse: Warehouse, source: SourceConfig, staged: Staged, echo: Echo, summary: RunSummary
+) -> bool:
+    """Files that could not be read at all: recorded for `aispend status`, named, and the
+    source failed; True if there were any."""
+    if not staged.batch.unreadable:
+        return False
+    warehouse.record_unreadable(source, staged.batch.unreadable)
+    for problem in staged.batch.unreadable:
+        echo(f"  {source.name}: FAILED: {problem}")
+    summary.failed.append(source.name)
+    return True
 
 
 def fail_on_skipped(source: SourceConfig, staged: Staged, echo: Echo, summary: RunSummary) -> None:
