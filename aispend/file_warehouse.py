@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -115,9 +116,15 @@ class FileWarehouse:
     def model_engine(self) -> Engine:
         raise ValueError("engine: spark builds models on a parquet store: set 'store:'")
 
-    def build_model(self, project: Project, node: SqlNode, params: Mapping[str, Any]) -> ModelBuild:
+    def build_model(
+        self,
+        project: Project,
+        node: SqlNode,
+        params: Mapping[str, Any],
+        since: datetime | None = None,
+    ) -> ModelBuild:
         with writer(self.path) as con:
-            rows = run_model(con, node, params)
+            rows = run_model(con, node, params, since)
             return ModelBuild(rows, table_summary(con, node.name, rows))
 
     def run_check(self, check: SqlNode, params: Mapping[str, Any]) -> CheckResult:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
@@ -96,8 +97,15 @@ class Warehouse(Protocol):
         ...
 
     def build_model(
-        self, project: Project, node: SqlNode, params: Mapping[str, Any]
-    ) -> ModelBuild: ...
+        self,
+        project: Project,
+        node: SqlNode,
+        params: Mapping[str, Any],
+        since: datetime | None = None,
+    ) -> ModelBuild:
+        """Build ``node`` whole, or with ``since`` replace an incremental model's rows from
+        then on (dbt_like/plan.py)."""
+        ...
 
     def run_check(self, check: SqlNode, params: Mapping[str, Any]) -> CheckResult: ...
 

@@ -2,7 +2,10 @@
 
 A model file holds one statement after a header of ``-- key: value`` lines:
 ``model`` (schema.name), ``grain``, ``materialized`` (table | view), an optional ``description``
-and ``partition_by`` (the columns a parquet store partitions the table by).
+and ``partition_by`` (the columns a parquet store partitions the table by). An incremental model
+names its time column in ``incremental_by`` (a TIMESTAMP) and may give a ``lookback`` (``1 day``):
+its SQL writes only rows at ``$range_start`` or later, so the runner can replace that tail
+alone (dbt_like/plan.py says which tail).
 A check file (under ``checks/``) has ``check``, ``severity`` (error | warn) and optionally
 ``asset``, the table it guards. Dependencies are the tables a statement reads, found with
 sqlglot, so a header can never disagree with the SQL.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -20,6 +24,9 @@ from sqlglot import exp
 
 DIALECT = "duckdb"
 _HEADER = re.compile(r"^--\s*([a-z_]+)\s*:\s*(.*?)\s*$")
+_LOOKBACK = re.compile(r"^(\d+)\s+(day|hour)s?$")
+#: the parameter an incremental model's SQL filters its output by
+RANGE_START = "range_start"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
 
@@ -42,6 +49,10 @@ class SqlNode:
     asset: str | None = None
     #: columns a parquet store partitions the table by (``-- partition_by: billing_period``)
     partition_by: tuple[str, ...] = ()
+    #: the TIMESTAMP column an incremental model is rebuilt by (``-- incremental_by: ts``)
+    incremental_by: str | None = None
+    #: how far before the earliest changed input the tail starts (``-- lookback: 1 day``)
+    lookback: timedelta = timedelta(0)
 
 
 @dataclass
@@ -113,6 +124,12 @@ def parse_file(path: Path, *, is_check: bool) -> SqlNode:
         raise ProjectError(f"{path}: materialized must be 'table' or 'view', not {materialized!r}")
     if materialized == "view" and params:
         raise ProjectError(f"{path}: a view cannot take parameters ({', '.join(sorted(params))})")
+    incremental_by = header.get("incremental_by") or None
+    lookback = _lookback(path, header.get("lookback", ""))
+    if incremental_by and (materialized != "table" or RANGE_START not in params):
+        raise ProjectError(
+            f"{path}: an incremental model is a table whose SQL keeps to ${RANGE_START}"
+        )
     severity = header.get("severity", "error")
     if severity not in ("error", "warn"):
         raise ProjectError(f"{path}: severity must be 'error' or 'warn', not {severity!r}")
@@ -131,7 +148,18 @@ def parse_file(path: Path, *, is_check: bool) -> SqlNode:
         partition_by=tuple(
             c.strip() for c in header.get("partition_by", "").split(",") if c.strip()
         ),
+        incremental_by=incremental_by,
+        lookback=lookback,
     )
+
+
+def _lookback(path: Path, text: str) -> timedelta:
+    if not text:
+        return timedelta(0)
+    match = _LOOKBACK.match(text)
+    if not match:
+        raise ProjectError(f"{path}: lookback must read like '1 day' or '6 hours', not {text!r}")
+    return timedelta(**{f"{match.group(2)}s": int(match.group(1))})
 
 
 def _read_header(text: str) -> dict[str, str]:

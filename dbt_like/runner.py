@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from dbt_like.project import Project, ProjectError, SqlNode
+from dbt_like.plan import BEGINNING
+from dbt_like.project import RANGE_START, Project, ProjectError, SqlNode
 
 
 @dataclass
@@ -31,20 +33,56 @@ def bind(node: SqlNode, params: Mapping[str, Any]) -> dict[str, Any]:
     return {name: params[name] for name in node.params}
 
 
+def model_params(
+    node: SqlNode, params: Mapping[str, Any], since: datetime | None = None
+) -> dict[str, Any]:
+    """``params`` bound for ``node``; an incremental model's ``$range_start`` is ``since``, or
+    the beginning of time when it is built whole."""
+    return bind(node, {**params, RANGE_START: since or BEGINNING})
+
+
 def run_model(
-    con: duckdb.DuckDBPyConnection, node: SqlNode, params: Mapping[str, Any]
+    con: duckdb.DuckDBPyConnection,
+    node: SqlNode,
+    params: Mapping[str, Any],
+    since: datetime | None = None,
 ) -> int | None:
     """(Re)build one model; returns its row count, or None for a view: a view is computed
-    when it is read, and counting it would compute it once more for nothing."""
+    when it is read, and counting it would compute it once more for nothing. With ``since``
+    an incremental model keeps its rows before then and replaces the rest, in one transaction.
+    """
     schema = node.name.split(".")[0]
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     kind = "VIEW" if node.materialized == "view" else "TABLE"
-    values = bind(node, params)
-    con.execute(f"CREATE OR REPLACE {kind} {node.name} AS\n{node.sql}", values or None)
+    values = model_params(node, params, since)
+    if node.incremental_by and since is not None:
+        con.begin()
+        try:
+            con.execute(f"DELETE FROM {node.name} WHERE {node.incremental_by} >= ?", [since])
+            con.execute(f"INSERT INTO {node.name} BY NAME\n{node.sql}", values)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    else:
+        _drop_other_kind(con, node.name, kind)
+        con.execute(f"CREATE OR REPLACE {kind} {node.name} AS\n{node.sql}", values or None)
     if kind == "VIEW":
         return None
     rows = con.execute(f"SELECT count(*) FROM {node.name}").fetchall()
     return int(rows[0][0]) if rows else 0
+
+
+def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
+    """A model that was a view and is now a table (or the reverse) replaces the old object."""
+    schema, table = name.split(".")
+    row = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? "
+        "AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    if row and (row[0] == "VIEW") != (kind == "VIEW"):
+        con.execute(f"DROP {'VIEW' if row[0] == 'VIEW' else 'TABLE'} {name}")
 
 
 def run_models(

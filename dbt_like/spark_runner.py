@@ -8,16 +8,19 @@ to do with a model's result (write it, register it) is the caller's.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from dbt_like.project import SqlNode
-from dbt_like.runner import CheckResult, bind
+from dbt_like.runner import CheckResult, model_params
 from dbt_like.spark_sql import to_spark
 
 
-def model_frame(spark: Any, node: SqlNode, params: Mapping[str, Any]) -> Any:
-    """The model's result as a (lazy) Spark DataFrame."""
-    return spark.sql(to_spark(node.sql), args=bind(node, params))
+def model_frame(
+    spark: Any, node: SqlNode, params: Mapping[str, Any], since: datetime | None = None
+) -> Any:
+    """The model's result as a (lazy) Spark DataFrame (an incremental model's from ``since``)."""
+    return spark.sql(to_spark(node.sql), args=model_params(node, params, since))
 
 
 def run_check(spark: Any, node: SqlNode, params: Mapping[str, Any], sample: int = 5) -> CheckResult:

@@ -1,6 +1,6 @@
 """GPU attribution (GPU-seconds, utilization, idle time and energy) is exact to the sample: the SQL
-rule on random telemetry (irregular cadence, gaps, samples that cross the hour, runs that share
-a node and overlap)."""
+rule on random telemetry (irregular cadence, gaps, samples that cross the hour and UTC midnight,
+runs that share a node and overlap), built whole and built incrementally a day at a time."""
 
 import random
 import statistics
@@ -8,10 +8,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from aispend.warehouse import writer
 from dbt_like import discover
+from dbt_like.plan import build_plan
 from dbt_like.runner import run_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +23,7 @@ MODELS = (
     "staging.runs",
     "staging.run_gpu_hours",
 )
-T0 = datetime(2026, 10, 1)
+T0 = datetime(2026, 9, 30, 22)  # the 3 hours of telemetry cross UTC midnight
 IDLE = 5.0
 EPOCH0 = (T0 - datetime(1970, 1, 1)).total_seconds()
 
@@ -58,29 +60,40 @@ def _runs(rng: random.Random) -> list[tuple[str, str, float, float, float]]:
     return runs
 
 
+def _day(seconds: float) -> int:
+    """The UTC day of ``seconds`` since T0."""
+    return int((EPOCH0 + seconds) // 86400)
+
+
 def _expected(
     samples: list[tuple[str, int, float, float, float]],
     runs: list[tuple[str, str, float, float, float]],
 ) -> dict[tuple[str, int], list[float]]:
-    """The rule, sample by sample: a sample lasts until the next one of its GPU, at most twice
-    the GPU's median interval (the median interval for the last one); a run holds gpus / GPUs
-    on the host of every sample there; the overlap is cut at UTC hours. Energy: the sample's
-    power over the same seconds."""
+    """The rule, sample by sample: a sample lasts until the next one of its GPU if that comes
+    within twice the GPU's median interval that UTC day (the median of the gaps between its
+    samples of the day), else one median interval (as the last one does); a run holds gpus /
+    GPUs on the host that day of every sample there; the overlap is cut at UTC hours. Energy:
+    the sample's power over the same seconds."""
     by_gpu: dict[tuple[str, int], list[tuple[float, float, float]]] = defaultdict(list)
     for host, gpu, t, util, watts in samples:
         by_gpu[(host, gpu)].append((t, util, watts))
     spans = []
-    for (host, _), series in by_gpu.items():
+    gpus_on: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for (host, gpu), series in by_gpu.items():
         series.sort()
         gaps = [b[0] - a[0] for a, b in zip(series, series[1:], strict=False)]
-        interval = statistics.median(gaps)
+        same_day: dict[int, list[float]] = defaultdict(list)
+        for i, gap in enumerate(gaps):
+            if _day(series[i][0]) == _day(series[i + 1][0]):
+                same_day[_day(series[i][0])].append(gap)
+        interval = {day: statistics.median(day_gaps) for day, day_gaps in same_day.items()}
         for i, (t, util, watts) in enumerate(series):
-            length = gaps[i] if i < len(gaps) else interval
-            spans.append((host, t, t + min(length, 2 * interval), util, watts))
-    gpus_on = {h: len({g for (hh, g) in by_gpu if hh == h}) for h, _ in by_gpu}
+            gpus_on[(host, _day(t))].add(gpu)
+            usual = interval[_day(t)]
+            length = gaps[i] if i < len(gaps) and gaps[i] <= 2 * usual else usual
+            spans.append((host, t, t + length, util, watts))
     out: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for run, host, start, end, held in runs:
-        share = held / gpus_on[host]
         for h, s, e, util, watts in spans:
             if h != host:
                 continue
@@ -88,7 +101,7 @@ def _expected(
             hour = int(lo // 3600)
             while lo < hi:
                 cut = min(hi, (hour + 1) * 3600)
-                seconds = share * (cut - lo)
+                seconds = held / len(gpus_on[(host, _day(hour * 3600))]) * (cut - lo)
                 entry = out[(run, hour * 3600)]
                 entry[0] += seconds
                 entry[1] += seconds * util
@@ -98,31 +111,59 @@ def _expected(
     return {k: v for k, v in out.items() if v[0] > 0}
 
 
+MIDNIGHT = datetime(2026, 10, 1)
+PARAMS = {"idle_util_pct": IDLE, "run_tag": "run", "team_tag": "team"}
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    samples: list[tuple[str, int, float, float, float]],
+    runs: list[tuple[str, str, float, float, float]],
+) -> None:
+    con.executemany(
+        "INSERT INTO raw.gpu_samples (x_source, host, gpu_index, ts, util_pct, power_w) "
+        "VALUES ('smi', ?, ?, ?, ?, ?)",
+        [[h, g, T0 + timedelta(seconds=t), u, w] for h, g, t, u, w in samples],
+    )
+    con.executemany(
+        "INSERT INTO raw.scheduler_jobs (x_source, run_id, run_name, started_at, ended_at, "
+        "gpu_count, hosts, state) VALUES ('slurm', ?, ?, ?, ?, ?, [?], 'COMPLETED')",
+        [
+            [r, r, T0 + timedelta(seconds=s), T0 + timedelta(seconds=e), n, h]
+            for r, h, s, e, n in runs
+        ],
+    )
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_run_gpu_hours_follow_the_rule_sample_by_sample(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize("build", ["whole", "a day at a time"])
+def test_run_gpu_hours_follow_the_rule_sample_by_sample(
+    tmp_path: Path, seed: int, build: str
+) -> None:
+    """``a day at a time``: the first day loaded and built, then the second day loaded (the
+    runs that start on it with it) and the models rebuilt as the plan says (the spans from the
+    day before on, their lookback; the hours from there on); the result is the rule's all the
+    same."""
     rng = random.Random(seed)
     samples, runs = _telemetry(rng), _runs(rng)
+    project = discover(ROOT / "sql")
+    cut = (MIDNIGHT - T0).total_seconds()
     with writer(tmp_path / "w.duckdb", publish=False) as con:
-        con.executemany(
-            "INSERT INTO raw.gpu_samples (x_source, host, gpu_index, ts, util_pct, power_w) "
-            "VALUES ('smi', ?, ?, ?, ?, ?)",
-            [[h, g, T0 + timedelta(seconds=t), u, w] for h, g, t, u, w in samples],
-        )
-        con.executemany(
-            "INSERT INTO raw.scheduler_jobs (x_source, run_id, run_name, started_at, ended_at, "
-            "gpu_count, hosts, state) VALUES ('slurm', ?, ?, ?, ?, ?, [?], 'COMPLETED')",
-            [
-                [r, r, T0 + timedelta(seconds=s), T0 + timedelta(seconds=e), n, h]
-                for r, h, s, e, n in runs
-            ],
-        )
-        project = discover(ROOT / "sql")
+        if build == "whole":
+            _insert(con, samples, runs)
+            plan: dict[str, datetime | None] = dict.fromkeys(MODELS)
+        else:
+            _insert(con, [s for s in samples if s[2] < cut], [r for r in runs if r[2] < cut])
+            for name in MODELS:
+                run_model(con, project.models[name], PARAMS)
+            _insert(con, [s for s in samples if s[2] >= cut], [r for r in runs if r[2] >= cut])
+            changes = {"raw.gpu_samples": MIDNIGHT, "raw.scheduler_jobs": MIDNIGHT}
+            plan = build_plan(project, changes, existing=MODELS)
+            assert plan["staging.gpu_sample_spans"] == MIDNIGHT - timedelta(days=1)
+            assert plan["staging.run_gpu_hours"] == MIDNIGHT - timedelta(days=1)
         for name in MODELS:
-            run_model(
-                con,
-                project.models[name],
-                {"idle_util_pct": IDLE, "run_tag": "run", "team_tag": "team"},
-            )
+            if name in plan:
+                run_model(con, project.models[name], PARAMS, plan[name])
         got = {
             (run, int(hour - EPOCH0)): (gpu_s, util, idle, energy)
             for run, hour, gpu_s, util, idle, energy in con.execute(
@@ -131,6 +172,7 @@ def test_run_gpu_hours_follow_the_rule_sample_by_sample(tmp_path: Path, seed: in
             ).fetchall()
         }
     expected = _expected(samples, runs)
+    assert any(hour < cut for _, hour in expected) and any(hour >= cut for _, hour in expected)
     assert set(got) == set(expected)
     # epoch seconds are doubles (about 1e-7 s apart at 2026), so sums agree to 1e-7, not bits
     for key, (gpu_s, util, idle, energy) in expected.items():

@@ -41,6 +41,7 @@ from pipelines.definitions import (
     build_graph,
     telemetry_sources,
 )
+from pipelines.models.specs import FULL_REFRESH_TAG
 
 
 def run_pipeline(
@@ -129,8 +130,15 @@ def run_pipeline(
     echo("Rebuilding SQL models and running their checks ...")
     bar.step("models and checks")
     started = time.monotonic()
-    models = AssetSelection.assets(*[key for a in graph.model_assets for key in a.keys])
-    result = materialize_assets(graph, models, None)
+    model_keys = [key for a in graph.model_assets for key in a.keys]
+    with warehouse.latest() as con:
+        inputs = model_inputs(config, con)  # before the build: a load during it is not in it
+    result = materialize_assets(
+        graph,
+        AssetSelection.assets(*model_keys),
+        None,
+        tags={FULL_REFRESH_TAG: str(full_refresh).lower()},
+    )
     echo(f"  models and checks took {time.monotonic() - started:.1f} s")
     bar.advance()
     bar.close()
@@ -138,18 +146,24 @@ def run_pipeline(
     for key, failure in model_failures.items():
         echo(f"  {key.to_user_string().replace('/', '.')}: FAILED: {failure}")
         summary.failed.append(key.to_user_string())
-    if not model_failures:
-        with warehouse.latest() as con:
-            inputs = model_inputs(config, con)
+    built = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
+    if not model_failures and built >= set(model_keys):
+        # every model built (a blocking check stops the ones after it without failing them)
         warehouse.record_model_build(inputs)
     report_checks(result, echo, summary)
+    kept = []
     for event in result.get_asset_materialization_events():
-        rows = event.materialization.metadata.get("rows")
-        if rows is not None:
-            echo(
-                f"  {event.materialization.asset_key.to_user_string().replace('/', '.')}: "
-                f"{rows.value} rows"
-            )
+        metadata = event.materialization.metadata
+        name = event.materialization.asset_key.to_user_string().replace("/", ".")
+        how = str(getattr(metadata.get("build"), "value", "whole"))
+        rows = metadata.get("rows")
+        if how == "kept":
+            kept.append(name)
+        elif rows is not None:
+            tail = f" (rebuilt {how})" if how.startswith("from ") else ""
+            echo(f"  {name}: {rows.value} rows{tail}")
+    if kept:
+        echo(f"  kept, their inputs unchanged since the last build: {', '.join(kept)}")
     return summary
 
 
@@ -170,7 +184,8 @@ def _changed(
 
 def _models_current(config: AispendConfig, warehouse: Warehouse) -> bool:
     with warehouse.latest() as con:
-        return last_build(con) == model_inputs(config, con)
+        build = last_build(con)
+        return build is not None and build.fingerprint == model_inputs(config, con)
 
 
 def _load_period(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import tempfile
 import warnings
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +29,8 @@ from aispend.store.tables import (
     store_connection,
 )
 from dbt_like import CheckResult, SqlNode, run_check, spark_runner
-from dbt_like.runner import bind
+from dbt_like.project import RANGE_START
+from dbt_like.runner import model_params
 from dbt_like.spark_sql import view_name
 
 
@@ -36,7 +39,12 @@ class Engine(Protocol):
         """Read ``tables`` again from the store (loads may have replaced partitions)."""
         ...
 
-    def run_model(self, node: SqlNode, params: Mapping[str, Any]) -> int | None: ...
+    def run_model(
+        self, node: SqlNode, params: Mapping[str, Any], since: datetime | None = None
+    ) -> int | None:
+        """Build ``node``; with ``since`` an incremental model keeps its rows before then and
+        computes the rest (the table is still written whole: a store swaps folders)."""
+        ...
 
     def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult: ...
 
@@ -54,10 +62,18 @@ class DuckDBStoreEngine:
         if any(name in LOADED for name in tables):
             attach(self.con, self.store)  # an empty table may have got its first partition
 
-    def run_model(self, node: SqlNode, params: Mapping[str, Any]) -> int | None:
+    def run_model(
+        self, node: SqlNode, params: Mapping[str, Any], since: datetime | None = None
+    ) -> int | None:
         schema = node.name.split(".")[0]
         self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        values = bind(node, params) or None
+        values = model_params(node, params, since) or None
+        if node.incremental_by and since is not None:
+            node = replace(
+                node,
+                sql=f"SELECT * FROM {node.name} WHERE {node.incremental_by} < ${RANGE_START}\n"
+                f"UNION ALL BY NAME\nSELECT * FROM (\n{node.sql}\n)",
+            )
         if node.materialized == "view":
             self.con.execute(f"CREATE OR REPLACE VIEW {node.name} AS\n{node.sql}", values)
             return None
@@ -198,8 +214,15 @@ class SparkEngine:
         frame = self.spark.read.option("basePath", path).parquet(path)
         frame.createOrReplaceTempView(view_name(name))
 
-    def run_model(self, node: SqlNode, params: Mapping[str, Any]) -> int | None:
-        frame = _naive_timestamps(spark_runner.model_frame(self.spark, node, params))
+    def run_model(
+        self, node: SqlNode, params: Mapping[str, Any], since: datetime | None = None
+    ) -> int | None:
+        frame = _naive_timestamps(spark_runner.model_frame(self.spark, node, params, since))
+        if node.incremental_by and since is not None:
+            kept = self.spark.table(view_name(node.name)).where(
+                f"`{node.incremental_by}` < TIMESTAMP_NTZ'{since.isoformat(sep=' ')}'"
+            )
+            frame = kept.unionByName(frame)
         if node.materialized == "view":
             frame.createOrReplaceTempView(view_name(node.name))
             return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -110,11 +111,17 @@ class StoreWarehouse:
     def model_engine(self) -> Engine:
         return open_engine(self.config, self.store)
 
-    def build_model(self, project: Project, node: SqlNode, params: Mapping[str, Any]) -> ModelBuild:
+    def build_model(
+        self,
+        project: Project,
+        node: SqlNode,
+        params: Mapping[str, Any],
+        since: datetime | None = None,
+    ) -> ModelBuild:
         """With the configured engine, reading what loads changed since it last looked."""
         engine = self.model_engine()
         engine.refresh([*project.external_tables(node), *project.dependencies(node)])
-        rows = engine.run_model(node, params)
+        rows = engine.run_model(node, params, since)
         return ModelBuild(
             rows, {"engine": self.config.engine, **({} if rows is None else {"rows": rows})}
         )

@@ -23,7 +23,7 @@ from dbt_like import Project, SqlNode
 from pipelines.billing.assets import writer_pool
 from pipelines.billing.checks import check_result, failed_if_raises, run_sql_check
 from pipelines.models.one_step import models_in_one_step
-from pipelines.models.specs import build_model, model_attrs, model_checks, model_key
+from pipelines.models.specs import build_model, model_attrs, model_checks, model_key, run_plan
 
 COST_LINES = "marts.cost_lines"
 
@@ -68,7 +68,8 @@ def _model_asset(
         **model_attrs(config, project, node, loaders),
     )
     def _build(context: AssetExecutionContext) -> MaterializeResult[Any]:
-        return build_model(context.log, config, project, node, params)
+        plan = run_plan(config, project, context.run.run_id, context.run.tags)
+        return build_model(context.log, config, project, node, params, plan)
 
     assert isinstance(_build, AssetsDefinition)
     return _build

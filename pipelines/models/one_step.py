@@ -26,7 +26,7 @@ from aispend.config import AispendConfig
 from aispend.storage import open_warehouse
 from dbt_like import Project, SqlNode
 from pipelines.billing.checks import check_result
-from pipelines.models.specs import build_model, model_attrs, model_checks, model_key
+from pipelines.models.specs import build_model, model_attrs, model_checks, model_key, run_plan
 
 ONE_STEP = "sql_models"
 
@@ -60,13 +60,14 @@ def models_in_one_step(
         selected = context.selected_asset_keys
         wanted_checks = context.selected_asset_check_keys
         stopped: set[str] = set()
+        plan = run_plan(config, project, context.run.run_id, context.run.tags)
         for node in project.ordered():
             if model_key(node.name) not in selected:
                 continue
             if stopped & _upstream(project, node):
                 context.log.error(f"{node.name}: not built, a blocking check failed upstream")
                 continue
-            yield build_model(context.log, config, project, node, params)
+            yield build_model(context.log, config, project, node, params, plan)
             for name, check in checks.items():
                 key = AssetCheckKey(model_key(node.name), name)
                 if project.check_target(check) != node.name or key not in wanted_checks:

@@ -8,8 +8,17 @@ from typing import Any
 from dagster import AssetKey, DagsterLogManager, MaterializeResult, MetadataValue
 
 from aispend.config import AispendConfig
+from aispend.model_plan import model_plan
 from aispend.storage import open_warehouse
 from dbt_like import Project, SqlNode
+from dbt_like.plan import Plan
+
+#: A run tag: "true" rebuilds every model whole (`aispend run --full-refresh`); without it a
+#: model is rebuilt from where its inputs changed since the last good build, or kept.
+FULL_REFRESH_TAG = "aispend/full_refresh"
+#: The plan of each Dagster run, made once: a model built early in the run must not change
+#: what the plan says about the models after it.
+_PLANS: dict[str, Plan] = {}
 
 
 def model_key(name: str) -> AssetKey:
@@ -49,17 +58,34 @@ def model_checks(project: Project) -> list[SqlNode]:
     ]
 
 
+def run_plan(config: AispendConfig, project: Project, run_id: str, tags: Mapping[str, str]) -> Plan:
+    """What this Dagster run rebuilds (aispend/model_plan.py), computed at its first model."""
+    if run_id not in _PLANS:
+        with open_warehouse(config).latest() as con:
+            full = tags.get(FULL_REFRESH_TAG) == "true"
+            _PLANS.clear()  # one run at a time per process: keep only the current plan
+            _PLANS[run_id] = model_plan(config, project, con, full=full)
+    return _PLANS[run_id]
+
+
 def build_model(
     log: DagsterLogManager,
     config: AispendConfig,
     project: Project,
     node: SqlNode,
     params: Mapping[str, Any],
+    plan: Plan,
 ) -> MaterializeResult[Any]:
-    """Build ``node`` on the warehouse; its row count, money totals and top rows as metadata."""
-    built = open_warehouse(config).build_model(project, node, params)
+    """Build ``node`` on the warehouse as ``plan`` says (whole, its tail, or not at all); its
+    row count, money totals and top rows as metadata."""
+    if node.name not in plan:
+        log.info(f"{node.name}: kept, its inputs did not change since the last build")
+        return MaterializeResult(asset_key=model_key(node.name), metadata={"build": "kept"})
+    since = plan[node.name]
+    built = open_warehouse(config).build_model(project, node, params, since)
     log.info(f"{node.name}: {'a view' if built.rows is None else f'{built.rows} rows'}")
     metadata = dict(built.metadata)
+    metadata["build"] = "whole" if since is None else f"from {since:%Y-%m-%d %H:%M}"
     if "preview" in metadata:
         metadata["preview"] = MetadataValue.md(metadata["preview"])
     return MaterializeResult(asset_key=model_key(node.name), metadata=metadata)

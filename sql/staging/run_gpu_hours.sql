@@ -1,36 +1,54 @@
 -- model: staging.run_gpu_hours
 -- grain: one row per run, host and UTC hour with GPU telemetry
 -- materialized: table
--- description: What a run's GPUs did, attributed sample by sample before any rollup, then cut at hour boundaries so it can be priced by the billed hour. Samples meet runs on (host, UTC hour), so the work grows with the samples, not with samples x runs on a host. Where DCGM labels samples with the run's pod or Slurm job (hpc_job), the run holds exactly those GPUs; otherwise it holds its share of the node's GPUs (gpu_count / GPUs seen on the host). gpu_s: GPU-seconds with telemetry; util_gpu_s: the sum of GPU-seconds x utilization (%); util_known_s: GPU-seconds with a utilization reading; idle_gpu_s: GPU-seconds below runs.idle_util_pct. energy_j: joules the run's GPUs drew (each sample's span power over the part of its span inside the run and the hour, times the run's weight); idle_energy_j: the part drawn below runs.idle_util_pct; power_known_s: GPU-seconds with a power reading; limit_energy_j and limit_j: energy and limit x seconds where both power and the GPU's power limit are known (their ratio is the mean power as a share of the limit); sm_gpu_s/sm_known_s, tensor_gpu_s/tensor_known_s, dram_gpu_s/dram_known_s: DCGM profiling ratio x GPU-seconds and the GPU-seconds that had it.
+-- incremental_by: hour_start
+-- description: What a run's GPUs did, attributed sample by sample before any rollup, then cut at hour boundaries so it can be priced by the billed hour. Samples meet runs on (host, UTC hour), so the work grows with the samples, not with samples x runs on a host. Where DCGM labels samples with the run's pod or Slurm job (hpc_job), the run holds exactly those GPUs; otherwise it holds its share of the node's GPUs (gpu_count / GPUs seen on the host that UTC day). Both are told per UTC day, so a new day of telemetry changes only the hours from that day on. gpu_s: GPU-seconds with telemetry; util_gpu_s: the sum of GPU-seconds x utilization (%); util_known_s: GPU-seconds with a utilization reading; idle_gpu_s: GPU-seconds below runs.idle_util_pct. energy_j: joules the run's GPUs drew (each sample's span power over the part of its span inside the run and the hour, times the run's weight); idle_energy_j: the part drawn below runs.idle_util_pct; power_known_s: GPU-seconds with a power reading; limit_energy_j and limit_j: energy and limit x seconds where both power and the GPU's power limit are known (their ratio is the mean power as a share of the limit); sm_gpu_s/sm_known_s, tensor_gpu_s/tensor_known_s, dram_gpu_s/dram_known_s: DCGM profiling ratio x GPU-seconds and the GPU-seconds that had it.
 with node_gpus as (
-    select host, count(distinct gpu_index) as gpus
+    select
+        host,
+        cast(floor(epoch(ts) / 86400) as bigint) as day_index,
+        count(distinct gpu_index) as gpus
     from staging.gpu_samples
-    group by host
+    where ts >= $range_start
+    group by host, cast(floor(epoch(ts) / 86400) as bigint)
 ),
 
 runs as (
     select
-        r.run_id,
-        r.host,
-        epoch(r.started_at) as start_s,
-        epoch(coalesce(r.ended_at, current_timestamp)) as end_s,
-        r.gpu_count / n.gpus as share
-    from staging.runs as r
-    inner join node_gpus as n on r.host = n.host
-    where r.basis = 'scheduler'
+        run_id,
+        host,
+        gpu_count,
+        epoch(started_at) as start_s,
+        epoch(coalesce(ended_at, current_timestamp)) as end_s
+    from staging.runs
+    where
+        basis = 'scheduler'
+        and epoch(coalesce(ended_at, current_timestamp)) > epoch($range_start)
 ),
 
 run_hours as (
-    -- a run once per UTC hour it touches
-    select r.*, h.hour_index
+    -- a run once per UTC hour it touches from $range_start on, with its share of the node's
+    -- GPUs that day
+    select
+        r.run_id,
+        r.host,
+        r.start_s,
+        r.end_s,
+        h.hour_index,
+        r.gpu_count / n.gpus as share
     from runs as r
     cross join
-        unnest(range(cast(floor(r.start_s / 3600) as bigint),
+        unnest(range(cast(greatest(floor(r.start_s / 3600), floor(epoch($range_start) / 3600))
+                          as bigint),
                      cast(ceil(r.end_s / 3600) as bigint))) as h (hour_index)
+    inner join node_gpus as n
+        on r.host = n.host and n.day_index = cast(floor(h.hour_index / 24) as bigint)
 ),
 
 sample_hours as (
-    -- a sample once per UTC hour its span touches (one, unless it crosses the hour)
+    -- a sample once per UTC hour its span touches from $range_start on (one, unless it
+    -- crosses the hour); spans are shorter than a day, so those that reach into the range
+    -- start within the day before it
     select
         s.host,
         s.util_pct,
@@ -45,8 +63,10 @@ sample_hours as (
         h.hour_index
     from staging.gpu_sample_spans as s
     cross join
-        unnest(range(cast(floor(s.start_s / 3600) as bigint),
+        unnest(range(cast(greatest(floor(s.start_s / 3600), floor(epoch($range_start) / 3600))
+                          as bigint),
                      cast(ceil(s.end_s / 3600) as bigint))) as h (hour_index)
+    where s.ts >= $range_start - interval 1 day and s.end_s > epoch($range_start)
 ),
 
 run_labels as (
@@ -61,10 +81,13 @@ run_labels as (
 ),
 
 labelled as (
-    select distinct p.run_id, p.host
+    -- the (run, host, UTC day)s whose samples carry the run's label
+    select distinct p.run_id, p.host, s.day_index
     from run_labels as p
     inner join (
-        select distinct host, label from sample_hours where label is not null
+        select distinct host, label, cast(floor(hour_index / 24) as bigint) as day_index
+        from sample_hours
+        where label is not null
     ) as s on p.host = s.host and p.label = s.label
 ),
 
@@ -108,7 +131,11 @@ by_share as (
         on r.host = s.host and r.hour_index = s.hour_index
         and s.end_s > r.start_s and s.start_s < r.end_s
     where not exists (
-        select 1 from labelled as l where l.run_id = r.run_id and l.host = r.host
+        select 1
+        from labelled as l
+        where
+            l.run_id = r.run_id and l.host = r.host
+            and l.day_index = cast(floor(r.hour_index / 24) as bigint)
     )
 ),
 
@@ -136,6 +163,7 @@ select
     run_id,
     host,
     hour_s,
+    to_timestamp(hour_s) at time zone 'UTC' as hour_start,
     sum(gpu_s) as gpu_s,
     sum(case when util_pct is not null then gpu_s * util_pct else 0 end) as util_gpu_s,
     sum(case when util_pct is not null then gpu_s else 0 end) as util_known_s,
