@@ -37,6 +37,14 @@ def build_plan(
     starts: dict[str, datetime] = dict(changes)
     plan: Plan = {}
     for node in project.ordered():
+        if node.materialized == "view" and not full:
+            # a view holds no rows: always (re)made, since an engine over a store keeps its
+            # views in memory, and changed where what it reads changed
+            plan[node.name] = None
+            changed = [starts[ref] for ref in node.refs if ref != node.name and ref in starts]
+            if changed:
+                starts[node.name] = min(changed)
+            continue
         if full or node.name not in existing:
             plan[node.name] = None
             starts[node.name] = EVERYWHERE

@@ -2,6 +2,7 @@
 -- grain: one row per host, GPU (or MIG instance: gpu_unit) and minute (UTC)
 -- materialized: table
 -- incremental_by: minute
+-- lookback: 1 day
 -- description: GPU activity by minute: mean utilization (%), max memory used (MiB), mean power (W) and the number of samples behind them.
 with samples as (
     select

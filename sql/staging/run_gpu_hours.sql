@@ -26,23 +26,28 @@ runs as (
         and epoch(coalesce(ended_at, current_timestamp)) > epoch($range_start)
 ),
 
-run_hours as (
-    -- a run once per UTC hour it touches from $range_start on, with its share of the node's
-    -- GPUs that day
-    select
-        r.run_id,
-        r.host,
-        r.start_s,
-        r.end_s,
-        h.hour_index,
-        r.gpu_count / n.gpus as share
+run_hour_list as (
+    -- a run once per UTC hour it touches from $range_start on
+    select r.*, h.hour_index
     from runs as r
     cross join
         unnest(range(cast(greatest(floor(r.start_s / 3600), floor(epoch($range_start) / 3600))
                           as bigint),
                      cast(ceil(r.end_s / 3600) as bigint))) as h (hour_index)
+),
+
+run_hours as (
+    -- with its share of the node's GPUs that day
+    select
+        r.run_id,
+        r.host,
+        r.start_s,
+        r.end_s,
+        r.hour_index,
+        r.gpu_count / n.gpus as share
+    from run_hour_list as r
     inner join node_gpus as n
-        on r.host = n.host and n.day_index = cast(floor(h.hour_index / 24) as bigint)
+        on r.host = n.host and n.day_index = cast(floor(r.hour_index / 24) as bigint)
 ),
 
 sample_hours as (
