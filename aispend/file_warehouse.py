@@ -30,6 +30,7 @@ from connectors.discovery import Discovery
 from connectors.errors import InputProblem
 from connectors.files import FileRef
 from dbt_like import CheckResult, Project, SqlNode, run_check, run_model
+from dbt_like.runner import table_digest
 
 if TYPE_CHECKING:
     from aispend.store.engines import Engine
@@ -126,6 +127,10 @@ class FileWarehouse:
         with writer(self.path) as con:
             rows = run_model(con, node, params, since)
             return ModelBuild(rows, table_summary(con, node.name, rows))
+
+    def model_digest(self, table: str) -> str | None:
+        with writer(self.path, publish=False) as con:
+            return table_digest(con, table)
 
     def run_check(self, check: SqlNode, params: Mapping[str, Any]) -> CheckResult:
         with writer(self.path, publish=False) as con:

@@ -19,7 +19,7 @@ import duckdb
 from aispend.config import AispendConfig
 from aispend.model_inputs import last_build, model_definition
 from dbt_like import Project
-from dbt_like.plan import EVERYWHERE, Plan, build_plan
+from dbt_like.plan import EVERYWHERE, Planner
 
 BILLING_TABLES = ("marts.cost_lines",)
 TELEMETRY_TABLES = (
@@ -35,7 +35,7 @@ _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 def model_plan(
     config: AispendConfig, project: Project, con: duckdb.DuckDBPyConnection, full: bool = False
-) -> Plan:
+) -> Planner:
     """``con`` reads the warehouse's latest state (Warehouse.latest)."""
     existing = {
         f"{schema}.{name}"
@@ -45,7 +45,7 @@ def model_plan(
     }
     build = last_build(con)
     if full or build is None or build.definition != model_definition(config):
-        return build_plan(project, {}, existing, full=True)
+        return Planner(project, {}, existing, full=True)
     loads = con.execute(
         "SELECT DISTINCT period FROM meta.loads WHERE status = 'loaded' AND finished_at > ?",
         [build.loads_until],
@@ -56,7 +56,7 @@ def model_plan(
     if earliest_run is not None:
         for table in TELEMETRY_TABLES:
             changes[table] = min(changes[table], earliest_run)
-    return build_plan(project, changes, existing)
+    return Planner(project, changes, existing)
 
 
 def _earliest_run_start(con: duckdb.DuckDBPyConnection, days: list[str]) -> datetime | None:

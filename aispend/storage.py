@@ -109,6 +109,11 @@ class Warehouse(Protocol):
 
     def run_check(self, check: SqlNode, params: Mapping[str, Any]) -> CheckResult: ...
 
+    def model_digest(self, table: str) -> str | None:
+        """The rows of a built model, summed up order-free (None when it is not built): a
+        timeless model rebuilt with the same rows changes none of its readers."""
+        ...
+
     def changed_periods(self, discovery: Discovery, source: str) -> dict[str, str]: ...
 
     def sweep(self) -> int:

@@ -7,6 +7,11 @@ t or later changes its rows only at ``t - lookback`` or later. So a model whose 
 from t on is rebuilt from there (an incremental model replaces its tail; any other model is
 rebuilt whole, and tells its readers its inputs changed from t on), and a model none of whose
 inputs changed keeps its table.
+
+A ``timeless`` model (``-- timeless: true``) keeps no such contract: its rows are not placed in
+time (which host ran as which billed resource), so when its rows change every reader may change
+anywhere. It is rebuilt whole when what it reads changed, and its readers are rebuilt whole
+unless the build reports that its rows came out the same (``Planner.built``).
 """
 
 from __future__ import annotations
@@ -20,10 +25,70 @@ from dbt_like.project import Project
 EVERYWHERE = datetime.min
 #: what ``$range_start`` is bound to when an incremental model is built whole.
 BEGINNING = datetime(1900, 1, 1)
+#: a model the plan keeps as it is
+KEEP = "keep"
 
 #: model -> None (build it whole) or the time from which to replace its tail; a model that is
 #: not in the plan keeps its table.
 Plan = dict[str, datetime | None]
+
+
+class Planner:
+    """Decides model by model, in dependency order, as a build goes: what a timeless model's
+    build found changes what the models after it need."""
+
+    def __init__(
+        self,
+        project: Project,
+        changes: Mapping[str, datetime],
+        existing: Collection[str],
+        full: bool = False,
+    ) -> None:
+        """``changes``: loaded table -> the earliest time a load since the last build changed
+        (EVERYWHERE when it cannot tell); ``existing``: the models the warehouse holds."""
+        self.project = project
+        self.existing = set(existing)
+        self.full = full
+        self._starts: dict[str, datetime] = dict(changes)
+        self._decided: dict[str, datetime | None | str] = {}
+
+    def decide(self, name: str) -> datetime | None | str:
+        """None: build whole; a time: replace the rows from then on; KEEP: keep the table."""
+        if name in self._decided:
+            return self._decided[name]
+        node = self.project.models[name]
+        for ref in self.project.dependencies(node):
+            self.decide(ref)
+        changed = [self._starts[r] for r in node.refs if r != name and r in self._starts]
+        start = min(changed) if changed else None
+        decision: datetime | None | str
+        if node.materialized == "view" and not self.full:
+            # a view holds no rows: always (re)made, since an engine over a store keeps its
+            # views in memory, and changed where what it reads changed
+            decision, passed_on = None, start
+        elif self.full or name not in self.existing:
+            decision, passed_on = None, EVERYWHERE
+        elif start is None:
+            decision, passed_on = KEEP, None
+        elif node.incremental_by and start > EVERYWHERE:
+            since = max(start - node.lookback, BEGINNING)
+            decision, passed_on = since, since
+        else:
+            decision, passed_on = None, EVERYWHERE if node.timeless else start
+        if passed_on is not None:
+            self._starts[name] = passed_on
+        self._decided[name] = decision
+        return decision
+
+    def built(self, name: str, rows_unchanged: bool) -> None:
+        """What building a timeless model found: rows the same as before change no reader."""
+        if rows_unchanged and self.project.models[name].timeless and not self.full:
+            self._starts.pop(name, None)
+
+    def plan(self) -> Plan:
+        """Every decision at once, as if each timeless model's rows changed when rebuilt."""
+        decisions = {node.name: self.decide(node.name) for node in self.project.ordered()}
+        return {name: d for name, d in decisions.items() if not isinstance(d, str)}
 
 
 def build_plan(
@@ -32,32 +97,4 @@ def build_plan(
     existing: Collection[str],
     full: bool = False,
 ) -> Plan:
-    """``changes``: loaded table -> the earliest time a load since the last build changed
-    (EVERYWHERE when it cannot tell); ``existing``: the models the warehouse holds."""
-    starts: dict[str, datetime] = dict(changes)
-    plan: Plan = {}
-    for node in project.ordered():
-        if node.materialized == "view" and not full:
-            # a view holds no rows: always (re)made, since an engine over a store keeps its
-            # views in memory, and changed where what it reads changed
-            plan[node.name] = None
-            changed = [starts[ref] for ref in node.refs if ref != node.name and ref in starts]
-            if changed:
-                starts[node.name] = min(changed)
-            continue
-        if full or node.name not in existing:
-            plan[node.name] = None
-            starts[node.name] = EVERYWHERE
-            continue
-        changed = [starts[ref] for ref in node.refs if ref != node.name and ref in starts]
-        if not changed:
-            continue
-        start = min(changed)
-        if node.incremental_by and start > EVERYWHERE:
-            since = max(start - node.lookback, BEGINNING)
-            plan[node.name] = since
-            starts[node.name] = since
-        else:
-            plan[node.name] = None
-            starts[node.name] = start
-    return plan
+    return Planner(project, changes, existing, full).plan()

@@ -5,7 +5,8 @@ A model file holds one statement after a header of ``-- key: value`` lines:
 and ``partition_by`` (the columns a parquet store partitions the table by). An incremental model
 names its time column in ``incremental_by`` (a TIMESTAMP) and may give a ``lookback`` (``1 day``):
 its SQL writes only rows at ``$range_start`` or later, so the runner can replace that tail
-alone (dbt_like/plan.py says which tail).
+alone (dbt_like/plan.py says which tail). ``timeless: true`` marks a model whose rows are not
+placed in time (a mapping of hosts to resources).
 A check file (under ``checks/``) has ``check``, ``severity`` (error | warn) and optionally
 ``asset``, the table it guards. Dependencies are the tables a statement reads, found with
 sqlglot, so a header can never disagree with the SQL.
@@ -53,6 +54,8 @@ class SqlNode:
     incremental_by: str | None = None
     #: how far before the earliest changed input the tail starts (``-- lookback: 1 day``)
     lookback: timedelta = timedelta(0)
+    #: rows not placed in time (``-- timeless: true``): a change may change any reader's rows
+    timeless: bool = False
 
 
 @dataclass
@@ -150,6 +153,7 @@ def parse_file(path: Path, *, is_check: bool) -> SqlNode:
         ),
         incremental_by=incremental_by,
         lookback=lookback,
+        timeless=header.get("timeless", "false") == "true",
     )
 
 

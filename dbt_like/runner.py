@@ -85,6 +85,16 @@ def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> No
         con.execute(f"DROP {'VIEW' if row[0] == 'VIEW' else 'TABLE'} {name}")
 
 
+def table_digest(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The table's rows summed up order-free (count and the sum of each row's hash); None
+    when there is no such table."""
+    try:
+        row = con.execute(f"SELECT count(*), sum(hash(t)) FROM {table} AS t").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return repr(row)
+
+
 def run_models(
     con: duckdb.DuckDBPyConnection,
     project: Project,

@@ -9,7 +9,7 @@ import pytest
 
 from aispend.model_plan import TELEMETRY_TABLES, load_changes
 from aispend.sql_models import sql_project
-from dbt_like.plan import EVERYWHERE, build_plan
+from dbt_like.plan import EVERYWHERE, KEEP, Planner, build_plan
 from dbt_like.project import ProjectError, parse_file
 
 DAY = datetime(2026, 10, 21)
@@ -66,3 +66,30 @@ def test_an_incremental_model_must_keep_to_range_start(tmp_path) -> None:  # typ
     )
     with pytest.raises(ProjectError, match="lookback"):
         parse_file(path, is_check=False)
+
+
+def test_a_timeless_model_whose_rows_came_out_the_same_changes_none_of_its_readers() -> None:
+    """staging.host_resources maps hosts to billed resources, at no time: rebuilt because a new
+    day of telemetry came, it changes its readers everywhere, unless its rows are the same."""
+    same = Planner(PROJECT, load_changes(["2026-10-21"]), EVERY_MODEL)
+    for name in ("staging.host_resources", "staging.gpu_resource_carbon"):
+        assert same.decide(name) is None
+        same.built(name, rows_unchanged=True)
+    assert same.decide("staging.gpu_billed_hours") == KEEP
+    assert same.decide("marts.energy") == DAY - timedelta(days=1)  # runs' and hosts' energy
+
+    changed = Planner(PROJECT, load_changes(["2026-10-21"]), EVERY_MODEL)
+    for name in ("staging.host_resources", "staging.gpu_resource_carbon"):
+        changed.decide(name)
+        changed.built(name, rows_unchanged=False)
+    assert changed.decide("staging.gpu_billed_hours") is None
+    assert changed.decide("marts.energy") is None
+    assert changed.decide("marts.idle_waste") is None
+
+
+def test_a_restated_period_rebuilds_the_billed_hours_from_its_start() -> None:
+    planner = Planner(PROJECT, load_changes(["2026-09"]), EVERY_MODEL)
+    planner.decide("staging.host_resources")
+    planner.built("staging.host_resources", rows_unchanged=True)
+    assert planner.decide("staging.gpu_billed_hours") == datetime(2026, 9, 1)
+    assert planner.decide("marts.idle_waste") == datetime(2026, 9, 1)

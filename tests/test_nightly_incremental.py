@@ -126,6 +126,8 @@ def test_only_what_changed_loads_and_the_marts_equal_a_full_rebuild(
     assert ("bills", "2026-10") not in new and ("smi", "2026-10-02") not in new
     assert "1 (source, period) partition(s) new or changed" in result.output
     assert "1 unchanged day(s) not reloaded" in result.output
+    # the new day's spans and those of the day before it, not the whole history
+    assert "staging.gpu_sample_spans: 24 rows (rebuilt from 2026-10-02 00:00)" in result.output
     total = cli("sql", "--format", "csv", "select sum(billed_cost) from marts.cost_lines")
     # 11.00 + 5.00 restated September, 7.00 October
     assert next(csv.reader(io.StringIO(total.output.splitlines()[1])))[0] == "23.00"
@@ -137,6 +139,9 @@ def test_only_what_changed_loads_and_the_marts_equal_a_full_rebuild(
     assert result.exit_code == 0, result.output
     added = Counter(_loads(tmp_path)) - Counter(snapshot)
     assert list(added) == [("smi", "2026-10-02")]  # that day only; 2026-10-03 untouched
+    assert "staging.gpu_sample_spans: 36 rows (rebuilt from 2026-10-01 00:00)" in result.output
+    assert "kept, their inputs unchanged since the last build: " in result.output
+    assert "marts.cost_by_provider" in result.output.split("kept, their inputs unchanged")[1]
 
     # (d) nothing new
     result = cli("run")

@@ -30,7 +30,7 @@ from aispend.store.tables import (
 )
 from dbt_like import CheckResult, SqlNode, run_check, spark_runner
 from dbt_like.project import RANGE_START
-from dbt_like.runner import model_params
+from dbt_like.runner import model_params, table_digest
 from dbt_like.spark_sql import view_name
 
 
@@ -47,6 +47,10 @@ class Engine(Protocol):
         ...
 
     def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult: ...
+
+    def digest(self, table: str) -> str | None:
+        """The table's rows summed up order-free; None when it is not built."""
+        ...
 
     def close(self) -> None: ...
 
@@ -111,6 +115,9 @@ class DuckDBStoreEngine:
 
     def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult:
         return run_check(self.con, node, params)
+
+    def digest(self, table: str) -> str | None:
+        return table_digest(self.con, table)
 
     def close(self) -> None:
         self.con.close()
@@ -240,6 +247,14 @@ class SparkEngine:
 
     def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult:
         return spark_runner.run_check(self.spark, node, params)
+
+    def digest(self, table: str) -> str | None:
+        if not self.spark.catalog.tableExists(view_name(table)):
+            return None
+        row = self.spark.sql(
+            f"SELECT count(*), sum(CAST(xxhash64(*) AS DECIMAL(38, 0))) FROM {view_name(table)}"
+        ).first()
+        return repr(tuple(row))
 
     def close(self) -> None:
         return None  # the session is shared by the process; Spark stops it at exit

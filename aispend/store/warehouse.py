@@ -126,6 +126,9 @@ class StoreWarehouse:
             rows, {"engine": self.config.engine, **({} if rows is None else {"rows": rows})}
         )
 
+    def model_digest(self, table: str) -> str | None:
+        return self.model_engine().digest(table)
+
     def run_check(self, check: SqlNode, params: Mapping[str, Any]) -> CheckResult:
         """With DuckDB over the store whatever the engine: a source's checks run beside its
         load and read only its partitions (Spark runs the models' own checks in their step)."""

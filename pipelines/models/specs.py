@@ -11,14 +11,14 @@ from aispend.config import AispendConfig
 from aispend.model_plan import model_plan
 from aispend.storage import open_warehouse
 from dbt_like import Project, SqlNode
-from dbt_like.plan import Plan
+from dbt_like.plan import KEEP, Planner
 
 #: A run tag: "true" rebuilds every model whole (`aispend run --full-refresh`); without it a
 #: model is rebuilt from where its inputs changed since the last good build, or kept.
 FULL_REFRESH_TAG = "aispend/full_refresh"
-#: The plan of each Dagster run, made once: a model built early in the run must not change
-#: what the plan says about the models after it.
-_PLANS: dict[str, Plan] = {}
+#: The planner of the Dagster run in progress, made at its first model: a model built early in
+#: the run must not change what the loads say about the models after it.
+_PLANS: dict[str, Planner] = {}
 
 
 def model_key(name: str) -> AssetKey:
@@ -58,7 +58,9 @@ def model_checks(project: Project) -> list[SqlNode]:
     ]
 
 
-def run_plan(config: AispendConfig, project: Project, run_id: str, tags: Mapping[str, str]) -> Plan:
+def run_plan(
+    config: AispendConfig, project: Project, run_id: str, tags: Mapping[str, str]
+) -> Planner:
     """What this Dagster run rebuilds (aispend/model_plan.py), computed at its first model."""
     if run_id not in _PLANS:
         with open_warehouse(config).latest() as con:
@@ -74,15 +76,21 @@ def build_model(
     project: Project,
     node: SqlNode,
     params: Mapping[str, Any],
-    plan: Plan,
+    plan: Planner,
 ) -> MaterializeResult[Any]:
     """Build ``node`` on the warehouse as ``plan`` says (whole, its tail, or not at all); its
     row count, money totals and top rows as metadata."""
-    if node.name not in plan:
+    since = plan.decide(node.name)
+    if since == KEEP:
         log.info(f"{node.name}: kept, its inputs did not change since the last build")
         return MaterializeResult(asset_key=model_key(node.name), metadata={"build": "kept"})
-    since = plan[node.name]
-    built = open_warehouse(config).build_model(project, node, params, since)
+    assert not isinstance(since, str)
+    warehouse = open_warehouse(config)
+    before = warehouse.model_digest(node.name) if node.timeless else None
+    built = warehouse.build_model(project, node, params, since)
+    if node.timeless:
+        same = before is not None and before == warehouse.model_digest(node.name)
+        plan.built(node.name, rows_unchanged=same)
     log.info(f"{node.name}: {'a view' if built.rows is None else f'{built.rows} rows'}")
     metadata = dict(built.metadata)
     metadata["build"] = "whole" if since is None else f"from {since:%Y-%m-%d %H:%M}"

@@ -1,6 +1,7 @@
 -- model: marts.energy
 -- grain: one row per UTC day, GPU resource, kind and run (run_id null where no run drew it)
 -- materialized: table
+-- incremental_by: day
 -- description: The electricity GPUs drew and what it emitted, from measured power (no SDK in the training code). kind 'run': drawn by a run's GPUs (staging.run_gpu_hours: each sample's power over the part of its span inside the run); 'unallocated': drawn on the host while no run held the GPUs (the host's measured energy minus its runs', so runs plus unallocated equal every sample's energy); 'estimated': a billed GPU resource with no telemetry, its billed GPU-hours x the GPU model's board power (meta.gpu_board_power), an upper bound, with estimated = true. energy_kwh; idle_energy_kwh: drawn by a run's GPUs while below runs.idle_util_pct; co2e_kg = energy_kwh x pue x grid_gco2e_per_kwh / 1000 (see staging.gpu_resource_carbon for where each factor comes from), null where the region's grid or PUE is unknown. run_name, team: the run's.
 with run_days as (
     select
@@ -11,6 +12,7 @@ with run_days as (
         sum(idle_energy_j) as idle_energy_j,
         sum(gpu_s) as gpu_s
     from staging.run_gpu_hours
+    where hour_s >= epoch($range_start)
     group by cast(to_timestamp(hour_s) at time zone 'UTC' as date), host, run_id
 ),
 
@@ -21,6 +23,7 @@ host_days as (
         sum(energy_j) as energy_j,
         sum(gpu_s) as gpu_s
     from staging.host_energy_hours
+    where hour_s >= epoch($range_start)
     group by cast(to_timestamp(hour_s) at time zone 'UTC' as date), host
 ),
 
@@ -47,7 +50,7 @@ unobserved as (
     from staging.gpu_billed_hours as b
     inner join staging.gpu_resource_carbon as c on b.gpu_resource = c.gpu_resource
     left join board as w on lower(c.gpu_model) = w.gpu_model
-    where b.host is null
+    where b.host is null and b.hour_s >= epoch($range_start)
 ),
 
 pieces as (

@@ -1,6 +1,7 @@
 -- model: marts.idle_waste
 -- grain: one row per UTC day, GPU resource, kind and billing currency
 -- materialized: table
+-- incremental_by: day
 -- description: GPUs paid for and not working. kind 'unallocated': billed GPU-hours on a host while no run held them (the host's billed cost minus what its runs were charged, so runs plus unallocated equal the bill); 'allocated_idle': held by a run but idle (utilization below runs.idle_util_pct); 'unobserved': GPU resources billed with no run and no telemetry at all, which may be idle or busy but should not be invisible. gpu_resource is the host name where telemetry or a scheduler names it, else the billed resource id; gpu_hours and cost (effective) are that kind's part of the day.
 with run_hours as (
     select
@@ -12,7 +13,7 @@ with run_hours as (
         sum(least(idle_gpu_s, held_gpu_s)) as idle_gpu_s,
         sum(idle_cost) as idle_cost
     from staging.run_hour_cost
-    where billing_currency is not null
+    where billing_currency is not null and hour_s >= epoch($range_start)
     group by host, hour_s, billing_currency
 ),
 
@@ -28,6 +29,7 @@ billed as (
         sum(billed_gpu_s) as billed_gpu_s,
         max(run_value) as run_value
     from staging.gpu_billed_hours
+    where hour_s >= epoch($range_start)
     group by gpu_resource, host, billing_currency, hour_s
 ),
 

@@ -1,7 +1,8 @@
 -- model: staging.gpu_billed_hours
 -- grain: one row per billed GPU resource (its host name where known), UTC hour and billing currency
 -- materialized: table
--- description: The GPU bill spread over the hours it covers: a line spanning several hours (Azure's daily rows) spreads evenly. A GPU resource's usage lines all count (a GCP GPU VM's cores and memory are their own SKUs). cost is effective cost; billed_gpu_s the GPU-seconds billed in the hour (usage hours x GPUs from the GPU lines, or, for a configured host whose bill gives no GPU-hours, its GPUs over the hour the lines cover); host is null for resources no telemetry host maps to.
+-- incremental_by: hour_start
+-- description: The GPU bill spread over the hours it covers: a line spanning several hours (Azure's daily rows) spreads evenly. A GPU resource's usage lines of a billing period all count when the period bills it GPUs (a GCP GPU VM's cores and memory are their own SKUs). cost is effective cost; billed_gpu_s the GPU-seconds billed in the hour (usage hours x GPUs from the GPU lines, or, for a configured host whose bill gives no GPU-hours, its GPUs over the hour the lines cover); host is null for resources no telemetry host maps to.
 with mapped as (
     select resource_id, min(host) as host, max(gpus) as gpus
     from staging.host_resources
@@ -9,12 +10,22 @@ with mapped as (
 ),
 
 gpu_resources as (
-    -- resources with GPU lines; their other usage lines (GCP bills a GPU VM's cores and memory
-    -- as separate SKUs) are part of the host's cost but bill no GPU-seconds
-    select resource_id, max(case when x_gpu_hours > 0 then 1 else 0 end) = 1 as has_gpu_hours
+    -- resources with GPU lines in a billing period; their other usage lines (GCP bills a GPU
+    -- VM's cores and memory as separate SKUs) are part of the host's cost but bill no
+    -- GPU-seconds. Told per period, so that another period's lines never change this one's.
+    select
+        resource_id,
+        x_billing_period,
+        max(case when x_gpu_hours > 0 then 1 else 0 end) = 1 as has_gpu_hours
     from marts.cost_lines
-    where x_gpu_count > 0 and resource_id is not null
-    group by resource_id
+    where
+        x_gpu_count > 0 and resource_id is not null
+        and x_billing_period in (
+            select distinct x_billing_period
+            from marts.cost_lines
+            where charge_period_end > $range_start
+        )
+    group by resource_id, x_billing_period
 ),
 
 lines as (
@@ -40,9 +51,11 @@ lines as (
         coalesce(g.has_gpu_hours, false) as has_gpu_hours
     from marts.cost_lines as l
     left join mapped as m on l.resource_id = m.resource_id
-    left join gpu_resources as g on l.resource_id = g.resource_id
+    left join gpu_resources as g
+        on l.resource_id = g.resource_id and l.x_billing_period = g.x_billing_period
     where
-        l.charge_category = 'Usage'
+        l.charge_period_end > $range_start
+        and l.charge_category = 'Usage'
         and l.resource_id is not null
         and (g.resource_id is not null or m.gpus is not null)
         and l.charge_period_end > l.charge_period_start
@@ -56,7 +69,8 @@ hourly as (
             as covered_s
     from lines as l
     cross join
-        unnest(range(cast(floor(l.start_s / 3600) as bigint),
+        unnest(range(cast(greatest(floor(l.start_s / 3600), floor(epoch($range_start) / 3600))
+                          as bigint),
                      cast(ceil(l.end_s / 3600) as bigint))) as h (hour_index)
 ),
 

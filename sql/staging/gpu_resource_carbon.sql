@@ -1,6 +1,7 @@
 -- model: staging.gpu_resource_carbon
 -- grain: one row per GPU resource: a host that telemetry, a scheduler or the config names, or a billed GPU resource no host maps to
 -- materialized: table
+-- timeless: true
 -- description: Where each GPU resource draws its power and what that power emits. region: the config's hosts: entry, else the region of the billed resource the host runs as; provider: the bill's, else the one provider whose table names the region. grid_gco2e_per_kwh: the config's carbon.grid_gco2e_per_kwh for the region, else the built-in table's (meta.grid_intensity), else the config's 'default'; grid_source names which, with the table's source and year. pue: carbon.pue, else the provider's (meta.cloud_pue). Null where nothing says: such energy gets no CO2e rather than a guess. gpu_model: the bill's GPU model, for estimates from board power.
 with billed as (
     select

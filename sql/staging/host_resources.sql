@@ -1,6 +1,7 @@
 -- model: staging.host_resources
 -- grain: one row per GPU host (as telemetry and schedulers name it) and billed resource it ran as
 -- materialized: table
+-- timeless: true
 -- description: Host to bill. The config's hosts: list decides first (with its GPU count); other hosts match a billed GPU resource whose id, name or Name tag equals the host name (case-insensitive), preferring the id, then the name, then the tag. gpus is null where the bill's instance type gives the count.
 with hosts as (
     select distinct host from staging.gpu_samples
