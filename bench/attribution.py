@@ -36,7 +36,7 @@ START = datetime(2026, 10, 1)
 MODELS = (
     "staging.gpu_samples",
     "staging.gpu_sample_spans",
-    "staging.runs",
+    "staging.scheduled_runs",
     "staging.run_gpu_hours",
 )
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = (
     "staging.gpu_samples",
     "staging.gpu_sample_spans",
-    "staging.runs",
+    "staging.scheduled_runs",
     "staging.run_gpu_hours",
 )
 T0 = datetime(2026, 9, 30, 22)  # the 3 hours of telemetry cross UTC midnight

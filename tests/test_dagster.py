@@ -39,6 +39,7 @@ def test_definitions_hold_source_assets_models_checks_job_and_schedule(tmp_path:
         "marts/budget_status",
         "marts/gpu_usage",
         "staging/runs",
+        "staging/scheduled_runs",
         "marts/runs",
         "marts/run_gpu_usage",
         "staging/gpu_sample_spans",
@@ -200,7 +201,7 @@ def test_with_spark_the_models_are_one_step_and_keep_an_asset_each(tmp_path: Pat
     )
     graph = build_graph(config)
     [step] = [a for a in graph.model_assets if a.node_def.name == ONE_STEP]
-    assert AssetKey(["marts", "run_cost"]) in step.keys and len(step.keys) == 22  # every model
+    assert AssetKey(["marts", "run_cost"]) in step.keys and len(step.keys) == 23  # every model
     assert step.can_subset
     assert {k.name for k in step.check_keys} == {
         "cost_by_provider_totals",

@@ -35,8 +35,9 @@ def test_a_restated_period_rebuilds_what_reads_the_bill_and_keeps_the_spans() ->
     plan = build_plan(PROJECT, load_changes(["2026-09"]), EVERY_MODEL)
     assert plan["marts.cost_by_provider"] is None
     assert "staging.gpu_sample_spans" not in plan and "marts.gpu_usage" not in plan
-    # the runs read the bill's tags, so the hours of runs are redone from the period on
-    assert plan["staging.run_gpu_hours"] == datetime(2026, 9, 1)
+    # GPU attribution reads only the scheduled runs, which no bill changes
+    assert "staging.run_gpu_hours" not in plan and "staging.scheduled_runs" not in plan
+    assert plan["staging.runs"] is None  # runs known from billing tags are in it
 
 
 def test_nothing_loaded_rebuilds_only_the_views_and_a_missing_table_is_built_whole() -> None:

@@ -76,7 +76,7 @@ def assert_same_tables(file_path: Path, store_path: Path, model_spend: bool = Fa
         ).fetchall()
         if model_spend or r[0] != "marts.ai_usage"
     ]
-    assert len(tables) == 18 + model_spend and "marts.energy" in tables
+    assert len(tables) == 19 + model_spend and "marts.energy" in tables
     for table in tables:
         columns = ", ".join(f'"{r[0]}"' for r in file.execute(f"describe {table}").fetchall())
         query = f"select {columns} from {table}"

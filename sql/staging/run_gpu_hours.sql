@@ -20,10 +20,8 @@ runs as (
         gpu_count,
         epoch(started_at) as start_s,
         epoch(coalesce(ended_at, current_timestamp)) as end_s
-    from staging.runs
-    where
-        basis = 'scheduler'
-        and epoch(coalesce(ended_at, current_timestamp)) > epoch($range_start)
+    from staging.scheduled_runs
+    where epoch(coalesce(ended_at, current_timestamp)) > epoch($range_start)
 ),
 
 run_hour_list as (

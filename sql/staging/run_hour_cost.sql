@@ -9,8 +9,8 @@ with runs as (
         gpu_count,
         epoch(started_at) as start_s,
         epoch(coalesce(ended_at, current_timestamp)) as end_s
-    from staging.runs
-    where basis = 'scheduler' and started_at is not null
+    from staging.scheduled_runs
+    where started_at is not null
 ),
 
 held as (

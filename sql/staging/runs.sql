@@ -2,40 +2,7 @@
 -- grain: one row per training run and host it ran on
 -- materialized: table
 -- description: Runs from the schedulers (basis 'scheduler': Slurm jobs with GPUs, GPUs split evenly over their nodes; Kubernetes pods requesting GPUs or MIG slices, grouped by the run label) and runs known only from billing tags (basis 'billing_tags': a run tag value on billed GPU resources that names no scheduled run by id or name; the host is the billed resource). run_id: slurm:<cluster>:<job>, k8s:<namespace>/<run> or tag:<value>; source: the telemetry or billing source; user and team (Slurm: the account); started_at/ended_at in UTC (ended_at null while running); gpu_count: GPUs the run held on this host.
-with placed as (
-    select
-        j.run_id,
-        j.run_name,
-        j.x_source as source,
-        j."user",
-        j.team,
-        j.started_at,
-        j.ended_at,
-        h.host,
-        j.gpu_count / array_length(j.hosts) as gpu_count
-    from raw.scheduler_jobs as j
-    cross join unnest(j.hosts) as h (host)
-    where j.gpu_count > 0
-),
-
-scheduled as (
-    select
-        run_id,
-        max(run_name) as run_name,
-        max(source) as source,
-        max("user") as "user",
-        max(team) as team,
-        min(started_at) as started_at,
-        -- still running while any of its parts is
-        case when count(*) = count(ended_at) then max(ended_at) end as ended_at,
-        host,
-        sum(gpu_count) as gpu_count,
-        'scheduler' as basis
-    from placed
-    group by run_id, host
-),
-
-tagged as (
+with tagged as (
     select
         x_tags_normalized[$run_tag] as run_value,
         x_tags_normalized[$team_tag] as team,
@@ -62,11 +29,13 @@ billed as (
         'billing_tags' as basis
     from tagged
     where
-        run_value not in (select s.run_id from scheduled as s)
-        and run_value not in (select s.run_name from scheduled as s where s.run_name is not null)
+        run_value not in (select s.run_id from staging.scheduled_runs as s)
+        and run_value not in (
+            select s.run_name from staging.scheduled_runs as s where s.run_name is not null
+        )
     group by run_value, host
 )
 
-select * from scheduled
+select * from staging.scheduled_runs
 union all
 select * from billed
