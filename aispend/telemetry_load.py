@@ -1,35 +1,32 @@
 """Load telemetry by (source, UTC day): GPU samples, jobs and pods, each day replaced whole.
 
 GPU samples are streamed: every chunk a parser yields is split by UTC day and written as a zstd
-parquet part under ``<warehouse>.telemetry/<source>/<day>/``, and a day is then loaded by DuckDB
-straight from its parts. Memory stays at one chunk whatever the month holds, and the parts are the
-raw archive from which attribution can be redone when a running job ends. Telemetry may lose a bad
-line (counted and recorded with its file and line in meta.load_errors) but never a day: a day is
-replaced in one transaction, like a billing period.
+parquet part under ``<warehouse>.telemetry/<source>/``, kept per file so that a file is parsed
+once (aispend/telemetry_archive.py), and a day is then loaded by DuckDB straight from its parts.
+Memory stays at one chunk whatever the month holds, and the parts are the raw archive from which
+attribution can be redone when a running job ends. Telemetry may lose a bad line (counted and
+recorded with its file and line in meta.load_errors) but never a day: a day is replaced in one
+transaction, like a billing period.
 """
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from aispend.config import AispendConfig, SourceConfig
 from aispend.errors import InputProblem
-from aispend.telemetry_day import DayRows, day_rows
+from aispend.telemetry_archive import stage_source
+from aispend.telemetry_day import Staged, day_rows
 from aispend.warehouse import record_load_errors, transaction, utc_now, writer
-from connectors.cost_model import normalize_tag_key
 from connectors.files import FileRef, filesystem_for
-from connectors.telemetry.reader import (
-    SAMPLES_SCHEMA,
-    TelemetryBatch,
-    read_telemetry,
-)
+from connectors.telemetry.reader import SAMPLES_SCHEMA
+
+__all__ = ["Staged", "stage", "load_telemetry_day", "days_to_load", "changed_days"]
 
 SAMPLE_COLUMNS = [
     "x_source",
@@ -48,24 +45,6 @@ class TelemetryResult:
     skipped: int
 
 
-@dataclass
-class Staged:
-    """One read of a source: small tables in memory, samples as parquet parts per day."""
-
-    batch: TelemetryBatch
-    folder: Path
-    source: str
-    sample_days: set[str] = field(default_factory=set)
-    _fingerprints: dict[str, str] = field(default_factory=dict)
-
-    def fingerprint(self, day: str, rows: DayRows | None = None) -> str:
-        """The day's content as parsed now (see aispend/telemetry_day.py), computed once."""
-        if day not in self._fingerprints:
-            rows = rows or day_rows(self.batch, self.folder, self.source, day)
-            self._fingerprints[day] = rows.fingerprint()
-        return self._fingerprints[day]
-
-
 def archive_dir(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}.telemetry")
 
@@ -76,10 +55,11 @@ _STAGED: dict[tuple[str, ...], tuple[list[FileRef], Staged]] = {}
 
 
 def stage(config: AispendConfig, source: SourceConfig, warehouse: Path | None = None) -> Staged:
-    """Parse every file of ``source``; samples land as parquet parts, a chunk at a time.
+    """Every file of ``source`` as parsed; samples land as parquet parts, a chunk at a time.
 
-    Within one process a source whose files, settings and warehouse are unchanged is not parsed
-    again."""
+    Files parsed by an earlier read are not parsed again (aispend/telemetry_archive.py), and
+    within one process a source whose files, settings and warehouse are unchanged is not even
+    looked at again."""
     warehouse = warehouse or config.warehouse_path
     key = (source.model_dump_json(), config.runs.model_dump_json(), str(warehouse))
     root = config.source_path(source)
@@ -88,44 +68,9 @@ def stage(config: AispendConfig, source: SourceConfig, warehouse: Path | None = 
     )
     cached = _STAGED.get(key)
     if cached is not None and cached[0] == listed and cached[1].folder.exists():
-        return cached[1]
-    staged = _stage(config, source, warehouse)
+        return replace(cached[1], parsed=0, reused=len(listed))  # nothing parsed this time
+    staged = stage_source(config, source, archive_dir(warehouse) / source.name, listed)
     _STAGED[key] = (listed, staged)
-    return staged
-
-
-def _stage(config: AispendConfig, source: SourceConfig, warehouse: Path) -> Staged:
-    final = archive_dir(warehouse) / source.name
-    building = final.with_name(f"{source.name}.{uuid.uuid4().hex[:8]}.partial")
-    building.mkdir(parents=True)
-    staged = Staged(TelemetryBatch(), final, source.name)
-    parts = 0
-
-    def write(frame: pl.DataFrame) -> None:
-        nonlocal parts
-        with_day = frame.with_columns(pl.col("ts").dt.date().alias("_day"))
-        for (day,), part in with_day.partition_by("_day", as_dict=True).items():
-            folder = building / day.isoformat()
-            folder.mkdir(exist_ok=True)
-            part.drop("_day").write_parquet(folder / f"{parts:06d}.parquet", compression="zstd")
-            staged.sample_days.add(day.isoformat())
-            parts += 1
-
-    staged.batch = read_telemetry(
-        source.kind,
-        config.source_path(source),
-        timezone=source.timezone,
-        host=source.host,
-        columns=source.columns,
-        endpoint_url=source.endpoint_url,
-        scrape_time=source.scrape_time,
-        run_tag=normalize_tag_key(config.runs.run_tag),
-        team_tag=normalize_tag_key(config.runs.team_tag),
-        on_samples=write,
-    )
-    if final.exists():
-        shutil.rmtree(final)
-    building.rename(final)
     return staged
 
 
@@ -171,7 +116,7 @@ def load_telemetry_day(
     warehouse = warehouse or config.warehouse_path
     staged = staged or stage(config, source, warehouse)
     batch, when = staged.batch, date.fromisoformat(day)
-    rows = day_rows(batch, staged.folder, source.name, day)
+    rows = day_rows(staged, day)
     jobs, pods, nodes, processes = rows.jobs, rows.pods, rows.nodes, rows.processes
     parts = rows.parts
     fingerprint = staged.fingerprint(day, rows)

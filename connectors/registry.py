@@ -49,6 +49,9 @@ class SourceKind:
     telemetry_reader: ReaderFactory | None = None
     #: How ``aispend pull`` fetches its files from the provider's API, where it can.
     pull: PullSpec | None = None
+    #: Its telemetry reader needs every file of a source in one read (its ``close`` joins what
+    #: several files say), so a source of it is parsed whole, never file by file.
+    files_together: bool = False
 
     @property
     def is_billing(self) -> bool:
@@ -149,6 +152,8 @@ KINDS: dict[str, SourceKind] = {
             frozenset({"scrape_time"}),
             ("raw.scheduler_jobs", "raw.k8s_pods", "raw.k8s_nodes"),
             telemetry_reader=kubernetes.KubernetesReader,
+            # a pod's run is made from every snapshot that saw it
+            files_together=True,
         ),
     ]
 }

@@ -142,7 +142,8 @@ def test_runs_and_attribution_worked_by_hand(cli, tmp_path: Path) -> None:  # ty
         "n1,0,2026-10-05 10:00:00,100.0,1000.0,600.0,6",
         "n1,1,2026-10-05 10:00:00,0.0,0.0,70.0,6",
     ]
-    parts = list((tmp_path / "wh.telemetry" / "smi" / "2026-10-05").glob("*.parquet"))
+    # kept per file: <source>/<file's key>/<day>/NNNNNN.parquet
+    parts = list((tmp_path / "wh.telemetry" / "smi").glob("*/2026-10-05/*.parquet"))
     assert parts  # raw samples kept (zstd parquet) for re-attribution
     import polars as pl
 

@@ -3,7 +3,6 @@ whose content changed since their last load replaced (every day with ``--full-re
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 from dagster import AssetSelection
@@ -19,6 +18,7 @@ from aispend.cli.run_steps import (
 from aispend.config import AispendConfig, SourceConfig
 from aispend.redact import redact
 from aispend.storage import Warehouse, open_warehouse
+from aispend.telemetry_archive import settings_digest
 from aispend.telemetry_load import Staged, changed_days, stage
 from aispend.telemetry_load import telemetry_days as telemetry_day_keys
 from connectors.discovery import Discovery
@@ -55,7 +55,8 @@ def load_telemetry(
         parsing = time.monotonic()
         staged = stage(config, source)
         echo(
-            f"  {source.name}: parsed {len(read) - 1} file(s) in {time.monotonic() - parsing:.1f} s"
+            f"  {source.name}: parsed {staged.parsed} new or changed file(s), "
+            f"{staged.reused} unchanged reused ({time.monotonic() - parsing:.1f} s)"
         )
     except SOURCE_FAILURES as exc:
         echo(f"  {source.name}: FAILED, nothing loaded from it: {reason(exc)}")
@@ -116,9 +117,7 @@ def files_read(config: AispendConfig, source: SourceConfig) -> list[FileRef]:
     listed = filesystem_for(root, source.endpoint_url).list(
         root, source.source_kind.suffixes, rotated=True
     )
-    settings = hashlib.sha256(
-        (source.model_dump_json() + config.runs.model_dump_json()).encode()
-    ).hexdigest()[:16]
+    settings = settings_digest(config, source)
     return [*listed, FileRef(f"settings:{settings}", 0, settings)]
 
 
