@@ -122,13 +122,14 @@ def test_runs_and_attribution_worked_by_hand(cli, tmp_path: Path) -> None:  # ty
     # job-b: 10:00:30-10:02:00 on both GPUs, but samples cover n1 only to 10:01:00 (the last
     #   sample stands for one 10 s interval): 30 s x 2 = 60 GPU-s, 50 %, 30 idle; the rest is
     #   no telemetry, not idle.
-    # job-d: n2 samples stand for 10 + 10 + 20 (a 280 s gap capped at twice the 10 s interval)
-    #   + 10 = 50 GPU-s, all idle; not the 360 s the job lasted.
+    # job-d: n2 samples stand for 10 + 10 + 10 (a 280 s gap is more than twice the 10 s
+    #   interval: no telemetry, so the sample before it stands for one interval, as the last
+    #   one does) + 10 = 40 GPU-s, all idle; not the 360 s the job lasted.
     assert usage.output.splitlines() == [
         "run_id,gpu_seconds,util_pct_mean,idle_gpu_seconds",
         "slurm:1,30.0,50.0,15.0",
         "slurm:2,60.0,50.0,30.0",
-        "slurm:3,50.0,0.0,50.0",
+        "slurm:3,40.0,0.0,40.0",
     ]
     minutes = cli(
         "sql",
