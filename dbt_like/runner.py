@@ -73,16 +73,22 @@ def run_model(
     return int(rows[0][0]) if rows else 0
 
 
-def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
-    """A model that was a view and is now a table (or the reverse) replaces the old object."""
+def object_type(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """'VIEW', 'BASE TABLE' or None: what ``schema.table`` is on ``con``."""
     schema, table = name.split(".")
     row = con.execute(
         "SELECT table_type FROM information_schema.tables WHERE table_schema = ? "
         "AND table_name = ?",
         [schema, table],
     ).fetchone()
-    if row and (row[0] == "VIEW") != (kind == "VIEW"):
-        con.execute(f"DROP {'VIEW' if row[0] == 'VIEW' else 'TABLE'} {name}")
+    return str(row[0]) if row else None
+
+
+def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
+    """A model that was a view and is now a table (or the reverse) replaces the old object."""
+    found = object_type(con, name)
+    if found and (found == "VIEW") != (kind == "VIEW"):
+        con.execute(f"DROP {'VIEW' if found == 'VIEW' else 'TABLE'} {name}")
 
 
 def table_digest(con: duckdb.DuckDBPyConnection, table: str) -> str | None:

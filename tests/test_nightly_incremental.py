@@ -226,3 +226,17 @@ def test_a_new_file_that_cannot_be_read_fails_the_rerun_and_keeps_the_days(
     assert "Traceback" not in result.output
     samples = cli("sql", "--format", "csv", "select count(*) from raw.gpu_samples")
     assert samples.output.splitlines()[1] == "12"  # n1's twelve samples, kept
+
+
+def test_changed_days_load_in_runs_of_consecutive_days() -> None:
+    """Dagster records an event for every day of a run's range: a late file for an old day and
+    tonight's new day are two runs of a day each, not one over every day between them."""
+    from aispend.cli.run_telemetry import consecutive_blocks
+
+    days = ["2024-11-02", "2026-10-21", "2026-10-22", "2026-11-01"]
+    assert consecutive_blocks(days) == [
+        ["2024-11-02"],
+        ["2026-10-21", "2026-10-22"],
+        ["2026-11-01"],
+    ]
+    assert consecutive_blocks([]) == []

@@ -19,6 +19,7 @@ import duckdb
 from aispend.store.layout import LOADED, PARTITION_TYPES, TableLayout, model_layout
 from aispend.store.objects import LocalStore, ObjectStore, S3Store
 from aispend.warehouse import SCHEMAS, WRITER_MEMORY, declared_columns
+from dbt_like.runner import object_type
 
 MODEL_SCHEMAS = ("staging", "marts")
 
@@ -67,14 +68,9 @@ def attach(con: duckdb.DuckDBPyConnection, store: ObjectStore, arrow: bool = Fal
 
 
 def drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    schema, table = name.split(".")
-    rows = con.execute(
-        "select table_type from information_schema.tables "
-        "where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()
-    if rows:
-        con.execute(f"DROP {'VIEW' if rows[0][0] == 'VIEW' else 'TABLE'} {name}")
+    found = object_type(con, name)
+    if found:
+        con.execute(f"DROP {'VIEW' if found == 'VIEW' else 'TABLE'} {name}")
 
 
 def attach_model(
