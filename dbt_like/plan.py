@@ -72,6 +72,8 @@ class Planner:
             decision, passed_on = KEEP, None
         elif node.incremental_by and start > EVERYWHERE:
             since = max(start - node.lookback, BEGINNING)
+            if node.by_month:
+                since = datetime(since.year, since.month, 1)
             decision, passed_on = since, since
         else:
             decision, passed_on = None, EVERYWHERE if node.timeless else start

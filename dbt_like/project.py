@@ -3,7 +3,8 @@
 A model file holds one statement after a header of ``-- key: value`` lines:
 ``model`` (schema.name), ``grain``, ``materialized`` (table | view), an optional ``description``
 and ``partition_by`` (the columns a parquet store partitions the table by). An incremental model
-names its time column in ``incremental_by`` (a TIMESTAMP) and may give a ``lookback`` (``1 day``):
+names its time column in ``incremental_by`` (a TIMESTAMP or DATE, or a billing period written
+``YYYY-MM``: ``billing_period (month)``) and may give a ``lookback`` (``1 day``):
 its SQL writes only rows at ``$range_start`` or later, so the runner can replace that tail
 alone (dbt_like/plan.py says which tail). ``timeless: true`` marks a model whose rows are not
 placed in time (a mapping of hosts to resources).
@@ -25,6 +26,7 @@ from sqlglot import exp
 
 DIALECT = "duckdb"
 _HEADER = re.compile(r"^--\s*([a-z_]+)\s*:\s*(.*?)\s*$")
+_INCREMENTAL = re.compile(r"^([a-z_][a-z0-9_]*)(?:\s*\((month)\))?$")
 _LOOKBACK = re.compile(r"^(\d+)\s+(day|hour)s?$")
 #: the parameter an incremental model's SQL filters its output by
 RANGE_START = "range_start"
@@ -52,6 +54,9 @@ class SqlNode:
     partition_by: tuple[str, ...] = ()
     #: the TIMESTAMP column an incremental model is rebuilt by (``-- incremental_by: ts``)
     incremental_by: str | None = None
+    #: that column holds billing periods as ``YYYY-MM`` text (``-- incremental_by: x (month)``):
+    #: the model is rebuilt from the first of a month
+    by_month: bool = False
     #: how far before the earliest changed input the tail starts (``-- lookback: 1 day``)
     lookback: timedelta = timedelta(0)
     #: rows not placed in time (``-- timeless: true``): a change may change any reader's rows
@@ -127,7 +132,10 @@ def parse_file(path: Path, *, is_check: bool) -> SqlNode:
         raise ProjectError(f"{path}: materialized must be 'table' or 'view', not {materialized!r}")
     if materialized == "view" and params:
         raise ProjectError(f"{path}: a view cannot take parameters ({', '.join(sorted(params))})")
-    incremental_by = header.get("incremental_by") or None
+    incremental = _INCREMENTAL.match(header.get("incremental_by", ""))
+    if header.get("incremental_by") and not incremental:
+        raise ProjectError(f"{path}: incremental_by must be a column, or 'column (month)'")
+    incremental_by = incremental.group(1) if incremental else None
     lookback = _lookback(path, header.get("lookback", ""))
     if incremental_by and (materialized != "table" or RANGE_START not in params):
         raise ProjectError(
@@ -152,6 +160,7 @@ def parse_file(path: Path, *, is_check: bool) -> SqlNode:
             c.strip() for c in header.get("partition_by", "").split(",") if c.strip()
         ),
         incremental_by=incremental_by,
+        by_month=bool(incremental and incremental.group(2)),
         lookback=lookback,
         timeless=header.get("timeless", "false") == "true",
     )

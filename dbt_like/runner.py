@@ -41,6 +41,11 @@ def model_params(
     return bind(node, {**params, RANGE_START: since or BEGINNING})
 
 
+def tail_start(node: SqlNode, since: datetime) -> datetime | str:
+    """What an incremental model's time column is compared with: the time, or its month."""
+    return since.strftime("%Y-%m") if node.by_month else since
+
+
 def run_model(
     con: duckdb.DuckDBPyConnection,
     node: SqlNode,
@@ -58,7 +63,10 @@ def run_model(
     if node.incremental_by and since is not None:
         con.begin()
         try:
-            con.execute(f"DELETE FROM {node.name} WHERE {node.incremental_by} >= ?", [since])
+            con.execute(
+                f"DELETE FROM {node.name} WHERE {node.incremental_by} >= ?",
+                [tail_start(node, since)],
+            )
             con.execute(f"INSERT INTO {node.name} BY NAME\n{node.sql}", values)
             con.commit()
         except BaseException:

@@ -33,7 +33,9 @@ def test_a_new_telemetry_day_rebuilds_the_sample_models_from_the_day_before_and_
 
 def test_a_restated_period_rebuilds_what_reads_the_bill_and_keeps_the_spans() -> None:
     plan = build_plan(PROJECT, load_changes(["2026-09"]), EVERY_MODEL)
-    assert plan["marts.cost_by_provider"] is None
+    assert plan["marts.cost_by_provider"] == datetime(2026, 9, 1)  # from the period on
+    assert plan["marts.cost_by_service_daily"] == datetime(2026, 9, 1)
+    assert plan["marts.savings"] is None  # not incremental: whole
     assert "staging.gpu_sample_spans" not in plan and "marts.gpu_usage" not in plan
     # GPU attribution reads only the scheduled runs, which no bill changes
     assert "staging.run_gpu_hours" not in plan and "staging.scheduled_runs" not in plan
@@ -54,6 +56,16 @@ def test_full_refresh_and_unplaceable_loads_rebuild_everything_whole() -> None:
     assert changes == dict.fromkeys(["marts.cost_lines", *TELEMETRY_TABLES], EVERYWHERE)
     plan = build_plan(PROJECT, changes, EVERY_MODEL)
     assert plan["staging.gpu_sample_spans"] is None
+
+
+def test_a_model_by_billing_period_is_rebuilt_from_the_first_of_the_month() -> None:
+    """A late file for 2026-10-21 changes the raw tables from that day; a model by billing
+    period that reads them starts over at 2026-10 (its rows are whole months)."""
+    period_model = PROJECT.models["marts.cost_by_provider"]
+    assert period_model.by_month and period_model.incremental_by == "billing_period"
+    plan = build_plan(PROJECT, {"marts.cost_lines": DAY}, EVERY_MODEL)
+    assert plan["marts.cost_by_provider"] == datetime(2026, 10, 1)
+    assert plan["marts.cost_by_service_daily"] == DAY  # by day: from the day itself
 
 
 def test_an_incremental_model_must_keep_to_range_start(tmp_path) -> None:  # type: ignore[no-untyped-def]

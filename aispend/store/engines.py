@@ -75,7 +75,8 @@ class DuckDBStoreEngine:
         if node.incremental_by and since is not None:
             node = replace(
                 node,
-                sql=f"SELECT * FROM {node.name} WHERE {node.incremental_by} < ${RANGE_START}\n"
+                sql=f"SELECT * FROM {node.name} WHERE {node.incremental_by} < "
+                f"{_tail_start(node)}\n"
                 f"UNION ALL BY NAME\nSELECT * FROM (\n{node.sql}\n)",
             )
         if node.materialized == "view":
@@ -227,7 +228,12 @@ class SparkEngine:
         frame = _naive_timestamps(spark_runner.model_frame(self.spark, node, params, since))
         if node.incremental_by and since is not None:
             kept = self.spark.table(view_name(node.name)).where(
-                f"`{node.incremental_by}` < TIMESTAMP_NTZ'{since.isoformat(sep=' ')}'"
+                f"`{node.incremental_by}` < "
+                + (
+                    f"'{since:%Y-%m}'"
+                    if node.by_month
+                    else f"TIMESTAMP_NTZ'{since.isoformat(sep=' ')}'"
+                )
             )
             frame = kept.unionByName(frame)
         if node.materialized == "view":
@@ -258,6 +264,11 @@ class SparkEngine:
 
     def close(self) -> None:
         return None  # the session is shared by the process; Spark stops it at exit
+
+
+def _tail_start(node: SqlNode) -> str:
+    """``$range_start`` as an incremental model's time column holds it: a time or a month."""
+    return f"strftime(${RANGE_START}, '%Y-%m')" if node.by_month else f"${RANGE_START}"
 
 
 def _naive_timestamps(frame: Any) -> Any:

@@ -1,6 +1,7 @@
 -- model: marts.cost_by_service_daily
 -- grain: one row per charge day (UTC), provider, service and billing currency
 -- materialized: table
+-- incremental_by: charge_date
 -- description: Daily spend per service, the base for trends and budget run rates. charge_date: the UTC day a line's charge period starts; billed_cost and effective_cost as in marts.cost_by_provider; gpu_hours: billed GPU-hours (instance hours x GPUs, or GPU SKU hours).
 with lines as (
     select
@@ -13,6 +14,7 @@ with lines as (
         effective_cost,
         x_gpu_hours
     from marts.cost_lines
+    where charge_period_start >= $range_start
 )
 
 select

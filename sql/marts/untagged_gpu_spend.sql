@@ -1,6 +1,7 @@
 -- model: marts.untagged_gpu_spend
 -- grain: one row per billing period, provider, sub account and billing currency with GPU spend
 -- materialized: table
+-- incremental_by: billing_period (month)
 -- partition_by: billing_period
 -- description: GPU spend that carries no run tag (tags are not backfilled before a key is activated), next to the tagged part. gpu_effective_cost: effective cost of GPU lines; untagged_effective_cost and untagged_gpu_hours: the part without the runs.run_tag tag; no_team_effective_cost: the part without the runs.team_tag tag; gpu_lines: how many GPU lines.
 with gpu_lines as (
@@ -14,7 +15,7 @@ with gpu_lines as (
         x_tags_normalized[$run_tag] as run_value,
         x_tags_normalized[$team_tag] as team_value
     from marts.cost_lines
-    where x_gpu_count > 0
+    where x_gpu_count > 0 and x_billing_period >= strftime($range_start, '%Y-%m')
 )
 
 select
