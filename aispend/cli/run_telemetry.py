@@ -102,8 +102,10 @@ def load_telemetry(
             summary.failed.append(source.name)
             return
         for key, value in events[0].materialization.metadata.items():
-            if key in ("days", "samples", "jobs", "skipped_lines"):
+            if key in ("days", "samples", "jobs"):  # per block: they add up
                 totals[key] = totals.get(key, 0) + int(str(value.value))
+            elif key == "skipped_lines":  # the source's, whichever block says it
+                totals[key] = int(str(value.value))
     took = time.monotonic() - started
     meta = totals
     unchanged = held - len(days)
