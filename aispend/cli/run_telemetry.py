@@ -82,6 +82,7 @@ def load_telemetry(
             return
     started = time.monotonic()
     totals: dict[str, int] = {}
+    failure: str | None = None
     # a run per block of consecutive days: Dagster records an event for every day of a run's
     # range, and a late file for a day two years back must not mark the two years between
     for block in [days] if full_refresh else consecutive_blocks(days):
@@ -96,17 +97,19 @@ def load_telemetry(
             },
         )
         events = result.get_asset_materialization_events()
-        if not events:
-            failure = failures_by_asset(result).get(telemetry_key(source), "see logs")
-            echo(f"  {source.name}: FAILED: {failure}")
-            summary.failed.append(source.name)
-            return
+        if not events:  # its readable days loaded; the other blocks still load
+            failure = failure or failures_by_asset(result).get(telemetry_key(source), "see logs")
+            continue
         for key, value in events[0].materialization.metadata.items():
             if key in ("days", "samples", "jobs"):  # per block: they add up
                 totals[key] = totals.get(key, 0) + int(str(value.value))
             elif key == "skipped_lines":  # the source's, whichever block says it
                 totals[key] = int(str(value.value))
     took = time.monotonic() - started
+    if failure is not None:
+        echo(f"  {source.name}: FAILED: {failure}")
+        summary.failed.append(source.name)
+        return
     meta = totals
     unchanged = held - len(days)
     echo(
