@@ -128,6 +128,14 @@ class FileWarehouse:
             rows = run_model(con, node, params, since)
             return ModelBuild(rows, table_summary(con, node.name, rows))
 
+    def kept_model(self, node: SqlNode) -> ModelBuild:
+        with writer(self.path, publish=False) as con:
+            rows = None
+            if node.materialized != "view":
+                found = con.execute(f"SELECT count(*) FROM {node.name}").fetchone()
+                rows = int(found[0]) if found else 0
+            return ModelBuild(rows, table_summary(con, node.name, rows))
+
     def model_digest(self, table: str) -> str | None:
         with writer(self.path, publish=False) as con:
             return table_digest(con, table)

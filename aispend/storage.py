@@ -109,6 +109,11 @@ class Warehouse(Protocol):
 
     def run_check(self, check: SqlNode, params: Mapping[str, Any]) -> CheckResult: ...
 
+    def kept_model(self, node: SqlNode) -> ModelBuild:
+        """What a model the plan kept holds (its rows, totals and preview, as after a build),
+        read from its table: metadata reads the built table, never recomputes a model."""
+        ...
+
     def model_digest(self, table: str) -> str | None:
         """The rows of a built model, summed up order-free (None when it is not built): a
         timeless model rebuilt with the same rows changes none of its readers."""

@@ -52,6 +52,8 @@ class Engine(Protocol):
         """The table's rows summed up order-free; None when it is not built."""
         ...
 
+    def row_count(self, table: str) -> int: ...
+
     def close(self) -> None: ...
 
 
@@ -119,6 +121,10 @@ class DuckDBStoreEngine:
 
     def digest(self, table: str) -> str | None:
         return table_digest(self.con, table)
+
+    def row_count(self, table: str) -> int:
+        found = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(found[0]) if found else 0
 
     def close(self) -> None:
         self.con.close()
@@ -253,6 +259,9 @@ class SparkEngine:
 
     def run_check(self, node: SqlNode, params: Mapping[str, Any]) -> CheckResult:
         return spark_runner.run_check(self.spark, node, params)
+
+    def row_count(self, table: str) -> int:
+        return int(self.spark.table(view_name(table)).count())
 
     def digest(self, table: str) -> str | None:
         if not self.spark.catalog.tableExists(view_name(table)):

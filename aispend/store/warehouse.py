@@ -126,6 +126,13 @@ class StoreWarehouse:
             rows, {"engine": self.config.engine, **({} if rows is None else {"rows": rows})}
         )
 
+    def kept_model(self, node: SqlNode) -> ModelBuild:
+        engine = self.model_engine()
+        rows = engine.row_count(node.name) if node.materialized != "view" else None
+        return ModelBuild(
+            rows, {"engine": self.config.engine, **({} if rows is None else {"rows": rows})}
+        )
+
     def model_digest(self, table: str) -> str | None:
         return self.model_engine().digest(table)
 

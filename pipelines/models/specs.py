@@ -81,19 +81,29 @@ def build_model(
     """Build ``node`` on the warehouse as ``plan`` says (whole, its tail, or not at all); its
     row count, money totals and top rows as metadata."""
     since = plan.decide(node.name)
+    warehouse = open_warehouse(config)
     if since == KEEP:
         log.info(f"{node.name}: kept, its inputs did not change since the last build")
-        return MaterializeResult(asset_key=model_key(node.name), metadata={"build": "kept"})
+        kept = warehouse.kept_model(node)
+        return MaterializeResult(
+            asset_key=model_key(node.name),
+            metadata={**_shown(kept.metadata), "build": "kept"},
+        )
     assert not isinstance(since, str)
-    warehouse = open_warehouse(config)
     before = warehouse.model_digest(node.name) if node.timeless else None
     built = warehouse.build_model(project, node, params, since)
     if node.timeless:
         same = before is not None and before == warehouse.model_digest(node.name)
         plan.built(node.name, rows_unchanged=same)
     log.info(f"{node.name}: {'a view' if built.rows is None else f'{built.rows} rows'}")
-    metadata = dict(built.metadata)
+    metadata = _shown(built.metadata)
     metadata["build"] = "whole" if since is None else f"from {since:%Y-%m-%d %H:%M}"
-    if "preview" in metadata:
-        metadata["preview"] = MetadataValue.md(metadata["preview"])
     return MaterializeResult(asset_key=model_key(node.name), metadata=metadata)
+
+
+def _shown(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """A build's metadata as the UI shows it (the preview as markdown)."""
+    out = dict(metadata)
+    if "preview" in out:
+        out["preview"] = MetadataValue.md(out["preview"])
+    return out
