@@ -53,6 +53,18 @@ def _scenario(folder: Path) -> None:
     )
 
 
+def copy_inputs(source: Path, target: Path, names: tuple[str, ...]) -> None:
+    """The scenario's files (``names``, folders one level deep) copied into a fresh folder."""
+    target.mkdir()
+    for name in names:
+        if (source / name).is_dir():
+            (target / name).mkdir()
+            for f in (source / name).iterdir():
+                (target / name / f.name).write_bytes(f.read_bytes())
+        else:
+            (target / name).write_bytes((source / name).read_bytes())
+
+
 def _loads(folder: Path) -> list[tuple[str, str]]:
     con = duckdb.connect(str(folder / "wh.duckdb"), read_only=True)
     try:
@@ -149,16 +161,7 @@ def test_only_what_changed_loads_and_the_marts_equal_a_full_rebuild(
 
     incremental = _marts(tmp_path)
     fresh = tmp_path / "fresh"
-    fresh.mkdir()
-    for name in ("bills", "logs", "sacct.txt", "aispend.yaml"):
-        target = fresh / name
-        source = tmp_path / name
-        if source.is_dir():
-            target.mkdir()
-            for f in source.iterdir():
-                (target / f.name).write_bytes(f.read_bytes())
-        else:
-            target.write_bytes(source.read_bytes())
+    copy_inputs(tmp_path, fresh, ("bills", "logs", "sacct.txt", "aispend.yaml"))
     monkeypatch.chdir(fresh)
     assert cli("run", "--full-refresh").exit_code == 0
     rebuilt = _marts(fresh)

@@ -13,19 +13,8 @@ import yaml
 from aispend.store.objects import open_store
 from aispend.store.tables import read_only
 from tests.conftest import month_rows, write_focus
-from tests.test_nightly_incremental import _scenario, _smi
+from tests.test_nightly_incremental import _scenario, _smi, copy_inputs
 from tests.test_spark_engine import SPARK, normalized
-
-
-def _copy_inputs(source: Path, target: Path) -> None:
-    target.mkdir()
-    for name in ("bills", "logs", "sacct.txt"):
-        if (source / name).is_dir():
-            (target / name).mkdir()
-            for f in (source / name).iterdir():
-                (target / name / f.name).write_bytes(f.read_bytes())
-        else:
-            (target / name).write_bytes((source / name).read_bytes())
 
 
 def test_incremental_builds_on_the_spark_store_equal_a_full_rebuild(
@@ -54,7 +43,7 @@ def test_incremental_builds_on_the_spark_store_equal_a_full_rebuild(
     assert "Nothing new since the last run" in cli("run").output
 
     fresh = tmp_path / "fresh"
-    _copy_inputs(tmp_path, fresh)
+    copy_inputs(tmp_path, fresh, ("bills", "logs", "sacct.txt"))
     (fresh / "aispend.yaml").write_text(yaml.safe_dump(body))  # a DuckDB file, built whole
     monkeypatch.chdir(fresh)
     assert cli("run", "--full-refresh").exit_code == 0
