@@ -6,65 +6,18 @@ gives the same value from either, so the normalization is written once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from connectors.aws.export import TAG_PREFIX
+from connectors.sql_columns import MONEY, SqlColumns, literal, quote
 
-MONEY = "DECIMAL(38,10)"
-_ZONED = r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$"
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """A constant of our own (never input) as a SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
+__all__ = ["MONEY", "CurColumns", "literal", "quote"]
 
 
 @dataclass
-class CurColumns:
+class CurColumns(SqlColumns):
     """SQL expressions over a raw CUR relation whose columns have CUR 2.0 names and the given
     DuckDB types: parquet brings doubles, timestamps and maps; CSV brings text."""
-
-    types: Mapping[str, str]
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def has(self, name: str) -> bool:
-        return name in self.types
-
-    def text(self, name: str) -> str:
-        if name not in self.types:
-            return "CAST(NULL AS VARCHAR)"
-        value = quote(name) if self.types[name] == "VARCHAR" else f"CAST({quote(name)} AS VARCHAR)"
-        return f"nullif(trim({value}), '')"
-
-    def money(self, name: str, strict: bool = True) -> str:
-        if name not in self.types:
-            return f"CAST(NULL AS {MONEY})"
-        cast = "CAST" if strict else "TRY_CAST"
-        value = self.text(name) if self.types[name] == "VARCHAR" else quote(name)
-        return f"{cast}({value} AS {MONEY})"
-
-    def timestamp(self, name: str, strict: bool = True) -> str:
-        kind = self.types.get(name)
-        if kind is None:
-            return "CAST(NULL AS TIMESTAMP)"
-        column = quote(name)
-        if kind.startswith("TIMESTAMP WITH TIME ZONE"):
-            return f"timezone('UTC', {column})"
-        if kind.startswith("TIMESTAMP") or kind == "DATE":
-            return f"CAST({column} AS TIMESTAMP)"
-        cast = "CAST" if strict else "TRY_CAST"
-        text = self.text(name)
-        return (
-            f"CASE WHEN regexp_matches({text}, '{_ZONED}') "
-            f"THEN timezone('UTC', {cast}({text} AS TIMESTAMPTZ)) "
-            f"ELSE {cast}({text} AS TIMESTAMP) END"
-        )
 
     def map_value(self, column: str, key: str) -> str:
         """A key of CUR 2.0's ``product`` map: a MAP in parquet, JSON text in CSV."""

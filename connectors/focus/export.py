@@ -116,7 +116,7 @@ class FocusExport:
             if problem is not None:
                 raise InputProblemError(problem)
             frames.append(
-                frame.with_columns(_period_expr(frame)).filter(pl.col("_period") == period)
+                frame.with_columns(period_expr(frame.schema)).filter(pl.col("_period") == period)
             )
         return pl.concat(frames, how="diagonal_relaxed").drop("_period").lazy()
 
@@ -126,28 +126,30 @@ class FocusExport:
         """One file as text (parquet keeps its types); ``columns`` reads only those; ``path``
         reads that local copy in place of the file (the readable part of a cut-off one)."""
         try:
-            frame = self._scan(ref, path)
-            names = frame.collect_schema().names()
+            frame = self.scan(ref, path)
             if columns is not None:
+                names = frame.collect_schema().names()
                 if "BillingPeriodStart" not in names:
                     raise InputProblemError(
                         InputProblem(
                             file=ref.uri,
                             column="BillingPeriodStart",
-                            message="required FOCUS column BillingPeriodStart is missing, so the "
-                            "file's billing period is unknown",
+                            message="required FOCUS column BillingPeriodStart is missing, so "
+                            "the file's billing period is unknown",
                         )
                     )
-                frame = frame.select([c for c in columns if c in names])
-            return frame.with_columns(
-                pl.lit(ref.uri).alias("_file"),
-                pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"),
-            ).collect()
+                frame = frame.select([c for c in (*columns, "_file", "_row") if c in names])
+            return null_markers(frame, BILL_COLUMNS).collect()
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputProblemError(
-                InputProblem(file=ref.uri, message=f"cannot be read as FOCUS data: {message}")
-            ) from exc
+            raise unreadable(ref, exc) from exc
+
+    def scan(self, ref: FileRef, path: Path | None = None) -> pl.LazyFrame:
+        """One file lazily, columns in FOCUS's spelling as written (no null markers applied),
+        with ``_file`` and ``_row`` (1 = the first data row): what the loader streams."""
+        frame = self._scan(ref, path)
+        return frame.with_row_index("_row", offset=1).with_columns(
+            pl.lit(ref.uri).alias("_file"), pl.col("_row").cast(pl.Int64)
+        )
 
     def _scan(self, ref: FileRef, path: Path | None = None) -> pl.LazyFrame:
         """Parquet, or CSV plain, gzip or zstd (polars tells them by their first bytes)."""
@@ -160,8 +162,7 @@ class FocusExport:
             frame = pl.scan_parquet(path)
         else:
             frame = pl.scan_csv(path, infer_schema=False, raise_if_empty=True)
-        frame = frame.rename(_canonical_names(frame.collect_schema().names()))
-        return null_markers(frame, BILL_COLUMNS)
+        return frame.rename(_canonical_names(frame.collect_schema().names()))
 
 
 def _canonical_names(columns: list[str]) -> dict[str, str]:
@@ -172,15 +173,22 @@ def _canonical_names(columns: list[str]) -> dict[str, str]:
     return renamed
 
 
-def _period_expr(frame: pl.DataFrame) -> pl.Expr:
+def unreadable(ref: FileRef, exc: BaseException) -> InputProblemError:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputProblemError(
+        InputProblem(file=ref.uri, message=f"cannot be read as FOCUS data: {message}")
+    )
+
+
+def period_expr(schema: pl.Schema) -> pl.Expr:
     """A row's billing period: the month at the middle of [BillingPeriodStart, BillingPeriodEnd).
 
     Taking the middle keeps a period written with a zone offset (2024-09-01T00:00:00+02:00, which
     is 2024-08-31 in UTC) in the month the provider meant.
     """
-    start = timestamp_expr("BillingPeriodStart", frame.schema["BillingPeriodStart"])
-    if "BillingPeriodEnd" in frame.columns:
-        end = timestamp_expr("BillingPeriodEnd", frame.schema["BillingPeriodEnd"])
+    start = timestamp_expr("BillingPeriodStart", schema["BillingPeriodStart"])
+    if "BillingPeriodEnd" in schema:
+        end = timestamp_expr("BillingPeriodEnd", schema["BillingPeriodEnd"])
         middle = (
             pl.when(end > start)
             .then(start + (end - start) / 2)
@@ -192,7 +200,7 @@ def _period_expr(frame: pl.DataFrame) -> pl.Expr:
 
 
 def _periods_of(frame: pl.DataFrame) -> tuple[set[str], list[InputProblem]]:
-    with_period = frame.with_columns(_period_expr(frame))
+    with_period = frame.with_columns(period_expr(frame.schema))
     bad = with_period.filter(pl.col("_period").is_null()).head(5)
     problems = [
         InputProblem(

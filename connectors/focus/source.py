@@ -11,6 +11,7 @@ from connectors.billing import BillingContext, BillingReader
 from connectors.export_sums import column_total
 from connectors.files import FileRef, FileSystem
 from connectors.focus.export import SUFFIXES, FocusExport
+from connectors.focus.load import FocusLoader
 from connectors.focus.normalize import focus_problems, normalize_focus
 from connectors.parsing import control_totals
 
@@ -18,11 +19,13 @@ __all__ = ["SUFFIXES", "billing_reader", "export_total"]
 
 
 def billing_reader(ctx: BillingContext) -> BillingReader:
+    export = FocusExport(ctx.root, ctx.fs)
     return BillingReader(
-        FocusExport(ctx.root, ctx.fs),
+        export,
         focus_problems,
         normalize_focus,
         partial(control_totals, cost="BilledCost", currency="BillingCurrency"),
+        insert=FocusLoader(export).insert,
     )
 
 
