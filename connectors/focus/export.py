@@ -94,18 +94,25 @@ class FocusExport:
     def __init__(self, root: str, fs: FileSystem):
         self.root = root
         self.fs = fs
+        #: The periods each file's rows named when discover() read it (by name, size and
+        #: stamp): a file that holds one period loads without testing each row's period.
+        self.periods_seen: dict[tuple[str, int, str], set[str]] = {}
 
     def files(self) -> list[FileRef]:
         return self.fs.list(self.root, SUFFIXES)
 
     def discover(self) -> Discovery:
-        return place_files(
-            self.files(),
-            self.fs.local_path,
-            lambda ref, path: _periods_of(
-                self._read(ref, columns=("BillingPeriodStart", "BillingPeriodEnd"), path=path)
-            ),
-        )
+        return place_files(self.files(), self.fs.local_path, self._periods_at)
+
+    def _periods_at(self, ref: FileRef, path: Path | None) -> tuple[set[str], list[InputProblem]]:
+        frame = self._read(ref, columns=("BillingPeriodStart", "BillingPeriodEnd"), path=path)
+        periods, problems = _periods_of(frame)
+        if path is None and not problems:
+            self.periods_seen[(ref.uri, ref.size, ref.stamp)] = periods
+        return periods, problems
+
+    def holds_only(self, ref: FileRef, period: str) -> bool:
+        return self.periods_seen.get((ref.uri, ref.size, ref.stamp)) == {period}
 
     def read(self, period: str, files: list[FileRef]) -> pl.LazyFrame:
         """Raw rows of ``period`` from ``files`` (as discovered), with _file and _row columns."""

@@ -1,15 +1,14 @@
 """A FOCUS billing period into a DuckDB table, streamed: polars reads, DuckDB normalizes.
 
 polars scans each file (CSV plain, gzip or zstd, or parquet) with its row numbers and hands
-Arrow batches to one ``INSERT ... SELECT`` (connectors/focus/sql.py) as they are read, so a
-month of tens of millions of rows never sits in memory, and no Python runs per row. The
+Arrow chunks to an ``INSERT ... SELECT`` (connectors/focus/sql.py) as they are read, so a month
+of tens of millions of rows never sits in memory, and no Python runs per row. The
 export's own billed total is summed from the same batches, apart from the normalization, for
 the reconcile check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,21 +16,22 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from connectors.aws.lookups import lookups, unregister
+from connectors.aws.lookups import lookups
 from connectors.cost_model import COLUMN_NAMES
 from connectors.errors import InputError, InputProblem, InputProblemError
 from connectors.files import FileRef
 from connectors.focus.export import REQUIRED, FocusExport, period_expr, unreadable
 from connectors.focus.normalize import focus_problems, normalize_focus
-from connectors.focus.sql import normalize_sql
+from connectors.focus.sql import normalize_sql, read_columns
 from connectors.parsing import require_columns
 from connectors.sql_columns import quote
 
 Totals = list[tuple[str | None, int, Decimal]]
-#: Rows per Arrow batch: big enough that DuckDB's per-batch cost vanishes, small enough that
-#: a few batches in flight stay far below a gigabyte.
-BATCH_ROWS = 100_000
-_STREAM = "focus_raw_stream"
+#: Rows read and inserted at a time: a chunk of a wide FOCUS file is about 150 MiB of text.
+CHUNK_ROWS = 200_000
+#: Rows per Arrow batch within a chunk, the unit DuckDB's threads share out.
+BATCH_ROWS = 20_000
+_CHUNK = "focus_raw_chunk"  # the name the statement scans: a local of _ChunkInserter.insert
 #: Totals are summed at a finer scale than cost_lines keeps, so they are the text's own sum.
 _TOTAL = pl.Decimal(38, 18)
 
@@ -70,30 +70,21 @@ class FocusLoader:
         problem = require_columns(pl.DataFrame(schema=schema), REQUIRED, ref.uri, "FOCUS")
         if problem is not None:
             raise InputProblemError(problem)
-        in_period = frame.filter(period_expr(schema) == period)
-        batches = _batches(in_period, ref, totals)
-        first = next(batches, None)
-        if first is None:
-            return 0
-        stream = pa.RecordBatchReader.from_batches(first.schema, _chain(first, batches))
-        con.register(_STREAM, stream)
+        # Only the columns the normalization reads are parsed into strings.
+        frame = frame.select([n for n in schema.names() if n in read_columns(schema.names())])
+        if not self.export.holds_only(ref, period):
+            frame = frame.filter(period_expr(schema) == period)
+        chunks = _ChunkInserter(con, self.table, {"source": source, "period": period}, totals)
         try:
-            types = dict(
-                con.execute(
-                    f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {_STREAM})"
-                ).fetchall()
-            )
-            select = normalize_sql(types, _STREAM)
-            columns = ", ".join(quote(name) for name in COLUMN_NAMES)
-            inserted = con.execute(
-                f"INSERT INTO {self.table} ({columns}) {select}",
-                {"source": source, "period": period},
-            ).fetchall()
-        except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
-            raise InputError(self._diagnose(ref, period, exc)) from exc
-        finally:
-            unregister(con, _STREAM)
-        return int(inserted[0][0]) if inserted else 0
+            frame.sink_batches(chunks.insert, chunk_size=CHUNK_ROWS)
+        except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+            if chunks.error is None:
+                raise unreadable(ref, exc) from exc
+        if isinstance(chunks.error, duckdb.ConversionException | duckdb.InvalidInputException):
+            raise InputError(self._diagnose(ref, period, chunks.error)) from chunks.error
+        if chunks.error is not None:
+            raise chunks.error
+        return chunks.rows
 
     def _diagnose(self, ref: FileRef, period: str, error: duckdb.Error) -> list[InputProblem]:
         """File, row and column of the values that stopped the insert: the file read again
@@ -105,19 +96,45 @@ class FocusLoader:
         return problems or [InputProblem(file=ref.uri, message=f"cannot be normalized: {first}")]
 
 
-def _batches(frame: pl.LazyFrame, ref: FileRef, totals: _Totals) -> Iterator[pa.RecordBatch]:
-    """The frame as Arrow batches, each added to the export's own totals on the way."""
-    try:
-        for batch in frame.collect_batches(chunk_size=BATCH_ROWS):
-            totals.add_batch(batch)
-            yield from batch.to_arrow(compat_level=pl.CompatLevel.newest()).to_batches()
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-        raise unreadable(ref, exc) from exc
+class _ChunkInserter:
+    """Inserts each chunk polars hands over, as it is read. polars waits for each call, so no
+    more than a few chunks are ever in memory (``collect_batches`` reads ahead without limit).
+    A chunk is an Arrow table, not a stream: DuckDB reads a table's batches on all threads, a
+    Python stream's one at a time (twice as slow on 2 cores)."""
 
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        params: dict[str, Any],
+        totals: _Totals,
+    ):
+        self.con, self.table, self.params, self.totals = con, table, params, totals
+        self.sql = ""
+        self.rows = 0
+        self.error: Exception | None = None
 
-def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    yield first
-    yield from rest
+    def insert(self, chunk: pl.DataFrame) -> bool:
+        """Insert one chunk; True (stop reading) once an insert has failed."""
+        try:
+            self.totals.add_batch(chunk)
+            arrow = chunk.to_arrow(compat_level=pl.CompatLevel.newest())
+            # Scanned by its name here (a replacement scan), not registered: a view registered
+            # inside the transaction would keep every chunk alive until the commit.
+            focus_raw_chunk = pa.Table.from_batches(arrow.to_batches(BATCH_ROWS))  # noqa: F841
+            if not self.sql:
+                described = self.con.execute(
+                    f"SELECT column_name, column_type FROM (DESCRIBE {_CHUNK})"
+                ).fetchall()
+                columns = ", ".join(quote(name) for name in COLUMN_NAMES)
+                select = normalize_sql(dict(described), _CHUNK)
+                self.sql = f"INSERT INTO {self.table} ({columns}) {select}"
+            inserted = self.con.execute(self.sql, self.params).fetchall()
+            self.rows += int(inserted[0][0]) if inserted else 0
+        except Exception as exc:  # noqa: BLE001 - handed back to the loader after polars stops
+            self.error = exc
+            return True
+        return False
 
 
 class _Totals:

@@ -61,6 +61,8 @@ INSTANCE_IN_DESCRIPTION = (
     r"micro|nano))(?:[\s,)]|$)"
 )
 _TAG_MAP = "MAP(VARCHAR, VARCHAR)"
+#: A tag key that normalize_tag_key leaves as it is.
+_PLAIN_KEY = "regexp_full_match(k, '[a-z0-9_]*') AND NOT starts_with(k, 'user')"
 #: Text columns copied as they are (trimmed, null markers nulled).
 _TEXT = {
     "billing_account_id": "BillingAccountId",
@@ -166,11 +168,19 @@ parsed AS (
         {c.money("ConsumedQuantity", strict)} AS _quantity
     FROM cleaned
 ),
+flagged AS (
+    SELECT
+        *,
+        coalesce(list_bool_and(list_transform(map_keys(_tags), lambda k: {_PLAIN_KEY})), true)
+            AS _plain_keys
+    FROM parsed
+),
 keyed AS (
     SELECT
         *,
-        list_transform(map_keys(_tags), lambda k: {key}) AS _nkeys
-    FROM parsed
+        CASE WHEN NOT _plain_keys THEN list_transform(map_keys(_tags), lambda k: {key}) END
+            AS _nkeys
+    FROM flagged
 )
 SELECT
     {columns}
@@ -196,17 +206,15 @@ def tags_expr(c: SqlColumns, *, typed: str | None, strict: bool = True) -> str:
 
 
 def _normalized_tags() -> str:
-    """Keys in their matching form (``_nkeys``: connectors.cost_model.normalize_tag_key, lower
-    case, no ``user:``/``user_`` prefix, punctuation as ``_``); of two spellings of one key,
-    the first (the slower path, only where two spellings meet)."""
-    values = "map_values(_tags)"
-    unique = (
-        "list_filter(list_zip(_nkeys, map_values(_tags)), lambda e, i: "
+    """Keys in their matching form (connectors.cost_model.normalize_tag_key: lower case, no
+    ``user:``/``user_`` prefix, punctuation as ``_``); of two spellings of one key, the first.
+    Keys already in that form (``_plain_keys``) keep the map as it is: most rows, and one
+    full-match test per key instead of two replacements and a new map."""
+    unique = "list_filter(list_zip(_nkeys, map_values(_tags)), lambda e, i: " + (
         "list_position(_nkeys, e[1]) = i)"
     )
     return (
-        "CASE WHEN _tags IS NULL THEN NULL "
-        f"WHEN len(list_distinct(_nkeys)) = len(_nkeys) THEN map(_nkeys, {values}) "
+        "CASE WHEN _tags IS NULL THEN NULL WHEN _plain_keys THEN _tags "
         f"ELSE map_from_entries(list_transform({unique}, "
         "lambda e: {'key': e[1], 'value': e[2]})) END"
     )
@@ -265,6 +273,12 @@ _USED = frozenset(
     }
 )
 _USED_ANY_CASE = frozenset({"x_instancetype", "x_instance_type", "x_usagetype", "x_usage_type"})
+
+
+def read_columns(names: list[str]) -> set[str]:
+    """Of a file's columns, those the normalization and the period test read."""
+    wanted = {"_file", "_row", "BillingPeriodStart", "BillingPeriodEnd"}
+    return {n for n in names if n in wanted or n in _USED or n.lower() in _USED_ANY_CASE}
 
 
 def _in(values: tuple[str, ...]) -> str:
