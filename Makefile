@@ -34,7 +34,7 @@ bench: setup
 	$(BIN)/python bench/cur.py
 
 bench-focus: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/focus.py
 
 bench-telemetry: setup
 	$(BIN)/python bench/telemetry.py

@@ -71,3 +71,16 @@ def test_nightly_history_bench_loads_what_changed_and_nothing_on_a_rerun(tmp_pat
         "Done: 0 partition(s) loaded, 0 failed; checks: 0 passed, 0 failed."
     )
     assert steps["period"]["summary"].startswith("Done: 1 partition(s) loaded")
+
+
+def test_focus_bench_loads_every_row_of_the_grown_sample(tmp_path: Path) -> None:
+    report = _bench("focus.py", "--rows", "3000", results=tmp_path)
+    [size] = report["sizes"]
+    assert size["rows"] == 3000  # three copies of the 1,000-row third-party sample
+    assert set(size["steps"]) == {
+        "ctas_default",
+        "ctas_same_settings",
+        "aispend_load",
+        "aispend_restate_same_period",
+    }
+    assert all(step["peak_mib"] > 0 for step in size["steps"].values())
