@@ -105,8 +105,31 @@ class FocusExport:
         return place_files(self.files(), self.fs.local_path, self._periods_at)
 
     def _periods_at(self, ref: FileRef, path: Path | None) -> tuple[set[str], list[InputProblem]]:
-        frame = self._read(ref, columns=("BillingPeriodStart", "BillingPeriodEnd"), path=path)
-        periods, problems = _periods_of(frame)
+        """The periods the file's rows name, told from its distinct (start, end) pairs; only
+        where a pair names no period are the rows read to say which ones."""
+        try:
+            frame = self.scan(ref, path)
+            names = frame.collect_schema().names()
+            if "BillingPeriodStart" not in names:
+                raise InputProblemError(
+                    InputProblem(
+                        file=ref.uri,
+                        column="BillingPeriodStart",
+                        message="required FOCUS column BillingPeriodStart is missing, so the "
+                        "file's billing period is unknown",
+                    )
+                )
+            bounds = [c for c in ("BillingPeriodStart", "BillingPeriodEnd") if c in names]
+            pairs = null_markers(frame.select(bounds)).unique().collect()
+        except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+            raise unreadable(ref, exc) from exc
+        named = pairs.select(period_expr(pairs.schema)).to_series()
+        problems: list[InputProblem] = []
+        if named.null_count() == 0:
+            periods = set(named.to_list())
+        else:
+            columns = ("BillingPeriodStart", "BillingPeriodEnd")
+            periods, problems = _periods_of(self._read(ref, columns=columns, path=path))
         if path is None and not problems:
             self.periods_seen[(ref.uri, ref.size, ref.stamp)] = periods
         return periods, problems

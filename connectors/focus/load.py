@@ -27,10 +27,10 @@ from connectors.parsing import require_columns
 from connectors.sql_columns import quote
 
 Totals = list[tuple[str | None, int, Decimal]]
-#: Rows read and inserted at a time: a chunk of a wide FOCUS file is about 150 MiB of text.
-CHUNK_ROWS = 200_000
+#: Rows read and inserted at a time: a chunk of a wide FOCUS file is about 75 MiB of text.
+CHUNK_ROWS = 100_000
 #: Rows per Arrow batch within a chunk, the unit DuckDB's threads share out.
-BATCH_ROWS = 20_000
+BATCH_ROWS = 10_000
 _CHUNK = "focus_raw_chunk"  # the name the statement scans: a local of _ChunkInserter.insert
 #: Totals are summed at a finer scale than cost_lines keeps, so they are the text's own sum.
 _TOTAL = pl.Decimal(38, 18)
