@@ -20,10 +20,10 @@ from connectors.aws.lookups import lookups
 from connectors.cost_model import COLUMN_NAMES
 from connectors.errors import InputError, InputProblem, InputProblemError
 from connectors.files import FileRef
-from connectors.focus.export import REQUIRED, FocusExport, period_expr, unreadable
+from connectors.focus.export import BILL_COLUMNS, REQUIRED, FocusExport, period_expr, unreadable
 from connectors.focus.normalize import focus_problems, normalize_focus
 from connectors.focus.sql import normalize_sql, read_columns
-from connectors.parsing import require_columns
+from connectors.parsing import null_markers, require_columns
 from connectors.sql_columns import quote
 
 Totals = list[tuple[str | None, int, Decimal]]
@@ -31,6 +31,8 @@ Totals = list[tuple[str | None, int, Decimal]]
 CHUNK_ROWS = 100_000
 #: Rows per Arrow batch within a chunk, the unit DuckDB's threads share out.
 BATCH_ROWS = 10_000
+#: Problems gathered before a bad file's diagnosis stops reading it.
+_PROBLEMS_SHOWN = 20
 _CHUNK = "focus_raw_chunk"  # the name the statement scans: a local of _ChunkInserter.insert
 #: Totals are summed at a finer scale than cost_lines keeps, so they are the text's own sum.
 _TOTAL = pl.Decimal(38, 18)
@@ -62,18 +64,7 @@ class FocusLoader:
         period: str,
         totals: _Totals,
     ) -> int:
-        try:
-            frame = self.export.scan(ref)
-            schema = frame.collect_schema()
-        except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-            raise unreadable(ref, exc) from exc
-        problem = require_columns(pl.DataFrame(schema=schema), REQUIRED, ref.uri, "FOCUS")
-        if problem is not None:
-            raise InputProblemError(problem)
-        # Only the columns the normalization reads are parsed into strings.
-        frame = frame.select([n for n in schema.names() if n in read_columns(schema.names())])
-        if not self.export.holds_only(ref, period):
-            frame = frame.filter(period_expr(schema) == period)
+        frame = self._rows(ref, period)
         chunks = _ChunkInserter(con, self.table, {"source": source, "period": period}, totals)
         try:
             frame.sink_batches(chunks.insert, chunk_size=CHUNK_ROWS)
@@ -86,12 +77,34 @@ class FocusLoader:
             raise chunks.error
         return chunks.rows
 
+    def _rows(self, ref: FileRef, period: str) -> pl.LazyFrame:
+        """The file's rows of ``period``, only the columns the normalization reads."""
+        try:
+            frame = self.export.scan(ref)
+            schema = frame.collect_schema()
+        except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+            raise unreadable(ref, exc) from exc
+        problem = require_columns(pl.DataFrame(schema=schema), REQUIRED, ref.uri, "FOCUS")
+        if problem is not None:
+            raise InputProblemError(problem)
+        frame = frame.select([n for n in schema.names() if n in read_columns(schema.names())])
+        if self.export.holds_only(ref, period):
+            return frame
+        return frame.filter(period_expr(schema) == period)
+
     def _diagnose(self, ref: FileRef, period: str, error: duckdb.Error) -> list[InputProblem]:
         """File, row and column of the values that stopped the insert: the file read again
-        whole (this runs only when the input is bad) and normalized leniently."""
-        raw = self.export.read(period, [ref]).collect()
-        lines = normalize_focus(raw.lazy(), source="", period=period).collect()
-        problems = focus_problems(raw, lines)
+        (this runs only when the input is bad), a chunk at a time, normalized leniently, until
+        the first problems are found."""
+        problems: list[InputProblem] = []
+
+        def check(chunk: pl.DataFrame) -> bool:
+            raw = null_markers(chunk, BILL_COLUMNS)
+            lines = normalize_focus(raw.lazy(), source="", period=period).collect()
+            problems.extend(focus_problems(raw, lines))
+            return len(problems) >= _PROBLEMS_SHOWN
+
+        self._rows(ref, period).sink_batches(check, chunk_size=CHUNK_ROWS)
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return problems or [InputProblem(file=ref.uri, message=f"cannot be normalized: {first}")]
 

@@ -31,14 +31,23 @@ _PARSED = {
 
 
 def focus_problems(raw: pl.DataFrame, lines: pl.DataFrame) -> list[InputProblem]:
-    """Values in ``raw`` that gave no value in ``lines`` (its normalized rows, in the same order),
+    """Values in ``raw`` that gave no value in ``lines`` (its normalized rows, in any order),
     by file, row and column. Parsing happens once, in normalize_focus; this only compares."""
     problems: list[InputProblem] = []
+    # SQL keeps no row order: each raw row meets its own line by file and row number.
+    aligned = raw.select("_file", "_row").join(
+        lines.select(
+            [pl.col("x_source_file").alias("_file"), pl.col("x_source_row").alias("_row")]
+        ).with_columns([lines.get_column(parsed).alias(parsed) for parsed, _ in _PARSED.values()]),
+        on=["_file", "_row"],
+        how="left",
+        maintain_order="left",
+    )
     for column, (parsed, what) in _PARSED.items():
         if column not in raw.columns or (column == "Tags" and raw.schema[column] != pl.Utf8):
             continue
         text = raw.get_column(column).cast(pl.Utf8).str.strip_chars()
-        bad = text.is_not_null() & (text != "") & lines.get_column(parsed).is_null()
+        bad = text.is_not_null() & (text != "") & aligned.get_column(parsed).is_null()
         if not bad.any():
             continue
         offenders = raw.filter(bad).select("_file", "_row", column).head(20)
