@@ -12,6 +12,7 @@ peak memory is the child's VmHWM. Ratios are baseline seconds / step seconds (ab
 
     make bench-focus                         # 1 M and 10 M rows
     python bench/focus.py --rows 1000000     # one size
+    python bench/focus.py --before ../before # also the load of an earlier tree (git worktree)
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def grow(path: Path, rows: int) -> int:
     return copies * len(body)
 
 
-def measure(folder: Path, rows: int) -> dict[str, dict[str, float]]:
+def measure(folder: Path, rows: int, before: Path | None) -> dict[str, dict[str, float]]:
     path = folder / "focus.csv"
     written = grow(path, rows)
     print(f"{written:,} FOCUS rows ({path.stat().st_size / 2**20:,.0f} MiB)", flush=True)
@@ -90,11 +91,15 @@ def measure(folder: Path, rows: int) -> dict[str, dict[str, float]]:
         "aispend_load": load,
         "aispend_restate_same_period": load,
     }
+    trees = {name: ROOT for name in steps}
+    if before is not None:  # the same load by an earlier source tree, on the same file
+        steps["before_load"] = load.replace("aispend.duckdb", "before.duckdb")
+        trees["before_load"] = before
     results = {}
     for name, code in steps.items():
         print(f"  {name} ...", flush=True)
-        results[name] = child(code)
-    for name in ("a.duckdb", "b.duckdb", "aispend.duckdb", "focus.csv"):
+        results[name] = child(code, cwd=trees[name])
+    for name in ("a.duckdb", "b.duckdb", "aispend.duckdb", "before.duckdb", "focus.csv"):
         (folder / name).unlink(missing_ok=True)
     return {"rows": written, **results}  # type: ignore[dict-item]
 
@@ -120,12 +125,17 @@ def summarize(results: dict[str, dict[str, float]], rows: int) -> dict[str, obje
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="an earlier checkout (git worktree) whose load is timed too, on the same file",
+    )
     add_results_option(parser)
     args = parser.parse_args()
     sizes = []
     with tempfile.TemporaryDirectory(prefix="aispend-bench-") as tmp:
         for rows in args.rows:
-            measured = measure(Path(tmp), rows)
+            measured = measure(Path(tmp), rows, args.before)
             written = int(measured.pop("rows"))  # type: ignore[call-overload]
             sizes.append(summarize(measured, written))
     report = {
