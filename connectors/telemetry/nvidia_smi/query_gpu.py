@@ -195,8 +195,9 @@ def _chunk(
     fields = [(i, _WANTED[n]) for i, n in keep]
     numeric = [*_NUMERIC, "gpu_index"]
     clean = clean_fields(lines, len(names), fields, numeric)
+    skipped: list[tuple[int, str]] = []
     if clean is not None:
-        frame, skipped = clean, []
+        frame = clean
     else:
         frame, skipped = line_by_line(lines, len(names), fields, numeric, source)
     if frame.height == 0:  # nothing readable here (polars' window functions want rows)
