@@ -18,11 +18,12 @@ PEAK = (
 )
 
 
-def child(code: str, show: int = 0) -> dict[str, Any]:
+def child(code: str, show: int = 0, cwd: Path = ROOT) -> dict[str, Any]:
     """Runs a step; ``show``: how many of its last output lines to print (what it did). The
-    result carries the step's ``Done:`` line, if it printed one, as ``summary``."""
+    result carries the step's ``Done:`` line, if it printed one, as ``summary``. ``cwd``: the
+    source tree the step imports from (another checkout, to time an earlier version)."""
     done = subprocess.run(
-        [sys.executable, "-c", code + "\n" + PEAK], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-c", code + "\n" + PEAK], cwd=cwd, capture_output=True, text=True
     )
     if done.returncode != 0:
         raise SystemExit(f"step failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")

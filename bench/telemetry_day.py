@@ -10,6 +10,11 @@ runs in a fresh child process; peak memory is its VmHWM. After the run, every sa
 
     python bench/telemetry_day.py               # 64 GPUs x 1 day
     python bench/telemetry_day.py --hosts 1     # 8 GPUs, a quick look
+    python bench/telemetry_day.py --before /tmp/aispend-main   # also an earlier source tree
+
+``--before DIR`` adds the same ``aispend run`` from another checkout (e.g. ``git archive main``
+unpacked there; it must import with this interpreter), on its own new warehouse, in the same
+run: before/after figures on the same files under the same load.
 """
 
 from __future__ import annotations
@@ -46,6 +51,17 @@ SECONDS = time.perf_counter() - start
 """
 
 
+def day_config(folder: Path, name: str) -> Path:
+    """A config loading the logs and the Slurm jobs into a new warehouse ``folder/name/``."""
+    config = folder / f"{name}.yaml"
+    config.write_text(
+        f"warehouse: {folder / name / 'aispend.duckdb'}\nprices: {{fetch: false}}\nsources:\n"
+        f"  - {{name: smi, kind: nvidia_smi, path: {folder / 'logs'}}}\n"
+        f"  - {{name: slurm, kind: slurm, path: {folder / 'sacct'}}}\n"
+    )
+    return config
+
+
 def in_gpu_usage(warehouse: Path) -> int:
     """The samples that marts.gpu_usage counts (read after the run, not timed)."""
     import duckdb
@@ -58,6 +74,7 @@ def in_gpu_usage(warehouse: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=8)
+    parser.add_argument("--before", type=Path, default=None, help="an earlier source tree")
     add_results_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aispend-bench-") as tmp:
@@ -69,12 +86,7 @@ def main() -> None:
             write_host(folder / "logs" / f"gpu-node-{h:02d}.csv", 1) for h in range(args.hosts)
         )
         runs = sacct(folder / "sacct" / "sacct.log", args.hosts, 86_400)
-        config = folder / "day.yaml"
-        config.write_text(
-            f"warehouse: {folder / 'aispend.duckdb'}\nprices: {{fetch: false}}\nsources:\n"
-            f"  - {{name: smi, kind: nvidia_smi, path: {folder / 'logs'}}}\n"
-            f"  - {{name: slurm, kind: slurm, path: {folder / 'sacct'}}}\n"
-        )
+        config = day_config(folder, "aispend")
         results = {}
         print("  baseline: DuckDB CTAS from read_csv of the same files ...", flush=True)
         results["baseline_duckdb_ctas"] = child(
@@ -82,7 +94,15 @@ def main() -> None:
         )
         print("  aispend run (parse, load the day, models, checks) ...", flush=True)
         results["aispend_run"] = child(RUN.format(config=str(config)), show=30)
-        counted = in_gpu_usage(folder / "aispend.duckdb")
+        counted = in_gpu_usage(folder / "aispend" / "aispend.duckdb")
+        if args.before is not None:
+            print(f"  aispend run from {args.before} ...", flush=True)
+            results["aispend_run_before"] = child(
+                RUN.format(config=str(day_config(folder, "before"))), cwd=args.before.resolve()
+            )
+            before = in_gpu_usage(folder / "before" / "aispend.duckdb")
+            if before != counted:
+                raise SystemExit(f"before: {before:,} samples in marts.gpu_usage, now {counted:,}")
     base = results["baseline_duckdb_ctas"]["seconds"]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
