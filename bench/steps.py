@@ -18,10 +18,11 @@ PEAK = (
 )
 
 
-def child(code: str, show: int = 0, cwd: Path = ROOT) -> dict[str, Any]:
+def child(code: str, show: int = 0, cwd: Path = ROOT, only: tuple[str, ...] = ()) -> dict[str, Any]:
     """Runs a step; ``show``: how many of its last output lines to print (what it did). The
     result carries the step's ``Done:`` line, if it printed one, as ``summary``. ``cwd``: the
-    source tree the step imports from (another checkout, to time an earlier version)."""
+    source tree the step imports from (another checkout, to time an earlier version); ``only``:
+    of the lines shown, those holding one of these strings."""
     done = subprocess.run(
         [sys.executable, "-c", code + "\n" + PEAK], cwd=cwd, capture_output=True, text=True
     )
@@ -29,7 +30,8 @@ def child(code: str, show: int = 0, cwd: Path = ROOT) -> dict[str, Any]:
         raise SystemExit(f"step failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     lines = done.stdout.strip().splitlines()
     for line in lines[-show - 1 : -1] if show else []:
-        print(f"    | {line}")
+        if not only or any(part in line for part in only):
+            print(f"    | {line}")
     result: dict[str, Any] = json.loads(lines[-1])
     result["summary"] = next((line.strip() for line in lines if line.startswith("Done:")), "")
     return result

@@ -71,3 +71,14 @@ def test_nightly_history_bench_loads_what_changed_and_nothing_on_a_rerun(tmp_pat
         "Done: 0 partition(s) loaded, 0 failed; checks: 0 passed, 0 failed."
     )
     assert steps["period"]["summary"].startswith("Done: 1 partition(s) loaded")
+
+
+def test_telemetry_day_bench_counts_every_sample_in_gpu_usage(tmp_path: Path) -> None:
+    report = _bench("telemetry_day.py", "--hosts", "1", results=tmp_path)
+    assert report["samples"] == 8 * 86400
+    assert report["every_sample_counted"] is True
+    assert report["samples_in_gpu_usage"] == {"aispend_run": 8 * 86400}
+    assert set(report["steps"]) == {"baseline_duckdb_ctas", "aispend_run"}
+    assert report["steps"]["aispend_run"]["summary"] == (
+        "Done: 2 partition(s) loaded, 0 failed; checks: 4 passed, 0 failed."
+    )
