@@ -30,7 +30,6 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,9 +51,6 @@ from connectors.telemetry.reader import (
 #: Bumped when what an entry holds changes: an archive of another format is parsed again.
 FORMAT = 1
 MANIFEST = "manifest.json"
-#: Files parsed at once: two keep both cores of a small machine busy, and bound the memory
-#: to two chunks of the parser (connectors/telemetry/nvidia_smi/query_gpu.py) at a time.
-PARSE_THREADS = 2
 #: The small tables kept per entry (TelemetryBatch attributes), each only when it has rows.
 FRAMES = ("jobs", "pods", "nodes", "processes")
 
@@ -115,22 +111,17 @@ def stage_source(
             for key in keys
             if key in kept and not kept[key].unreadable and (folder / key).is_dir()
         }
-        todo = {key: group for key, group in zip(keys, groups, strict=True) if key not in reuse}
-        done: dict[str, Entry] = {}
-        # Files are parsed PARSE_THREADS at a time: the parsers' polars queries spend much of a
-        # file on one core, and release the GIL while they run.
-        with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-            running = {
-                pool.submit(_parse, source.kind, fs, group, options, folder, key): key
-                for key, group in todo.items()
-            }
-            for future in as_completed(running):
-                done[running[future]] = future.result()
-                # What was parsed so far survives a run killed before the last file.
-                _write_manifest(folder, {**reuse, **done})
-        entries = {key: reuse[key] if key in reuse else done[key] for key in keys}
-        parsed = sum(len(group) for group in todo.values())
-        reused = sum(len(group) for key, group in zip(keys, groups, strict=True) if key in reuse)
+        entries: dict[str, Entry] = {}
+        parsed = reused = 0
+        for key, group in zip(keys, groups, strict=True):
+            if key in reuse:
+                entries[key] = reuse[key]
+                reused += len(group)
+                continue
+            entries[key] = _parse(source.kind, fs, group, options, folder, key)
+            parsed += len(group)
+            # What was parsed so far survives a run killed before the last file.
+            _write_manifest(folder, {**reuse, **entries})
         _write_manifest(folder, entries)
         _sweep(folder, set(entries))
     return _staged(folder, source.name, listed, [entries[key] for key in keys], parsed, reused)
