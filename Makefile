@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup demo test lint check bench bench-focus bench-telemetry bench-attribution \
-	bench-nightly bench-history bench-engines lock clean
+	bench-nightly bench-history bench-engines bench-telemetry-day lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "aispend needs Python 3.11 or newer")'
@@ -38,6 +38,11 @@ bench-focus: setup
 
 bench-telemetry: setup
 	$(BIN)/python bench/telemetry.py
+
+# One day of 64-GPU nvidia-smi CSV and its Slurm jobs through `aispend run`, against DuckDB's
+# read_csv CTAS of the same files (add --before DIR to time an earlier tree in the same run).
+bench-telemetry-day: setup
+	$(BIN)/python bench/telemetry_day.py --repeat 3
 
 # GPU samples attributed to runs, against polars join_asof and DuckDB ASOF JOIN.
 bench-attribution: setup

@@ -84,3 +84,14 @@ def test_focus_bench_loads_every_row_of_the_grown_sample(tmp_path: Path) -> None
         "aispend_restate_same_period",
     }
     assert all(step["peak_mib"] > 0 for step in size["steps"].values())
+
+
+def test_telemetry_day_bench_counts_every_sample_in_gpu_usage(tmp_path: Path) -> None:
+    report = _bench("telemetry_day.py", "--hosts", "1", results=tmp_path)
+    assert report["samples"] == 8 * 86400
+    assert report["every_sample_counted"] is True
+    assert report["samples_in_gpu_usage"] == {"aispend_run": 8 * 86400}
+    assert set(report["steps"]) == {"baseline_duckdb_ctas", "aispend_run"}
+    assert report["steps"]["aispend_run"]["summary"] == (
+        "Done: 2 partition(s) loaded, 0 failed; checks: 4 passed, 0 failed."
+    )

@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from connectors.telemetry.nvidia_smi.query_gpu_fields import clean_fields, line_by_line
 from connectors.text_lines import MAX_LINE_BYTES, LineTooLongError, open_stream, read_line
 
 #: The query of ``nvidia-smi --query-gpu=... --format=csv,noheader`` when no columns are given.
@@ -189,69 +190,50 @@ def _chunk(
         infer_schema=False,
         raise_if_empty=False,
     ).with_row_index("_n", offset=first_line)
-    too_long = lines.filter(pl.col("line").str.len_bytes() > MAX_LINE_BYTES)
-    if too_long.height:
-        raise LineTooLongError(source, int(too_long["_n"][0]))
-    lines = lines.filter(pl.col("line").str.strip_chars() != "")
-    fields = lines.with_columns(pl.col("line").str.split(",").alias("_f"))
-    wrong = fields.filter(pl.col("_f").list.len() != len(names))
-    skipped = [
-        (int(n), f"{count} fields, expected {len(names)}")
-        for n, count in wrong.select("_n", pl.col("_f").list.len()).iter_rows()
-    ]
     shadowed = {"power.draw"} if "power.draw.average" in names else set()
     keep = [(i, n) for i, n in enumerate(names) if n in _WANTED and n not in shadowed]
-    frame = fields.filter(pl.col("_f").list.len() == len(names)).select(
-        "_n", *[pl.col("_f").list.get(i).str.strip_chars().alias(_WANTED[n]) for i, n in keep]
-    )
-    numeric = [c for c in (*_NUMERIC, "gpu_index") if c in frame.columns]
-    for column in numeric:  # text where a number belongs refuses the line, counted once
-        junk = _not_a_number(column)
-        skipped += [
-            (int(n), f"{column}: a number expected, found {v!r}")
-            for n, v in frame.filter(junk).select("_n", column).iter_rows()
-        ]
-        frame = frame.filter(~junk)
-    frame = frame.with_columns([_number(c) for c in numeric])
-    local = pl.col("ts_local").str.to_datetime("%Y/%m/%d %H:%M:%S%.f", strict=False, time_unit="us")
-    frame = frame.with_columns(local.alias("_local"))
-    bad = frame.filter(pl.col("_local").is_null())
-    skipped += [
-        (int(n), f"not an nvidia-smi timestamp: {v!r}")
-        for n, v in bad.select("_n", "ts_local").iter_rows()
-    ]
-    frame = frame.filter(pl.col("_local").is_not_null())
+    fields = [(i, _WANTED[n]) for i, n in keep]
+    numeric = [*_NUMERIC, "gpu_index"]
+    clean = clean_fields(lines, len(names), fields, numeric)
+    skipped: list[tuple[int, str]] = []
+    if clean is not None:
+        frame = clean
+    else:
+        frame, skipped = line_by_line(lines, len(names), fields, numeric, source)
     if frame.height == 0:  # nothing readable here (polars' window functions want rows)
         return Samples(pl.DataFrame(schema=SAMPLE_SCHEMA), skipped)
     group = "gpu_index" if "gpu_index" in frame.columns else None
     if group is None:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("gpu_index"))
-    # Once the clock has gone back (daylight saving ended), the repeated hour is the later one;
-    # the latest time seen per GPU carries over from the previous chunk.
-    carried = pl.col("gpu_index").replace_strict(
-        {k: v for k, v in seen.items() if k is not None},
-        default=None,
-        return_dtype=pl.Datetime("us"),
-    )
-    prior = pl.max_horizontal(pl.col("_local").cum_max().shift(1).over("gpu_index"), carried)
-    ambiguous = (
-        pl.when(pl.col("_local") <= prior).then(pl.lit("latest")).otherwise(pl.lit("earliest"))
-    )
-    utc = (
-        pl.col("_local")
-        .dt.replace_time_zone(timezone, ambiguous=ambiguous, non_existent="null")
-        .dt.convert_time_zone("UTC")
-        .dt.replace_time_zone(None)
-    )
-    frame = frame.with_columns(utc.alias("ts"))
-    for gpu, latest in frame.group_by("gpu_index").agg(pl.col("_local").max()).iter_rows():
-        if gpu is not None:
-            seen[gpu] = max(latest, seen.get(gpu, latest))
-    gap = frame.filter(pl.col("ts").is_null())
-    skipped += [
-        (int(n), f"{v} does not exist in {timezone} (clocks went forward)")
-        for n, v in gap.select("_n", "ts_local").iter_rows()
-    ]
+    if timezone == "UTC":  # no clock change to tell apart: the local time is the UTC time
+        frame = frame.with_columns(pl.col("_local").alias("ts"))
+    else:
+        # Once the clock has gone back (daylight saving ended), the repeated hour is the later
+        # one; the latest time seen per GPU carries over from the previous chunk.
+        carried = pl.col("gpu_index").replace_strict(
+            {k: v for k, v in seen.items() if k is not None},
+            default=None,
+            return_dtype=pl.Datetime("us"),
+        )
+        prior = pl.max_horizontal(pl.col("_local").cum_max().shift(1).over("gpu_index"), carried)
+        ambiguous = (
+            pl.when(pl.col("_local") <= prior).then(pl.lit("latest")).otherwise(pl.lit("earliest"))
+        )
+        utc = (
+            pl.col("_local")
+            .dt.replace_time_zone(timezone, ambiguous=ambiguous, non_existent="null")
+            .dt.convert_time_zone("UTC")
+            .dt.replace_time_zone(None)
+        )
+        frame = frame.with_columns(utc.alias("ts"))
+        for gpu, latest in frame.group_by("gpu_index").agg(pl.col("_local").max()).iter_rows():
+            if gpu is not None:
+                seen[gpu] = max(latest, seen.get(gpu, latest))
+        gap = frame.filter(pl.col("ts").is_null())
+        skipped += [
+            (int(n), f"{v} does not exist in {timezone} (clocks went forward)")
+            for n, v in gap.select("_n", "ts_local").iter_rows()
+        ]
     frame = frame.filter(pl.col("ts").is_not_null()).with_columns(pl.lit(host).alias("host"))
     out = frame.select(
         [
@@ -265,28 +247,3 @@ def _chunk(
 def _canonical(header: str) -> str:
     name = re.sub(r"\s*\[[^\]]*\]\s*$", "", header.strip()).lower()
     return _ALIASES.get(name, name)
-
-
-def _not_a_number(column: str) -> pl.Expr:
-    """A value that is neither a number (with its unit) nor one of nvidia-smi's non-values
-    (empty, ``[N/A]``, ``[Not Supported]``, a bare ``N/A``): e.g. ``abc %`` from a corrupt line,
-    which would otherwise load as a silent null."""
-    value = pl.col(column).str.strip_chars()
-    return (
-        value.is_not_null()
-        & (value != "")
-        & ~value.str.starts_with("[")
-        & (value.str.to_uppercase() != "N/A")
-        & ~value.str.contains(r"^-?\d+(?:\.\d+)?(?:\s*[A-Za-z%]+)?$")
-    )
-
-
-def _number(column: str) -> pl.Expr:
-    """``35 %``, ``81559 MiB``, ``72.73 W`` or ``35`` -> 35.0; bracketed non-values -> null."""
-    return (
-        pl.col(column)
-        .str.strip_chars()
-        .str.extract(r"^(-?\d+(?:\.\d+)?)", 1)
-        .cast(pl.Float64, strict=False)
-        .alias(column)
-    )
