@@ -46,6 +46,24 @@ class Export(Protocol):
 
 
 Totals = list[tuple[str | None, int, Decimal]]
+
+
+class CurrencyTotals:
+    """An export's own row count and billed total per currency, added up part by part (a
+    connector that inserts a period itself reads it in parts)."""
+
+    def __init__(self) -> None:
+        self.by_code: dict[str | None, list[Any]] = {}
+
+    def add(self, code: str | None, count: int, total: Decimal | None) -> None:
+        entry = self.by_code.setdefault(code, [0, Decimal(0)])
+        entry[0] += count
+        entry[1] += total or Decimal(0)
+
+    def items(self) -> Totals:
+        return [(code, count, total) for code, (count, total) in self.by_code.items()]
+
+
 Insert = Callable[[duckdb.DuckDBPyConnection, str, str, list[FileRef]], tuple[int, Totals]]
 
 

@@ -8,7 +8,7 @@ connector then finds the file, row and column with the non-strict form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,25 @@ def quote(name: str) -> str:
 def literal(value: str) -> str:
     """A constant of our own (never input) as a SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def in_list(values: Iterable[str]) -> str:
+    """Constants of our own as the list of an ``IN``."""
+    return "(" + ", ".join(literal(v) for v in values) + ")"
+
+
+def case_map(value: str, mapping: Mapping[str, str], default: str) -> str:
+    """``value`` looked up in ``mapping`` (constants of our own), else ``default``."""
+    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in mapping.items())
+    return f"CASE {value} {cases} ELSE {default} END"
+
+
+def select_list(select: Mapping[str, str], names: Iterable[str]) -> str:
+    """``names`` in order, each from its expression in ``select`` or as NULL."""
+    return ",\n    ".join(
+        f"{select[name]} AS {quote(name)}" if name in select else f"NULL AS {quote(name)}"
+        for name in names
+    )
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -29,11 +28,11 @@ from connectors.aws.export import (
 )
 from connectors.aws.lookups import lookups, unregister
 from connectors.aws.sql import normalize_sql, problems_sql, totals_sql
+from connectors.billing import CurrencyTotals, Totals
 from connectors.cost_model import COLUMN_NAMES, TAG_ENTRY, conform, normalize_tag_key
 from connectors.errors import InputError, InputProblem, InputProblemError
 from connectors.files import FileRef
 
-Totals = list[tuple[str | None, int, Decimal]]
 _RAW_VIEW = "cur_raw_frame"
 
 
@@ -50,7 +49,7 @@ class CurLoader:
         """Insert the period's rows; returns (rows, control totals per currency). Raises
         InputError naming file, row and column when a value is not what its column holds."""
         parquet = [ref for ref in files if ref.uri.lower().endswith(".parquet")]
-        rows, totals = 0, _Totals()
+        rows, totals = 0, CurrencyTotals()
         with lookups(con):
             if parquet:
                 relation, params = self._parquet_relation(con, parquet, period)
@@ -78,7 +77,7 @@ class CurLoader:
         params: dict[str, Any],
         source: str,
         period: str,
-        totals: _Totals,
+        totals: CurrencyTotals,
         frame: pl.DataFrame | None = None,
     ) -> int:
         keys = tag_keys(con, relation, params)
@@ -144,19 +143,6 @@ class Relation:
     def __init__(self, sql: str, types: dict[str, str]):
         self.sql = sql
         self.types = types
-
-
-class _Totals:
-    def __init__(self) -> None:
-        self.by_code: dict[str | None, list[Any]] = {}
-
-    def add(self, code: str | None, count: int, total: Decimal | None) -> None:
-        entry = self.by_code.setdefault(code, [0, Decimal(0)])
-        entry[0] += count
-        entry[1] += total or Decimal(0)
-
-    def items(self) -> Totals:
-        return [(code, count, total) for code, (count, total) in self.by_code.items()]
 
 
 @contextmanager

@@ -39,6 +39,11 @@ def accelerator_table() -> pa.Table:
     )
 
 
+def accelerator_key(instance_type: str) -> str:
+    """The SQL of ``instance_type``'s matching form, the key ``accelerator_table`` is joined on."""
+    return f"regexp_replace(lower(trim({instance_type})), '^ml[.]', '')"
+
+
 @cache
 def service_category_table() -> pa.Table:
     table = pacsv.read_csv(_CATEGORIES)

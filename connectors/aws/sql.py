@@ -21,8 +21,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.aws.columns import MONEY, CurColumns, literal, quote
-from connectors.aws.lookups import ACCELERATORS, SERVICE_CATEGORIES
+from connectors.aws.lookups import ACCELERATORS, SERVICE_CATEGORIES, accelerator_key
 from connectors.cost_model import COLUMN_NAMES
+from connectors.sql_columns import case_map, in_list, select_list
 
 CHARGE_CATEGORY = {
     "Usage": "Usage",
@@ -158,10 +159,10 @@ def normalize_sql(
         "billing_period_start": "CAST($period || '-01' AS DATE)",
         "charge_period_start": quote("_t_line_item_usage_start_date"),
         "charge_period_end": quote("_t_line_item_usage_end_date"),
-        "charge_category": _mapped(line_type, CHARGE_CATEGORY, "'Adjustment'"),
+        "charge_category": case_map(line_type, CHARGE_CATEGORY, "'Adjustment'"),
         "pricing_category": f"""CASE WHEN {line_type} = 'Tax' THEN NULL
             WHEN {spot} THEN 'Dynamic'
-            WHEN {line_type} IN {_in(_COMMITTED)} THEN 'Committed' ELSE 'Standard' END""",
+            WHEN {line_type} IN {in_list(_COMMITTED)} THEN 'Committed' ELSE 'Standard' END""",
         "service_name": (
             f"coalesce({c.text('product_product_name')}, "
             f"{c.map_value('product', 'product_name')}, "
@@ -188,7 +189,7 @@ def normalize_sql(
         "billed_cost": m("line_item_unblended_cost"),
         "effective_cost": f"CAST({effective} AS {MONEY})",
         "billing_currency": f"upper({c.text('line_item_currency_code')})",
-        "charge_frequency": _mapped(line_type, FREQUENCY, "'Usage-Based'"),
+        "charge_frequency": case_map(line_type, FREQUENCY, "'Usage-Based'"),
         "commitment_discount_id": f"""CASE
             WHEN starts_with({line_type}, 'SavingsPlan')
                 THEN {c.text("savings_plan_savings_plan_a_r_n")}
@@ -206,7 +207,7 @@ def normalize_sql(
         "x_instance_type": "_instance_type",
         "x_gpu_count": f"CAST({gpus} AS {MONEY})",
         "x_gpu_hours": (
-            f"CASE WHEN {line_type} IN {_in(_GPU_HOUR_TYPES)} AND {hourly} "
+            f"CASE WHEN {line_type} IN {in_list(_GPU_HOUR_TYPES)} AND {hourly} "
             f"AND {gpus} IS NOT NULL "
             f"THEN CAST({m('line_item_usage_amount')} * CAST({gpus} AS {MONEY}) "
             f"AS {MONEY}) END"
@@ -220,10 +221,7 @@ def normalize_sql(
         "x_source_file": "_file",
         "x_source_row": "CAST(_row AS BIGINT)",
     }
-    columns = ",\n    ".join(
-        f"{select[name]} AS {quote(name)}" if name in select else f"NULL AS {quote(name)}"
-        for name in COLUMN_NAMES
-    )
+    columns = select_list(select, COLUMN_NAMES)
     sql = f"""
 WITH parsed AS (
     SELECT
@@ -237,7 +235,7 @@ WITH parsed AS (
 keyed AS (
     SELECT
         *,
-        regexp_replace(lower(trim(_instance_type)), '^ml[.]', '') AS _instance_key,
+        {accelerator_key("_instance_type")} AS _instance_key,
         list_transform(_tags, lambda e: {{'key': map($raw_tag_keys, $tag_keys)[e.key],
                                           'value': e.value}}) AS _ntags
     FROM parsed
@@ -287,12 +285,3 @@ def totals_sql(types: Mapping[str, str], relation: str) -> str:
         f"sum({c.money('line_item_unblended_cost')}) AS total "
         f"FROM {relation} GROUP BY ALL"
     )
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(literal(v) for v in values) + ")"
-
-
-def _mapped(column: str, mapping: Mapping[str, str], default: str) -> str:
-    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in mapping.items())
-    return f"CASE {column} {cases} ELSE {default} END"

@@ -110,15 +110,7 @@ class FocusExport:
         try:
             frame = self.scan(ref, path)
             names = frame.collect_schema().names()
-            if "BillingPeriodStart" not in names:
-                raise InputProblemError(
-                    InputProblem(
-                        file=ref.uri,
-                        column="BillingPeriodStart",
-                        message="required FOCUS column BillingPeriodStart is missing, so the "
-                        "file's billing period is unknown",
-                    )
-                )
+            _require_period_column(ref, names)
             bounds = [c for c in ("BillingPeriodStart", "BillingPeriodEnd") if c in names]
             pairs = null_markers(frame.select(bounds)).unique().collect()
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
@@ -159,15 +151,7 @@ class FocusExport:
             frame = self.scan(ref, path)
             if columns is not None:
                 names = frame.collect_schema().names()
-                if "BillingPeriodStart" not in names:
-                    raise InputProblemError(
-                        InputProblem(
-                            file=ref.uri,
-                            column="BillingPeriodStart",
-                            message="required FOCUS column BillingPeriodStart is missing, so "
-                            "the file's billing period is unknown",
-                        )
-                    )
+                _require_period_column(ref, names)
                 frame = frame.select([c for c in (*columns, "_file", "_row") if c in names])
             return null_markers(frame, BILL_COLUMNS).collect()
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
@@ -201,6 +185,18 @@ def _canonical_names(columns: list[str]) -> dict[str, str]:
         clean = col.lstrip("\ufeff").strip().strip('"')
         renamed[col] = _CANONICAL.get(clean.lower(), clean)
     return renamed
+
+
+def _require_period_column(ref: FileRef, names: list[str]) -> None:
+    if "BillingPeriodStart" not in names:
+        raise InputProblemError(
+            InputProblem(
+                file=ref.uri,
+                column="BillingPeriodStart",
+                message="required FOCUS column BillingPeriodStart is missing, so the file's "
+                "billing period is unknown",
+            )
+        )
 
 
 def unreadable(ref: FileRef, exc: BaseException) -> InputProblemError:

@@ -9,7 +9,6 @@ the reconcile check.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -17,6 +16,7 @@ import polars as pl
 import pyarrow as pa
 
 from connectors.aws.lookups import lookups
+from connectors.billing import CurrencyTotals, Totals
 from connectors.cost_model import COLUMN_NAMES
 from connectors.errors import InputError, InputProblem, InputProblemError
 from connectors.files import FileRef
@@ -26,7 +26,6 @@ from connectors.focus.sql import normalize_sql, read_columns
 from connectors.parsing import null_markers, require_columns
 from connectors.sql_columns import quote
 
-Totals = list[tuple[str | None, int, Decimal]]
 #: Rows read and inserted at a time: a chunk of a wide FOCUS file is about 75 MiB of text.
 CHUNK_ROWS = 100_000
 #: Rows per Arrow batch within a chunk, the unit DuckDB's threads share out.
@@ -50,7 +49,7 @@ class FocusLoader:
     ) -> tuple[int, Totals]:
         """Insert the period's rows; returns (rows, control totals per currency). Raises
         InputError naming file, row and column when a value is not what its column holds."""
-        rows, totals = 0, _Totals()
+        rows, totals = 0, CurrencyTotals()
         with lookups(con):
             for ref in files:
                 rows += self._insert_file(con, ref, source, period, totals)
@@ -62,7 +61,7 @@ class FocusLoader:
         ref: FileRef,
         source: str,
         period: str,
-        totals: _Totals,
+        totals: CurrencyTotals,
     ) -> int:
         frame = self._rows(ref, period)
         chunks = _ChunkInserter(con, self.table, {"source": source, "period": period}, totals)
@@ -120,7 +119,7 @@ class _ChunkInserter:
         con: duckdb.DuckDBPyConnection,
         table: str,
         params: dict[str, Any],
-        totals: _Totals,
+        totals: CurrencyTotals,
     ):
         self.con, self.table, self.params, self.totals = con, table, params, totals
         self.sql = ""
@@ -130,7 +129,7 @@ class _ChunkInserter:
     def insert(self, chunk: pl.DataFrame) -> bool:
         """Insert one chunk; True (stop reading) once an insert has failed."""
         try:
-            self.totals.add_batch(chunk)
+            add_chunk_totals(self.totals, chunk)
             arrow = chunk.to_arrow(compat_level=pl.CompatLevel.newest())
             # Scanned by its name here (a replacement scan), not registered: a view registered
             # inside the transaction would keep every chunk alive until the commit.
@@ -150,26 +149,17 @@ class _ChunkInserter:
         return False
 
 
-class _Totals:
-    """Row count and BilledCost per BillingCurrency, summed from the raw values as written."""
-
-    def __init__(self) -> None:
-        self.by_code: dict[str | None, list[Any]] = {}
-
-    def add_batch(self, batch: pl.DataFrame) -> None:
-        currency = (
-            pl.col("BillingCurrency").cast(pl.Utf8).str.strip_chars().str.to_uppercase()
-            if "BillingCurrency" in batch.columns
-            else pl.lit(None, dtype=pl.Utf8)
-        )
-        cost = pl.col("BilledCost").cast(pl.Utf8).str.strip_chars().cast(_TOTAL, strict=False)
-        sums = batch.group_by(currency.replace("", None).alias("code")).agg(
-            pl.len().alias("n"), cost.sum().alias("total")
-        )
-        for code, count, total in sums.iter_rows():
-            entry = self.by_code.setdefault(code, [0, Decimal(0)])
-            entry[0] += count
-            entry[1] += total or Decimal(0)
-
-    def items(self) -> Totals:
-        return [(code, count, total) for code, (count, total) in self.by_code.items()]
+def add_chunk_totals(totals: CurrencyTotals, chunk: pl.DataFrame) -> None:
+    """Row count and BilledCost per BillingCurrency of one chunk, from the raw values as
+    written."""
+    currency = (
+        pl.col("BillingCurrency").cast(pl.Utf8).str.strip_chars().str.to_uppercase()
+        if "BillingCurrency" in chunk.columns
+        else pl.lit(None, dtype=pl.Utf8)
+    )
+    cost = pl.col("BilledCost").cast(pl.Utf8).str.strip_chars().cast(_TOTAL, strict=False)
+    sums = chunk.group_by(currency.replace("", None).alias("code")).agg(
+        pl.len().alias("n"), cost.sum().alias("total")
+    )
+    for code, count, total in sums.iter_rows():
+        totals.add(code, count, total)

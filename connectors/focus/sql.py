@@ -15,9 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from connectors.aws.lookups import ACCELERATORS
+from connectors.aws.lookups import ACCELERATORS, accelerator_key
 from connectors.cost_model import COLUMN_NAMES
-from connectors.sql_columns import MONEY, SqlColumns, literal, quote
+from connectors.sql_columns import (
+    MONEY,
+    SqlColumns,
+    case_map,
+    in_list,
+    literal,
+    quote,
+    select_list,
+)
 
 #: Literal strings that exports write for "no value" (connectors.parsing.NULL_STRINGS).
 NULL_TEXT = ("NULL", "null", "None", "N/A")
@@ -107,16 +115,16 @@ def normalize_sql(types: Mapping[str, str], relation: str, *, strict: bool = Tru
     cleaned, c = _cleaned(types)
 
     def canonical(name: str) -> str:
-        return _mapped(f"lower({c.text(name)})", _CANONICAL_VALUES[name], c.text(name))
+        return case_map(f"lower({c.text(name)})", _CANONICAL_VALUES[name], c.text(name))
 
     provider = f"coalesce({c.text('ServiceProviderName')}, {c.text('ProviderName')})"
     effective = "EffectiveCost" if c.has("EffectiveCost") else "BilledCost"
     hourly = (
         f"({canonical('ChargeCategory')} = 'Usage' "
-        f"AND lower({c.text('ConsumedUnit')}) IN {_in(_HOUR_UNITS)})"
+        f"AND lower({c.text('ConsumedUnit')}) IN {in_list(_HOUR_UNITS)})"
     )
     select = {
-        "provider": _mapped(f"lower({provider})", _PROVIDERS, provider),
+        "provider": case_map(f"lower({provider})", _PROVIDERS, provider),
         **{name: c.text(raw) for name, raw in _TEXT.items()},
         "billing_period_start": "CAST($period || '-01' AS DATE)",
         "charge_period_start": c.timestamp("ChargePeriodStart", strict),
@@ -149,10 +157,7 @@ def normalize_sql(types: Mapping[str, str], relation: str, *, strict: bool = Tru
         "x_source_file": "_file",
         "x_source_row": "CAST(_row AS BIGINT)",
     }
-    columns = ",\n    ".join(
-        f"{select[name]} AS {quote(name)}" if name in select else f"NULL AS {quote(name)}"
-        for name in COLUMN_NAMES
-    )
+    columns = select_list(select, COLUMN_NAMES)
     key = "regexp_replace(regexp_replace(lower(trim(k)), '^user[:_]', ''), '[^a-z0-9]', '_', 'g')"
     return f"""
 WITH cleaned AS (
@@ -186,7 +191,7 @@ SELECT
     {columns}
 FROM keyed
 LEFT JOIN {ACCELERATORS} AS acc
-    ON acc.key = regexp_replace(lower(trim(keyed._instance_type)), '^ml[.]', '')
+    ON acc.key = {accelerator_key("keyed._instance_type")}
 """
 
 
@@ -279,12 +284,3 @@ def read_columns(names: list[str]) -> set[str]:
     """Of a file's columns, those the normalization and the period test read."""
     wanted = {"_file", "_row", "BillingPeriodStart", "BillingPeriodEnd"}
     return {n for n in names if n in wanted or n in _USED or n.lower() in _USED_ANY_CASE}
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(literal(v) for v in values) + ")"
-
-
-def _mapped(value: str, mapping: Mapping[str, str], default: str) -> str:
-    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in mapping.items())
-    return f"CASE {value} {cases} ELSE {default} END"
