@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
+
 MONEY = "DECIMAL(38,10)"
 _NARROW_MONEY = "DECIMAL(18,10)"
 _ZONED = r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$"
@@ -43,6 +45,12 @@ def select_list(select: Mapping[str, str], names: Iterable[str]) -> str:
         f"{select[name]} AS {quote(name)}" if name in select else f"NULL AS {quote(name)}"
         for name in names
     )
+
+
+def column_types(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    """Each column of ``relation`` (a table, view or scanned name) with its DuckDB type."""
+    rows = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {relation})").fetchall()
+    return {name: kind for name, kind in rows}
 
 
 @dataclass

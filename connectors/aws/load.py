@@ -32,6 +32,7 @@ from connectors.billing import CurrencyTotals, Totals
 from connectors.cost_model import COLUMN_NAMES, TAG_ENTRY, conform, normalize_tag_key
 from connectors.errors import InputError, InputProblem, InputProblemError
 from connectors.files import FileRef
+from connectors.sql_columns import column_types
 
 _RAW_VIEW = "cur_raw_frame"
 
@@ -61,7 +62,7 @@ class CurLoader:
                 with frame_view(con, frame):
                     rows += self._insert(
                         con,
-                        Relation(_RAW_VIEW, _types(con, _RAW_VIEW)),
+                        Relation(_RAW_VIEW, column_types(con, _RAW_VIEW)),
                         {},
                         source,
                         period,
@@ -180,11 +181,6 @@ def tag_keys(
     return {key: normalize_tag_key(key) for key in sorted(keys)}
 
 
-def _types(con: duckdb.DuckDBPyConnection, view: str) -> dict[str, str]:
-    rows = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {view})").fetchall()
-    return {name: kind for name, kind in rows}
-
-
 def _check_parquet(ref: FileRef, path: str) -> None:
     """A file that is not readable parquet, or lacks a required column, fails by name before
     anything is read."""
@@ -237,7 +233,7 @@ def normalize_cur(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFram
     con = duckdb.connect()
     try:
         with lookups(con), frame_view(con, raw.collect()):
-            relation = Relation(_RAW_VIEW, _types(con, _RAW_VIEW))
+            relation = Relation(_RAW_VIEW, column_types(con, _RAW_VIEW))
             keys = tag_keys(con, relation, {})
             select, params = normalize_sql(relation.types, relation.sql, keys)
             values = {**params, "source": source, "period": period}
@@ -254,7 +250,7 @@ def cur_problems(raw: pl.DataFrame, lines: pl.DataFrame | None = None) -> list[I
     con = duckdb.connect()
     try:
         with frame_view(con, raw):
-            rows = con.execute(problems_sql(_types(con, _RAW_VIEW), _RAW_VIEW)).fetchall()
+            rows = con.execute(problems_sql(column_types(con, _RAW_VIEW), _RAW_VIEW)).fetchall()
     finally:
         con.close()
     return [

@@ -24,7 +24,7 @@ from connectors.focus.export import BILL_COLUMNS, REQUIRED, FocusExport, period_
 from connectors.focus.normalize import focus_problems, normalize_focus
 from connectors.focus.sql import normalize_sql, read_columns
 from connectors.parsing import null_markers, require_columns
-from connectors.sql_columns import quote
+from connectors.sql_columns import column_types, quote
 
 #: Rows read and inserted at a time: a chunk of a wide FOCUS file is about 75 MiB of text.
 CHUNK_ROWS = 100_000
@@ -86,7 +86,8 @@ class FocusLoader:
         problem = require_columns(pl.DataFrame(schema=schema), REQUIRED, ref.uri, "FOCUS")
         if problem is not None:
             raise InputProblemError(problem)
-        frame = frame.select([n for n in schema.names() if n in read_columns(schema.names())])
+        wanted = read_columns(schema.names())
+        frame = frame.select([n for n in schema.names() if n in wanted])
         if self.export.holds_only(ref, period):
             return frame
         return frame.filter(period_expr(schema) == period)
@@ -135,11 +136,8 @@ class _ChunkInserter:
             # inside the transaction would keep every chunk alive until the commit.
             focus_raw_chunk = pa.Table.from_batches(arrow.to_batches(BATCH_ROWS))  # noqa: F841
             if not self.sql:
-                described = self.con.execute(
-                    f"SELECT column_name, column_type FROM (DESCRIBE {_CHUNK})"
-                ).fetchall()
                 columns = ", ".join(quote(name) for name in COLUMN_NAMES)
-                select = normalize_sql(dict(described), _CHUNK)
+                select = normalize_sql(column_types(self.con, _CHUNK), _CHUNK)
                 self.sql = f"INSERT INTO {self.table} ({columns}) {select}"
             inserted = self.con.execute(self.sql, self.params).fetchall()
             self.rows += int(inserted[0][0]) if inserted else 0

@@ -16,6 +16,7 @@ from connectors.aws.lookups import lookups
 from connectors.cost_model import TAG_ENTRY, conform
 from connectors.errors import InputProblem
 from connectors.focus.sql import normalize_sql
+from connectors.sql_columns import column_types
 
 #: Raw FOCUS column -> the cost_lines column parsed from it, and what it must hold.
 _PARSED = {
@@ -74,11 +75,7 @@ def normalize_focus(raw: pl.LazyFrame, *, source: str, period: str) -> pl.LazyFr
     try:
         with lookups(con):
             con.register("focus_raw_frame", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
-            types = dict(
-                con.execute(
-                    "SELECT column_name, column_type FROM (DESCRIBE focus_raw_frame)"
-                ).fetchall()
-            )
+            types = column_types(con, "focus_raw_frame")
             select = normalize_sql(types, "focus_raw_frame", strict=False)
             result = con.sql(select, params={"source": source, "period": period}).to_arrow_table()
     finally:
