@@ -24,7 +24,7 @@ from connectors.focus.export import BILL_COLUMNS, REQUIRED, FocusExport, period_
 from connectors.focus.normalize import focus_problems, normalize_focus
 from connectors.focus.sql import normalize_sql, read_columns
 from connectors.parsing import null_markers, require_columns
-from connectors.sql_columns import column_types, quote
+from connectors.sql_columns import quote
 
 #: Rows read and inserted at a time: a chunk of a wide FOCUS file is about 75 MiB of text.
 CHUNK_ROWS = 100_000
@@ -137,7 +137,12 @@ class _ChunkInserter:
             focus_raw_chunk = pa.Table.from_batches(arrow.to_batches(BATCH_ROWS))  # noqa: F841
             if not self.sql:
                 columns = ", ".join(quote(name) for name in COLUMN_NAMES)
-                select = normalize_sql(column_types(self.con, _CHUNK), _CHUNK)
+                # Described here, not by sql_columns.column_types: the replacement scan finds
+                # the chunk only among the locals of the frame that runs the statement.
+                described = self.con.execute(
+                    f"SELECT column_name, column_type FROM (DESCRIBE {_CHUNK})"
+                ).fetchall()
+                select = normalize_sql(dict(described), _CHUNK)
                 self.sql = f"INSERT INTO {self.table} ({columns}) {select}"
             inserted = self.con.execute(self.sql, self.params).fetchall()
             self.rows += int(inserted[0][0]) if inserted else 0
